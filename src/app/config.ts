@@ -1,0 +1,132 @@
+// The one place that reads the environment. Every variable is declared once here, with a
+// description (docs/CONFIG.md is generated from these) and a default that makes
+// `npm install && npm start` work on a fresh machine. A bad configuration fails with one message
+// that lists every problem.
+
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", "on", "off"])
+  .transform((v) => v === "true" || v === "1" || v === "yes" || v === "on");
+
+const durationMs = z.coerce.number().int().min(1);
+
+export const UPSTREAM_PRESETS = {
+  eu: "https://api-eu.ispmanager.com/billmgr",
+  ru: "https://api.ispmanager.ru/billmgr",
+} as const;
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080)
+    .describe("TCP port of the HTTP server (0 picks a free one)."),
+  HOST: z.string().min(1).default("127.0.0.1")
+    .describe("Address to listen on. Use 0.0.0.0 behind a reverse proxy on another host."),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe("Public base URL of this billing as panels and customers reach it, e.g. https://billing.example.com. Default: http://HOST:PORT. The price-list URL given to ispmanager staff is PUBLIC_URL/billmgr."),
+  DATA_DIR: z.string().min(1).default("data")
+    .describe("Directory for the SQLite database, the generated secret key and other local state."),
+  DATABASE_URL: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be sqlite:<path> or postgres://…").optional()
+    .describe("sqlite:<path> (embedded, one node) or postgres://user@host/db (any number of nodes). Default: sqlite:DATA_DIR/partnerbill.db."),
+  SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional()
+    .describe("Key that encrypts stored secrets and signs tokens. When unset, one is generated into DATA_DIR/secret.key on first run; keep it in backups — without it stored credentials cannot be read."),
+  UPSTREAM_URL: z.string().regex(/^(sandbox|eu|ru|https?:\/\/.+)$/, "must be sandbox, eu, ru or an http(s) URL").default("sandbox")
+    .describe("ispmanager client area API: `sandbox` (the built-in emulator, with demo data), `eu` (api-eu.ispmanager.com), `ru` (api.ispmanager.ru) or a URL."),
+  UPSTREAM_REGION: z.enum(["eu", "ru"]).optional()
+    .describe("Which client area's module tariff ids the catalog uses (Dr.Web and BitNinja differ between EU and RU). Default: ru when UPSTREAM_URL is ru, else eu."),
+  UPSTREAM_USER: z.string().optional()
+    .describe("Client-area login (e-mail). Never logged."),
+  UPSTREAM_PASSWORD: z.string().optional()
+    .describe("Client-area password. Never logged, never put in a URL."),
+  UPSTREAM_TIMEOUT_MS: durationMs.default(15000)
+    .describe("Timeout of one upstream API call, in milliseconds."),
+  FULFILLMENT_MODE: z.enum(["automatic", "manual"]).default("automatic")
+    .describe("automatic: paid orders are placed upstream through the API; manual: they wait in a queue for staff."),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+    .describe("pino log level."),
+  LOG_REQUESTS: bool.default(false)
+    .describe("Log every HTTP request (errors are always logged). Off by default: panels poll the price list often."),
+  CATALOG_POLL_MS: durationMs.default(2000)
+    .describe("How often a node checks whether another node changed the catalog (PostgreSQL), in milliseconds."),
+  DEMO_DATA: bool.optional()
+    .describe("Seed demo prices into an empty catalog. Default: on when UPSTREAM_URL is sandbox."),
+});
+
+type Env = z.infer<typeof configSchema>;
+
+export interface Config extends Omit<Env, "DATABASE_URL" | "UPSTREAM_REGION" | "DEMO_DATA" | "PUBLIC_URL"> {
+  DATABASE_URL: string;
+  UPSTREAM_REGION: "eu" | "ru";
+  DEMO_DATA: boolean;
+  PUBLIC_URL: string;
+  /** The resolved upstream API base URL, or "sandbox". */
+  upstreamBaseUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once. Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== "") input[key] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join(".");
+      // Never echo a value: SECRET_KEY and passwords go through here too.
+      problems.push(`${key}: ${issue.message}`);
+    }
+  }
+  if (parsed.success) {
+    const e = parsed.data;
+    const realUpstream = e.UPSTREAM_URL !== "sandbox";
+    if (realUpstream && (!e.UPSTREAM_USER || !e.UPSTREAM_PASSWORD) && e.FULFILLMENT_MODE === "automatic") {
+      problems.push("UPSTREAM_USER and UPSTREAM_PASSWORD: required when UPSTREAM_URL is a real client area and FULFILLMENT_MODE is automatic");
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const upstreamBaseUrl =
+    e.UPSTREAM_URL === "eu" || e.UPSTREAM_URL === "ru" ? UPSTREAM_PRESETS[e.UPSTREAM_URL] : e.UPSTREAM_URL;
+  const region = e.UPSTREAM_REGION ?? (e.UPSTREAM_URL === "ru" || /\.ru(\/|:|$)/.test(upstreamBaseUrl) ? "ru" : "eu");
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, "");
+  return {
+    ...e,
+    DATABASE_URL: e.DATABASE_URL ?? `sqlite:${e.DATA_DIR.replace(/\/+$/, "")}/partnerbill.db`,
+    UPSTREAM_REGION: region,
+    DEMO_DATA: e.DEMO_DATA ?? e.UPSTREAM_URL === "sandbox",
+    PUBLIC_URL: publicUrl,
+    upstreamBaseUrl,
+  };
+}
+
+/** Markdown reference of every variable, generated into docs/CONFIG.md. */
+export function configReference(): string {
+  const rows = Object.entries(configSchema.shape).map(([key, schema]) => {
+    const s = schema as z.ZodType & { description?: string; def?: { defaultValue?: unknown } };
+    const def = (s as unknown as { _zod: { def: { defaultValue?: unknown } } })._zod.def.defaultValue;
+    const shown = def === undefined ? "" : `\`${String(def)}\``;
+    return `| \`${key}\` | ${shown} | ${(s.description ?? "").replace(/\|/g, "\\|")} |`;
+  });
+  return [
+    "# Configuration",
+    "",
+    "Generated from `src/app/config.ts` by `npm run docs:config`; do not edit by hand.",
+    "partnerbill reads these environment variables once at start-up. A wrong value stops it with one",
+    "message that lists every problem. Business settings (prices, markups, texts) live in the",
+    "database, not here.",
+    "",
+    "| variable | default | meaning |",
+    "|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+}

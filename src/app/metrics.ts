@@ -1,0 +1,43 @@
+// Every Prometheus metric partnerbill exports is declared here, once, with its name and labels.
+// One registry per process (per container, so tests can build several apps side by side).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "partnerbill_process_" });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "partnerbill_http_requests_total",
+      help: "HTTP requests by surface and status class.",
+      labelNames: ["surface", "status"] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "partnerbill_http_request_duration_seconds",
+      help: "HTTP request latency by surface.",
+      labelNames: ["surface"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    pricelistCache: new Counter({
+      name: "partnerbill_pricelist_cache_total",
+      help: "Price-list document look-ups: result=hit (served from memory) or rebuild (built from the catalog).",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    pricelistRequests: new Counter({
+      name: "partnerbill_pricelist_requests_total",
+      help: "pricelist.export requests answered, by output format.",
+      labelNames: ["out"] as const,
+      registers: [registry],
+    }),
+    catalogVersion: new Gauge({
+      name: "partnerbill_catalog_version",
+      help: "Catalog change counter this node's price-list cache was built from.",
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,33 @@
+// `partnerbill <command>`: one binary for the server and every operator task. Commands are
+// registered from one file each under ./commands.
+import { Command, CommanderError } from "commander";
+import { registerMigrate } from "./commands/migrate.ts";
+import { registerModules } from "./commands/modules.ts";
+import { registerPrices } from "./commands/prices.ts";
+import { registerServe } from "./commands/serve.ts";
+import { reportError } from "./runtime.ts";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("partnerbill")
+    .description("Billing for reselling ispmanager modules")
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerMigrate(program);
+  registerModules(program);
+  registerPrices(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    reportError(e);
+  }
+}

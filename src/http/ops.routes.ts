@@ -1,0 +1,40 @@
+// Operator endpoints: liveness, readiness (the database answers), Prometheus metrics.
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import type { Container } from "../app/container.ts";
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function registerOpsRoutes(app: FastifyInstance, c: Container): void {
+  app.get("/healthz", { config: { surface: "ops" } }, async (_req, reply) => {
+    return reply.header("cache-control", "no-store").send({ status: "ok" });
+  });
+
+  app.get("/readyz", { config: { surface: "ops" } }, async (req, reply) => {
+    const checks: Record<string, { ok: boolean; error?: string }> = {};
+    try {
+      await withTimeout(sql`select 1`.execute(c.db), 2000);
+      checks["database"] = { ok: true };
+    } catch (err) {
+      req.log.warn({ err }, "readiness: database check failed");
+      checks["database"] = { ok: false, error: "database unreachable" };
+    }
+    const ok = Object.values(checks).every((x) => x.ok);
+    return reply.code(ok ? 200 : 503).header("cache-control", "no-store").send({ status: ok ? "ready" : "not ready", checks });
+  });
+
+  app.get("/metrics", { config: { surface: "ops" } }, async (_req, reply) => {
+    const body = await c.metrics.registry.metrics();
+    return reply.header("content-type", c.metrics.registry.contentType).header("cache-control", "no-store").send(body);
+  });
+}

@@ -1,0 +1,43 @@
+// Builds a whole partnerbill (container + fastify app) over a test database, with a manual clock
+// and sequential ids, and logs captured in memory so tests can assert on them.
+import { Writable } from "node:stream";
+import { loadConfig, type Config } from "../../src/app/config.ts";
+import { createContainer, type Container } from "../../src/app/container.ts";
+import { createLogger } from "../../src/app/logger.ts";
+import { buildHttpApp } from "../../src/http/app.ts";
+import { manualClock } from "../../src/lib/clock.ts";
+import { sequentialIds } from "../../src/lib/ids.ts";
+import type { TestDatabase } from "./db.ts";
+
+export const TEST_SECRET = "test-secret-key-test-secret-key-0123456789";
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ DATA_DIR: "/nonexistent-test-data-dir", LOG_LEVEL: "info", ...env });
+}
+
+export function createTestContainer(t: TestDatabase, env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const clock = manualClock("2026-12-01T10:00:00Z");
+  const container = createContainer({
+    config: testConfig(env),
+    database: t.database,
+    secretKey: TEST_SECRET,
+    clock,
+    ids: sequentialIds(),
+    logger: createLogger("info", sink),
+  });
+  return { container, clock, logs: lines };
+}
+
+export async function createTestApp(t: TestDatabase, env: Record<string, string> = {}) {
+  const built = createTestContainer(t, env);
+  const app = await buildHttpApp(built.container);
+  await app.ready();
+  return { ...built, app, c: built.container as Container };
+}
