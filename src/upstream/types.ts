@@ -1,0 +1,91 @@
+// The contract of partnerbill's client for ispmanager's client area (PROTOCOL.md §3). Everything
+// that talks upstream — fulfillment, price sync, reconciliation, `upstream check` — depends on this
+// interface, never on HTTP details; tests use the real client against the sandbox over HTTP.
+import type { Money } from "../lib/money.ts";
+
+/** Module service status codes in upstream lists [doc]. */
+export const SERVICE_STATUS = { ordered: 1, active: 2, stopped: 3, deleted: 4, processing: 5 } as const;
+export type ServiceStatus = keyof typeof SERVICE_STATUS;
+
+export interface UpstreamPeriod {
+  /** Length in months (1, 12; 6 and trials exist upstream for some modules). */
+  months: number;
+  /** The cost exactly as upstream wrote it, e.g. "950.0000". */
+  costText: string;
+  /** The cost in minor units; fractions of a minor unit are rounded UP (costs are never understated). */
+  cost: Money;
+}
+
+export interface UpstreamTariff {
+  /** Tariff (pricelist) id, e.g. 23221. */
+  id: number;
+  name: string;
+  intname: string;
+  additionIntname: string;
+  currency: string;
+  periods: UpstreamPeriod[];
+}
+
+export interface UpstreamModule {
+  /** The module's service id upstream (`elid` of addition.* functions). */
+  id: number;
+  /** The ispmanager license id the module is bound to (`item`). */
+  license: number;
+  /** Tariff id. */
+  pricelist: number;
+  status: ServiceStatus | "unknown";
+  statusCode: number;
+  /** ISO date (YYYY-MM-DD) or null when upstream gave none. */
+  expiresOn: string | null;
+}
+
+export interface UpstreamLicense {
+  id: number;
+  name: string;
+  ip: string;
+  pricelist: number | null;
+  status: ServiceStatus | "unknown";
+  statusCode: number;
+  expiresOn: string | null;
+}
+
+export interface OrderModuleInput {
+  license: number;
+  pricelist: number;
+  /** 1 or 12 months. */
+  period: number;
+  /** Upstream auto-renewal: must equal `period` to take effect [doc]; null/undefined = none. */
+  autoprolong?: number | null;
+  /** Our own id for the service (upstream may ignore it [assumed]). */
+  remoteId?: string;
+}
+
+/**
+ * How sure we are about what happened upstream:
+ *  - "not_done": upstream certainly did not act (auth, access, rejected, insufficient funds);
+ *  - "unknown": it may or may not have acted (timeout, connection reset, 5xx, unparsable answer).
+ * A money-spending call with an unknown outcome must never be blindly repeated.
+ */
+export type UpstreamOutcome = "not_done" | "unknown";
+
+export type UpstreamErrorKind =
+  | "auth"                // bad credentials (or an account with two-factor auth)
+  | "access"              // not allowed
+  | "rejected"            // a BILLmanager error document of any other type
+  | "insufficient_funds"  // the partner's balance cannot pay
+  | "timeout"
+  | "connection"          // refused, reset, DNS, TLS
+  | "server_error"        // HTTP 5xx
+  | "unparsable";         // an answer we cannot read
+
+export interface UpstreamClient {
+  priceList(opts?: { pricelist?: number }): Promise<UpstreamTariff[]>;
+  orderModule(input: OrderModuleInput): Promise<{ serviceId: number }>;
+  readModule(elid: number): Promise<UpstreamModule>;
+  rebindModule(elid: number, license: number): Promise<void>;
+  prolong(elid: number, period: number): Promise<{ expiresOn: string | null }>;
+  deleteModule(elid: number): Promise<void>;
+  listModules(): Promise<UpstreamModule[]>;
+  listLicenses(): Promise<UpstreamLicense[]>;
+  readLicense(elid: number): Promise<UpstreamLicense>;
+}
