@@ -47,6 +47,12 @@ export const configSchema = z.object({
     .describe("Log every HTTP request (errors are always logged). Off by default: panels poll the price list often."),
   CATALOG_POLL_MS: durationMs.default(2000)
     .describe("How often a node checks whether another node changed the catalog (PostgreSQL), in milliseconds."),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4)
+    .describe("How many jobs (upstream orders, e-mails, webhooks…) one node's worker runs at once."),
+  JOB_LEASE_MS: z.coerce.number().int().min(1000).default(30000)
+    .describe("How long a claimed job stays reserved for its worker, in milliseconds; the worker extends it while the job runs. When a node dies, its jobs are taken over by other nodes this long after its last extension."),
+  ECB_RATES_URL: z.url({ protocol: /^https?$/ }).default("https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
+    .describe("The ECB daily euro reference-rate feed (XML) that `partnerbill rates fetch-ecb` and the daily price sync read. It has no RUB: rates involving RUB are entered by hand (`partnerbill rates set`)."),
   DEMO_DATA: bool.optional()
     .describe("Seed demo prices into an empty catalog. Default: on when UPSTREAM_URL is sandbox."),
 });
@@ -69,11 +75,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment once. Empty strings count as unset, as in most .env tooling. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** Parses the environment once. Empty strings count as unset, as in most .env tooling.
+ * `overrides` (command-line options such as `upstream check --url`) win over the environment. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, string | undefined> = {}): Config {
   const input: Record<string, string> = {};
   for (const key of Object.keys(configSchema.shape)) {
-    const v = env[key];
+    const v = overrides[key] ?? env[key];
     if (v !== undefined && v !== "") input[key] = v;
   }
   const parsed = configSchema.safeParse(input);
@@ -85,10 +92,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${key}: ${issue.message}`);
     }
   }
-  if (parsed.success) {
-    const e = parsed.data;
-    const realUpstream = e.UPSTREAM_URL !== "sandbox";
-    if (realUpstream && (!e.UPSTREAM_USER || !e.UPSTREAM_PASSWORD) && e.FULFILLMENT_MODE === "automatic") {
+  // Checked on the fields themselves rather than on a successful parse, so that this problem is
+  // listed together with the others instead of after they are fixed.
+  const upstream = configSchema.shape.UPSTREAM_URL.safeParse(input["UPSTREAM_URL"]);
+  const mode = configSchema.shape.FULFILLMENT_MODE.safeParse(input["FULFILLMENT_MODE"]);
+  if (upstream.success && mode.success) {
+    const realUpstream = upstream.data !== "sandbox";
+    if (realUpstream && (!input["UPSTREAM_USER"] || !input["UPSTREAM_PASSWORD"]) && mode.data === "automatic") {
       problems.push("UPSTREAM_USER and UPSTREAM_PASSWORD: required when UPSTREAM_URL is a real client area and FULFILLMENT_MODE is automatic");
     }
   }

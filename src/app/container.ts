@@ -4,10 +4,32 @@ import type { Config } from "./config.ts";
 import type { Database } from "../db/database.ts";
 import { createChangeCountersRepo } from "../db/change-counters.repo.ts";
 import { systemClock, type Clock } from "../lib/clock.ts";
+import { AppError } from "../lib/errors.ts";
 import { randomIds, type IdGenerator } from "../lib/ids.ts";
+import type { UpstreamClient } from "../upstream/types.ts";
 import { createCatalogRepo } from "../modules/catalog/catalog.repo.ts";
 import { createCatalogService } from "../modules/catalog/catalog.service.ts";
 import { createPriceListService } from "../modules/catalog/pricelist.service.ts";
+import { createAlertsRepo } from "../modules/alerts/alerts.repo.ts";
+import { createAlertsService } from "../modules/alerts/alerts.service.ts";
+import { createPricingRepo } from "../modules/pricing/pricing.repo.ts";
+import { createPricingService } from "../modules/pricing/pricing.service.ts";
+import { createJobQueue } from "../jobs/queue.ts";
+import { bindJob } from "../jobs/job.ts";
+import { cleanupJob } from "../jobs/handlers/cleanup.ts";
+import { createPgJobListener } from "../jobs/listener.ts";
+import { createJobRegistry } from "../jobs/registry.ts";
+import { PERIODIC_TASKS } from "../jobs/schedule.ts";
+import { createScheduler } from "../jobs/scheduler.ts";
+import { createJobWorker, type WorkerOptions } from "../jobs/worker.ts";
+import { createCustomersRepo } from "../modules/customers/customers.repo.ts";
+import { createCustomersService } from "../modules/customers/customers.service.ts";
+import { createFulfillmentService } from "../modules/fulfillment/fulfillment.service.ts";
+import { createLedgerRepo } from "../modules/ledger/ledger.repo.ts";
+import { createLedgerService } from "../modules/ledger/ledger.service.ts";
+import { createOrdersRepo } from "../modules/orders/orders.repo.ts";
+import { createOrderService } from "../modules/orders/orders.service.ts";
+import { createUpstreamClient, type UpstreamHttpClient } from "../upstream/client.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -18,6 +40,10 @@ export interface ContainerOptions {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /** The upstream API URL when it is only known at run time (the in-process sandbox's port). */
+  upstreamUrl?: string;
+  /** Credentials for that URL (the sandbox's demo account); default UPSTREAM_USER/PASSWORD. */
+  upstreamCredentials?: { user: string; password: string };
 }
 
 export function createContainer(opts: ContainerOptions) {
@@ -32,6 +58,39 @@ export function createContainer(opts: ContainerOptions) {
   const repos = {
     counters: createChangeCountersRepo(),
     catalog: createCatalogRepo(),
+    pricing: createPricingRepo(),
+    alerts: createAlertsRepo(),
+    customers: createCustomersRepo(database.dialect),
+    ledger: createLedgerRepo(),
+    orders: createOrdersRepo(),
+  };
+
+  const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
+
+  // Built on first use: most CLI commands never talk upstream, and with UPSTREAM_URL=sandbox the
+  // URL exists only once `serve` has started the in-process sandbox.
+  let upstreamClient: UpstreamHttpClient | undefined;
+  function upstream(): UpstreamHttpClient {
+    if (upstreamClient) return upstreamClient;
+    const baseUrl = opts.upstreamUrl ?? config.upstreamBaseUrl;
+    if (baseUrl === "sandbox") {
+      throw new AppError("upstream_unavailable", "UPSTREAM_URL is sandbox: the sandbox runs inside `partnerbill serve` (or start one with `partnerbill sandbox` and set UPSTREAM_URL to its /billmgr URL)");
+    }
+    const creds = opts.upstreamCredentials ?? { user: config.UPSTREAM_USER ?? "", password: config.UPSTREAM_PASSWORD ?? "" };
+    upstreamClient = createUpstreamClient({ baseUrl, ...creds, timeoutMs: config.UPSTREAM_TIMEOUT_MS, logger });
+    return upstreamClient;
+  }
+  /** The upstream client, resolved per call (see `upstream()`). */
+  const lazyUpstream: UpstreamClient = {
+    priceList: (o) => upstream().priceList(o),
+    orderModule: (i) => upstream().orderModule(i),
+    readModule: (id) => upstream().readModule(id),
+    rebindModule: (id, license) => upstream().rebindModule(id, license),
+    prolong: (id, period) => upstream().prolong(id, period),
+    deleteModule: (id) => upstream().deleteModule(id),
+    listModules: () => upstream().listModules(),
+    listLicenses: () => upstream().listLicenses(),
+    readLicense: (id) => upstream().readLicense(id),
   };
 
   const priceList = createPriceListService({ db, catalog: repos.catalog, counters: repos.counters, region, metrics });
@@ -44,6 +103,66 @@ export function createContainer(opts: ContainerOptions) {
     region,
     onChange: () => priceList.invalidate(),
   });
+  const alerts = createAlertsService({ db, alerts: repos.alerts, clock, ids });
+  const pricing = createPricingService({
+    db,
+    pricing: repos.pricing,
+    catalog: repos.catalog,
+    counters: repos.counters,
+    alerts,
+    upstream: lazyUpstream,
+    clock,
+    ids,
+    region,
+    ecbUrl: config.ECB_RATES_URL,
+    onChange: () => priceList.invalidate(),
+  });
+
+  const ledger = createLedgerService({ ledger: repos.ledger, clock, ids });
+  const customers = createCustomersService({ db, customers: repos.customers, ledger, clock, ids });
+  const orders = createOrderService({
+    db,
+    orders: repos.orders,
+    catalog: repos.catalog,
+    customers: repos.customers,
+    ledger,
+    queue,
+    clock,
+    ids,
+    region,
+    fulfillment: config.FULFILLMENT_MODE,
+    onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
+  });
+  const fulfillment = createFulfillmentService({
+    db,
+    orders,
+    ordersRepo: repos.orders,
+    upstream: lazyUpstream,
+    clock,
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+
+  // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
+  // scheduler are built by the process roles that run them (`serve --roles`).
+  const jobRegistry = createJobRegistry([
+    bindJob(cleanupJob, { queue }),
+  ]);
+  const jobs = {
+    registry: jobRegistry,
+    createWorker: (o: Partial<WorkerOptions> = {}) =>
+      createJobWorker(
+        {
+          queue,
+          registry: jobRegistry,
+          clock,
+          logger,
+          metrics,
+          ...(database.pgPool ? { listener: createPgJobListener(database.pgPool, logger) } : {}),
+        },
+        { concurrency: config.WORKER_CONCURRENCY, leaseMs: config.JOB_LEASE_MS, ...o },
+      ),
+    createScheduler: (o: { tickMs?: number } = {}) => createScheduler({ db, queue, clock, logger }, { tasks: PERIODIC_TASKS, ...o }),
+  };
 
   return {
     config,
@@ -57,6 +176,18 @@ export function createContainer(opts: ContainerOptions) {
     repos,
     catalog,
     priceList,
+    alerts,
+    pricing,
+    queue,
+    upstream: lazyUpstream,
+    ledger,
+    customers,
+    orders,
+    fulfillment,
+    jobs,
+    async close(): Promise<void> {
+      await upstreamClient?.close();
+    },
   };
 }
 

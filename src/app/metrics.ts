@@ -37,6 +37,34 @@ export function createMetrics() {
       help: "Catalog change counter this node's price-list cache was built from.",
       registers: [registry],
     }),
+    jobsTotal: new Counter({
+      name: "partnerbill_jobs_total",
+      help: "Job attempts finished by this node, by kind and result: done, retry (failed, queued again), dead (dead letter), released (handed back at shutdown), lost (lease lost to another node).",
+      labelNames: ["kind", "result"] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: "partnerbill_job_duration_seconds",
+      help: "Time a job handler ran, by kind.",
+      labelNames: ["kind"] as const,
+      buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30, 120],
+      registers: [registry],
+    }),
+    jobsReady: new Gauge({
+      name: "partnerbill_jobs_ready",
+      help: "Jobs queued and due now (whole queue, as last seen by this node's worker).",
+      registers: [registry],
+    }),
+    jobsOldestReadyAge: new Gauge({
+      name: "partnerbill_jobs_oldest_ready_age_seconds",
+      help: "How long the oldest due job has been waiting (0 when none).",
+      registers: [registry],
+    }),
+    jobsDead: new Gauge({
+      name: "partnerbill_jobs_dead",
+      help: "Jobs in the dead-letter state (see `partnerbill jobs list --dead`).",
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,10 +1,17 @@
 // `partnerbill <command>`: one binary for the server and every operator task. Commands are
 // registered from one file each under ./commands.
 import { Command, CommanderError } from "commander";
+import { registerCustomers } from "./commands/customers.ts";
+import { registerJobs } from "./commands/jobs.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerOrders } from "./commands/orders.ts";
 import { registerModules } from "./commands/modules.ts";
 import { registerPrices } from "./commands/prices.ts";
+import { registerPricing } from "./commands/pricing.ts";
+import { registerAlerts } from "./commands/alerts.ts";
+import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerUpstream } from "./commands/upstream.ts";
 import { reportError } from "./runtime.ts";
 
 export function buildProgram(): Command {
@@ -17,6 +24,13 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerModules(program);
   registerPrices(program);
+  registerPricing(program);
+  registerAlerts(program);
+  registerSandbox(program);
+  registerUpstream(program);
+  registerCustomers(program);
+  registerOrders(program);
+  registerJobs(program);
   return program;
 }
 

@@ -2,26 +2,59 @@
 // migrator holds an advisory lock for the whole run, so one node migrates and the others wait,
 // then find nothing to do; on SQLite a single process owns the file.
 
-import { Migrator, type MigrationResultSet } from "kysely";
+import { Migrator, PostgresAdapter, sql, type MigrationResultSet } from "kysely";
 import type { Db } from "./database.ts";
 import { migrations } from "./migrations/index.ts";
 
-function migrator(db: Db): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+// Unless told a schema, Kysely takes its bookkeeping tables as present when a table of that name
+// exists in *any* schema. On a PostgreSQL database where another schema has them (another
+// partnerbill, another Kysely app, the parallel test schemas) it would skip creating ours and then
+// fail on them, so they are pinned to the schema the connection works in.
+async function migrator(db: Db): Promise<Migrator> {
+  let migrationTableSchema: string | undefined;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const r = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = r.rows[0]?.schema ?? undefined;
+  }
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+}
+
+// Kysely also looks for those tables by introspecting every schema of the database, and on
+// PostgreSQL that read fails ("schema … does not exist", "relation … does not exist") when another
+// session drops a schema or table meanwhile — another app's, or the test suite's parallel schemas.
+// It fails before any migration has run, so it is simply read again.
+const INTROSPECTION_ATTEMPTS = 5;
+
+function isConcurrentDrop(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "3F000" || code === "42P01";
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const result: MigrationResultSet = await migrator(db).migrateToLatest();
-  if (result.error) {
-    const failed = result.results?.find((r) => r.status === "Error")?.migrationName;
-    const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new Error(`Migration ${failed ?? "(unknown)"} failed: ${cause}`);
+  for (let attempt = 1; ; attempt++) {
+    const result: MigrationResultSet = await (await migrator(db)).migrateToLatest();
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === "Error")?.migrationName;
+      if (!failed && isConcurrentDrop(result.error) && attempt < INTROSPECTION_ATTEMPTS) continue;
+      const cause = result.error instanceof Error ? result.error.message : String(result.error);
+      throw new Error(`Migration ${failed ?? "(unknown)"} failed: ${cause}`);
+    }
+    return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
   }
-  return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
 /** Names of migrations that have not run yet (for `migrate --dry-run` and readiness checks). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
-  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const all = await (await migrator(db)).getMigrations();
+      return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+    } catch (e) {
+      if (!isConcurrentDrop(e) || attempt >= INTROSPECTION_ATTEMPTS) throw e;
+    }
+  }
 }

@@ -1,12 +1,15 @@
 // The fastify application: every HTTP surface of partnerbill (DESIGN.md §7) is registered here.
 // This folder is the only code that imports fastify.
+import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { createServer } from "node:http";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from "fastify";
 import type { Container } from "../app/container.ts";
 import { notFound } from "../lib/errors.ts";
 import { html } from "../lib/html.ts";
-import { registerBillmgrRoutes } from "./billmgr.routes.ts";
+import { createPriceListFastPath, registerBillmgrRoutes, type PriceListFastPath } from "./billmgr.routes.ts";
 import { sendError, surfaceOf, type Surface } from "./errors.ts";
+import { registerCheckoutRoutes } from "./checkout.routes.ts";
 import { registerOpsRoutes } from "./ops.routes.ts";
 import { page } from "./pages.ts";
 
@@ -27,33 +30,60 @@ export function keyUrls(publicUrl: string) {
   };
 }
 
+const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/**
+ * The HTTP server with the price-list fast path in front of fastify's handler (see
+ * createPriceListFastPath). Timeouts are set as fastify sets them on a server it creates itself.
+ */
+function serverWithFastPath(fastPath: PriceListFastPath): FastifyServerFactory {
+  return (handler, opts) => {
+    const server = createServer((req, res) => {
+      if (!fastPath.serve(req, res)) handler(req, res);
+    });
+    server.keepAliveTimeout = Number(opts["keepAliveTimeout"] ?? 72_000);
+    server.requestTimeout = Number(opts["requestTimeout"] ?? 0);
+    server.setTimeout(Number(opts["connectionTimeout"] ?? 0));
+    return server;
+  };
+}
+
 export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
+  const recordResponse = (surface: Surface, statusCode: number, seconds: number) => {
+    c.metrics.httpRequests.inc({ surface, status: STATUS_CLASS[Math.floor(statusCode / 100)] ?? "5xx" });
+    c.metrics.httpDuration.observe({ surface }, seconds);
+  };
+  // With every request logged, every request must go through fastify's logging.
+  const fastPath = c.config.LOG_REQUESTS
+    ? undefined
+    : createPriceListFastPath(c, (statusCode, seconds) => recordResponse("billmgr", statusCode, seconds));
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !c.config.LOG_REQUESTS }),
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     return503OnClosing: true,
+    ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
   });
+  if (fastPath) app.addHook("preClose", async () => fastPath.close());
 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(cookie);
   // A body of any other type (text, XML, multipart…) is read and ignored: the query string still
   // counts, and no client gets a 415 for a content type we have no use for.
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, _body, done) => done(null, undefined));
 
   app.addHook("onResponse", (req, reply, done) => {
-    const surface = req.routeOptions.config?.surface ?? surfaceOf(req.url);
-    const status = `${Math.floor(reply.statusCode / 100)}xx`;
-    c.metrics.httpRequests.inc({ surface, status });
-    c.metrics.httpDuration.observe({ surface }, reply.elapsedTime / 1000);
+    recordResponse(req.routeOptions.config?.surface ?? surfaceOf(req.url), reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
   app.setNotFoundHandler((req, reply) => sendError(req, reply, notFound(`Nothing here: ${req.method} ${req.url.split("?", 1)[0]}`)));
 
-  registerBillmgrRoutes(app, c);
+  registerBillmgrRoutes(app, c, fastPath);
   registerOpsRoutes(app, c);
+  registerCheckoutRoutes(app, c);
 
   app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);

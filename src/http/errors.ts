@@ -34,9 +34,12 @@ export type Surface = "billmgr" | "api" | "page" | "ops";
 
 export function surfaceOf(url: string): Surface {
   const path = url.split("?", 1)[0] ?? "";
-  if (path === "/billmgr" || path === "/manager/billmgr") return "billmgr";
+  // The router ignores a trailing slash, so /billmgr/ is the billmgr surface and its errors
+  // (unreadable body, body too large) must be error documents too, not HTML pages.
+  const route = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  if (route === "/billmgr" || route === "/manager/billmgr") return "billmgr";
   if (path.startsWith("/api/")) return "api";
-  if (path === "/healthz" || path === "/readyz" || path === "/metrics") return "ops";
+  if (route === "/healthz" || route === "/readyz" || route === "/metrics") return "ops";
   return "page";
 }
 
@@ -61,10 +64,9 @@ export function describeError(err: unknown): Described {
   return { status: 500, code: "internal", message: "Internal error; it has been logged" };
 }
 
-export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, surface: Surface = surfaceOf(req.url)): FastifyReply {
   const d = describeError(err);
   if (d.status >= 500) req.log.error({ err }, "request failed");
-  const surface = surfaceOf(req.url);
   if (surface === "billmgr") {
     // Panels decide by the body (PROTOCOL.md §2.3); the status of a BILLmanager error is not
     // documented, so input errors answer 200 like the error documents of the billmgr routes.

@@ -1,7 +1,7 @@
 // Operator endpoints: liveness, readiness (the database answers), Prometheus metrics.
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import type { Container } from "../app/container.ts";
+import { ping } from "../db/ping.ts";
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -23,7 +23,7 @@ export function registerOpsRoutes(app: FastifyInstance, c: Container): void {
   app.get("/readyz", { config: { surface: "ops" } }, async (req, reply) => {
     const checks: Record<string, { ok: boolean; error?: string }> = {};
     try {
-      await withTimeout(sql`select 1`.execute(c.db), 2000);
+      await withTimeout(ping(c.db), 2000);
       checks["database"] = { ok: true };
     } catch (err) {
       req.log.warn({ err }, "readiness: database check failed");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { add, format, multiplyRatio, parseDecimal, toDecimal } from "./money.ts";
+import { add, convert, format, multiplyRatio, parseDecimal, parseRatio, percentOf, roundToWhole, toDecimal } from "./money.ts";
 
 describe("money", () => {
   it("parses decimal strings into minor units without floating point", () => {
@@ -48,5 +48,42 @@ describe("money", () => {
 
   it("refuses to add different currencies", () => {
     assert.throws(() => add({ minor: 1, currency: "EUR" }, { minor: 1, currency: "RUB" }), /Currency mismatch/);
+  });
+});
+
+describe("money: ratios, percentages, conversion", () => {
+  it("parses rates into exact ratios and refuses anything that is not a positive decimal", () => {
+    assert.deepEqual(parseRatio("98.50"), { numerator: 9850n, denominator: 100n });
+    assert.deepEqual(parseRatio("1"), { numerator: 1n, denominator: 1n });
+    assert.deepEqual(parseRatio("0.010245"), { numerator: 10245n, denominator: 1000000n });
+    for (const bad of ["", "0", "0.000", "-1", "1e3", "1,5", ".5", "abc", "1.1234567890123"]) {
+      assert.throws(() => parseRatio(bad), { code: "invalid_input" }, bad);
+    }
+  });
+
+  it("takes a percentage given in basis points, rounding as told", () => {
+    const m = { minor: 999, currency: "EUR" };
+    assert.equal(percentOf(m, 12_000, "up").minor, 1199); // 11.988 → 11.99
+    assert.equal(percentOf(m, 12_000, "down").minor, 1198);
+    assert.equal(percentOf(m, 10_000, "up").minor, 999);
+    assert.equal(percentOf(m, 2_000, "half_up").minor, 200); // 1.998
+    assert.equal(percentOf(m, 9_000, "up").minor, 900); // 8.991 → 9.00
+  });
+
+  it("converts between currencies exactly, across different exponents", () => {
+    const eurPerRub = { numerator: 100n, denominator: 9850n }; // 1 / 98.50
+    assert.deepEqual(convert({ minor: 95000, currency: "RUB" }, "EUR", eurPerRub, "up"), { minor: 965, currency: "EUR" }); // 9.6447…
+    assert.deepEqual(convert({ minor: 95000, currency: "RUB" }, "EUR", eurPerRub, "down"), { minor: 964, currency: "EUR" });
+    assert.deepEqual(convert({ minor: 1000, currency: "EUR" }, "RUB", parseRatio("98.50"), "up"), { minor: 98500, currency: "RUB" });
+    assert.deepEqual(convert({ minor: 1000, currency: "EUR" }, "JPY", parseRatio("162.35"), "up"), { minor: 1624, currency: "JPY" }); // 1623.5
+    assert.deepEqual(convert({ minor: 1624, currency: "JPY" }, "EUR", { numerator: 100n, denominator: 16235n }, "half_up"), { minor: 1000, currency: "EUR" });
+  });
+
+  it("rounds to whole units of the currency", () => {
+    assert.equal(roundToWhole({ minor: 1201, currency: "EUR" }, "up").minor, 1300);
+    assert.equal(roundToWhole({ minor: 1200, currency: "EUR" }, "up").minor, 1200);
+    assert.equal(roundToWhole({ minor: 1299, currency: "EUR" }, "down").minor, 1200);
+    assert.equal(roundToWhole({ minor: 1250, currency: "EUR" }, "half_even").minor, 1200);
+    assert.equal(roundToWhole({ minor: 1501, currency: "JPY" }, "up").minor, 1501);
   });
 });

@@ -154,3 +154,46 @@ export function multiplyRatio(a: Money, numerator: bigint, denominator: bigint, 
   }
   return money(Number(negative ? -q : q), a.currency);
 }
+
+/** An exact positive ratio of two integers, e.g. an exchange rate: "98.50" is 9850/100. */
+export interface Ratio {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+const RATIO = /^(\d{1,15})(?:\.(\d{1,12}))?$/;
+
+/**
+ * Parses a positive decimal ("98.5", "0.010245") into an exact ratio. Signs, exponents, zero and
+ * more than 12 fraction digits are refused: a rate or a factor is never read through a float.
+ */
+export function parseRatio(text: string): Ratio {
+  const m = RATIO.exec(text.trim());
+  if (!m) throw invalidInput(`"${text}" is not a positive decimal number (e.g. 98.50)`);
+  const frac = m[2] ?? "";
+  const numerator = BigInt((m[1] ?? "0") + frac);
+  if (numerator === 0n) throw invalidInput(`"${text}" must be greater than zero`);
+  return { numerator, denominator: 10n ** BigInt(frac.length) };
+}
+
+/** a × basisPoints / 10 000 (100 basis points = 1 %, 12 000 = 120 %) with an explicit rounding mode. */
+export function percentOf(a: Money, basisPoints: number, rounding: Rounding): Money {
+  if (!Number.isSafeInteger(basisPoints)) throw new Error("basis points must be a whole number");
+  return multiplyRatio(a, BigInt(basisPoints), 10_000n, rounding);
+}
+
+/**
+ * Converts `a` into currency `to` at `rate` — units of `to` per one unit of `a.currency` — with an
+ * explicit rounding mode. The currencies may have different exponents (EUR 2, JPY 0).
+ */
+export function convert(a: Money, to: string, rate: Ratio, rounding: Rounding): Money {
+  const numerator = rate.numerator * 10n ** BigInt(exponentOf(to));
+  const denominator = rate.denominator * 10n ** BigInt(exponentOf(a.currency));
+  return money(multiplyRatio(a, numerator, denominator, rounding).minor, to);
+}
+
+/** Rounds to whole units of the currency: 12.01 EUR is 13.00 "up" and 12.00 "down". */
+export function roundToWhole(a: Money, rounding: Rounding): Money {
+  const unit = 10n ** BigInt(exponentOf(a.currency));
+  return money(multiplyRatio(a, 1n, unit, rounding).minor * Number(unit), a.currency);
+}

@@ -78,6 +78,43 @@ export type UpstreamErrorKind =
   | "server_error"        // HTTP 5xx
   | "unparsable";         // an answer we cannot read
 
+/**
+ * What more precisely went wrong, where the kind alone does not tell an operator what to do:
+ *  - two_factor: an auth error about two-factor authentication (the API cannot use such an account);
+ *  - refused / dns / tls / connect_timeout: the request never left this machine (so "not_done");
+ *  - reset: the connection broke after the request may have been sent;
+ *  - http_status: an unexpected HTTP status without a BILLmanager error document;
+ *  - dtd: the answer carried a DTD, which is refused unread (XXE / entity expansion).
+ */
+export type UpstreamErrorReason =
+  | "two_factor"
+  | "refused"
+  | "dns"
+  | "tls"
+  | "connect_timeout"
+  | "reset"
+  | "http_status"
+  | "dtd";
+
+/** One upstream call as reported to `onCall` (timelines, metrics). Never carries credentials. */
+export interface UpstreamCallEvent {
+  func: string;
+  /** The func's own parameters; credentials are never among them. */
+  params: Record<string, string>;
+  /** addition.order.param, service.prolong and addition.edit with sok=ok debit or change paid services. */
+  spendsMoney: boolean;
+  durationMs: number;
+  /** HTTP status of the answer, or null when none arrived. */
+  httpStatus: number | null;
+  /** "done" when the call succeeded; otherwise how sure we are that upstream did not act. */
+  outcome: "done" | UpstreamOutcome;
+  /** The error kind of a failed call. */
+  kind?: UpstreamErrorKind;
+  reason?: UpstreamErrorReason;
+  /** A one-line description of the failure (never carries credentials). */
+  message?: string;
+}
+
 export interface UpstreamClient {
   priceList(opts?: { pricelist?: number }): Promise<UpstreamTariff[]>;
   orderModule(input: OrderModuleInput): Promise<{ serviceId: number }>;

@@ -1,14 +1,32 @@
-// `partnerbill serve`: the long-running process. Roles: web (HTTP). The worker and scheduler
-// roles arrive with the job queue.
+// `partnerbill serve`: the long-running process. It runs the roles web (HTTP), worker (jobs) and
+// scheduler (periodic work), all three by default; `--roles=web` and so on split them across
+// processes or machines (DESIGN.md §2). On SIGTERM it stops taking work, lets requests and jobs in
+// flight finish, and hands unfinished jobs back to the queue for another node.
 import type { Command } from "commander";
 import { buildHttpApp, keyUrls } from "../../http/app.ts";
+import { invalidInput } from "../../lib/errors.ts";
 import { configOrExit, openContainer } from "../runtime.ts";
+
+export const ROLES = ["web", "worker", "scheduler"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Parses `--roles web,worker`; refuses unknown and empty lists. */
+export function parseRoles(text: string): Set<Role> {
+  const names = text.split(",").map((r) => r.trim()).filter((r) => r !== "");
+  if (names.length === 0) throw invalidInput(`--roles needs at least one of ${ROLES.join(", ")}`);
+  for (const n of names) {
+    if (!(ROLES as readonly string[]).includes(n)) throw invalidInput(`Unknown role "${n}" in --roles (choose from ${ROLES.join(", ")})`);
+  }
+  return new Set(names as Role[]);
+}
 
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("Run the server: migrate the database, then serve HTTP")
-    .action(async () => {
+    .description("Run the server: migrate the database, then serve HTTP, run jobs and schedule periodic work")
+    .option("--roles <list>", `comma-separated roles to run: ${ROLES.join(", ")}`, ROLES.join(","))
+    .action(async (opts: { roles: string }) => {
+      const roles = parseRoles(opts.roles);
       const config = configOrExit();
       const c = await openContainer(config);
       const log = c.logger;
@@ -16,39 +34,53 @@ export function registerServe(program: Command): void {
         const seeded = await c.catalog.seedDemoPrices();
         if (seeded > 0) log.info({ modules: seeded }, "demo prices seeded into an empty catalog");
       }
-      const app = await buildHttpApp(c);
-      const stopWatching = c.priceList.watch(config.CATALOG_POLL_MS, (err) => log.warn({ err }, "catalog change poll failed"));
-      await app.listen({ port: config.PORT, host: config.HOST });
-      const addr = app.server.address();
-      const port = typeof addr === "object" && addr ? addr.port : config.PORT;
-      const publicUrl = config.PUBLIC_URL.replace(/:0$/, `:${port}`);
-      const urls = keyUrls(publicUrl);
-      process.stdout.write(
-        [
-          "",
-          `partnerbill is serving on http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
-          `  database:       ${c.database.displayUrl}`,
-          `  upstream:       ${config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
-          `  billing URL for ispmanager staff: ${urls.billing}`,
-          `  price list:     ${urls.priceList}`,
-          `  health:         ${urls.health}   readiness: ${urls.ready}`,
-          `  metrics:        ${urls.metrics}`,
-          "",
-        ].join("\n"),
-      );
+      const worker = roles.has("worker") ? c.jobs.createWorker() : null;
+      const scheduler = roles.has("scheduler") ? c.jobs.createScheduler() : null;
+      await worker?.start();
+      scheduler?.start();
+      const app = roles.has("web") ? await buildHttpApp(c) : null;
+      const stopWatching = app
+        ? c.priceList.watch(config.CATALOG_POLL_MS, (err) => log.warn({ err }, "catalog change poll failed"))
+        : () => {};
+      if (app) {
+        await app.listen({ port: config.PORT, host: config.HOST });
+        const addr = app.server.address();
+        const port = typeof addr === "object" && addr ? addr.port : config.PORT;
+        const publicUrl = config.PUBLIC_URL.replace(/:0$/, `:${port}`);
+        const urls = keyUrls(publicUrl);
+        process.stdout.write(
+          [
+            "",
+            `partnerbill is serving on http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
+            `  roles:          ${[...roles].join(", ")}`,
+            `  database:       ${c.database.displayUrl}`,
+            `  upstream:       ${config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
+            `  billing URL for ispmanager staff: ${urls.billing}`,
+            `  price list:     ${urls.priceList}`,
+            `  health:         ${urls.health}   readiness: ${urls.ready}`,
+            `  metrics:        ${urls.metrics}`,
+            "",
+          ].join("\n"),
+        );
+      } else {
+        process.stdout.write(`\npartnerbill is running (roles: ${[...roles].join(", ")}; database: ${c.database.displayUrl})\n\n`);
+      }
 
       let stopping = false;
       const shutdown = async (signal: string) => {
         if (stopping) return;
         stopping = true;
-        log.info({ signal }, "shutting down: finishing requests in flight");
+        log.info({ signal }, "shutting down: finishing requests and jobs in flight");
         const force = setTimeout(() => {
           log.error("shutdown took over 15 s; exiting");
           process.exit(1);
         }, 15_000);
         force.unref();
         stopWatching();
-        await app.close();
+        // No new periodic jobs, no new requests, no new claims; the worker's grace period (10 s)
+        // ends before the forced exit, and whatever is still running is released, not lost.
+        await scheduler?.stop();
+        await Promise.all([app?.close(), worker?.stop()]);
         await c.database.close();
         log.info("stopped");
         process.exit(0);

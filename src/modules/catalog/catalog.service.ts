@@ -72,6 +72,9 @@ export function createCatalogService(deps: {
     const period = parsePeriod(input.period);
     const price = parseSellPrice(input.amount, input.currency);
     const m = await findModuleOrFail(ref);
+    // Setting the price it already has (a price sync every period) must not bump the counter nor
+    // drop caches: every node would rebuild its price list for nothing.
+    let changed = false;
     const previous = await db.transaction().execute(async (tx) => {
       const existing = await catalog.pricesOf(tx, m.id);
       const other = existing.find((p) => p.period_months !== period);
@@ -98,9 +101,10 @@ export function createCatalogService(deps: {
         created_at: now,
       });
       await counters.bump(tx, "catalog");
+      changed = true;
       return old ?? null;
     });
-    deps.onChange?.();
+    if (changed) deps.onChange?.();
     return {
       module: m,
       period,

@@ -87,6 +87,10 @@ export function createPriceListService(deps: {
     return snap instanceof Promise ? snap.then((s) => documentFrom(s, q)) : documentFrom(snap, q);
   }
 
+  function getLoaded(q: PriceListQuery): RenderedDocument | undefined {
+    return current ? documentFrom(current, q) : undefined;
+  }
+
   function invalidate(): void {
     generation++;
     current = null;
@@ -113,6 +117,8 @@ export function createPriceListService(deps: {
   return {
     /** The document for a query; synchronous on a warm cache (the hot path). */
     get,
+    /** The document when the catalog snapshot is in memory, else undefined; never reads the database. */
+    getLoaded,
     /** Drops the cache if the catalog changed since it was built. Returns true when it did. */
     refresh,
     /** Drops the cache unconditionally (after a local change). */

@@ -1,0 +1,134 @@
+// `partnerbill upstream check`: proves that the client-area credentials work, and shows what the
+// account holds (licenses and modules). Every failure is one line that says what to fix; the
+// password is taken from the environment or stdin, never from an argument (shell history, ps).
+import type { Command } from "commander";
+import { ConfigError, loadConfig, type Config } from "../../app/config.ts";
+import { createUpstreamClient } from "../../upstream/client.ts";
+import { isUpstreamError } from "../../upstream/errors.ts";
+import type { UpstreamLicense, UpstreamModule } from "../../upstream/types.ts";
+import { printTable } from "../table.ts";
+
+export interface UpstreamCheckInput {
+  url: string;
+  user: string;
+  password: string;
+  timeoutMs: number;
+}
+
+export type UpstreamCheckResult =
+  | { ok: true; licenses: UpstreamLicense[]; modules: UpstreamModule[] }
+  | { ok: false; reason: string };
+
+/** One line an operator can act on, for any failure of the check. */
+export function explainUpstreamFailure(e: unknown, input: Pick<UpstreamCheckInput, "url" | "user" | "timeoutMs">): string {
+  const host = new URL(input.url).host;
+  if (!isUpstreamError(e)) return e instanceof Error ? e.message : String(e);
+  const said = e.billmgr?.msg ? ` (${host} said: "${e.billmgr.msg}")` : "";
+  switch (e.kind) {
+    case "auth":
+      return e.reason === "two_factor"
+        ? `the account ${input.user} has two-factor authentication enabled, and the API cannot log in with it: use a client-area account without two-factor authentication${said}`
+        : `wrong user or password: ${host} refused the login of ${input.user}${said}`;
+    case "access":
+      return `the account ${input.user} is not allowed to use this function of the API${said}`;
+    case "insufficient_funds":
+      return `the client-area balance cannot pay${said}`;
+    case "rejected":
+      return `${host} rejected the request${said}`;
+    case "timeout":
+      return e.reason === "connect_timeout"
+        ? `timeout: could not connect to ${host} within ${input.timeoutMs} ms (UPSTREAM_TIMEOUT_MS)`
+        : `timeout: no answer from ${host} within ${input.timeoutMs} ms (UPSTREAM_TIMEOUT_MS)`;
+    case "connection":
+      if (e.reason === "refused") return `cannot reach ${host}: connection refused (is the URL right and the service up?)`;
+      if (e.reason === "dns") return `cannot reach ${host}: the host name does not resolve (check UPSTREAM_URL)`;
+      if (e.reason === "tls") return `TLS failure with ${host}: ${e.detail ?? "handshake failed"} (partnerbill never skips certificate checks)`;
+      return `the connection to ${host} broke: ${e.detail ?? "reset"}`;
+    case "server_error":
+      return `${host} answered HTTP ${e.httpStatus ?? "5xx"}: the client area has a problem on its side; try again later`;
+    case "unparsable":
+      return `${input.url} does not answer like a BILLmanager API (${e.message.replace(/^[^:]*: /, "")}); the URL should end in /billmgr`;
+  }
+}
+
+/** Lists the account's licenses and modules: the first call proves the credentials. */
+export async function runUpstreamCheck(input: UpstreamCheckInput): Promise<UpstreamCheckResult> {
+  let client;
+  try {
+    client = createUpstreamClient({ baseUrl: input.url, user: input.user, password: input.password, timeoutMs: input.timeoutMs });
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    const licenses = await client.listLicenses();
+    const modules = await client.listModules();
+    return { ok: true, licenses, modules };
+  } catch (e) {
+    return { ok: false, reason: explainUpstreamFailure(e, input) };
+  } finally {
+    await client.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+interface CheckFlags {
+  url?: string;
+  user?: string;
+  passwordStdin?: boolean;
+}
+
+/** The check's input from flags over config, or the one-line reason it cannot run. */
+async function resolveInput(flags: CheckFlags): Promise<UpstreamCheckInput | string> {
+  const password = flags.passwordStdin ? await readStdin() : undefined;
+  let config: Config;
+  try {
+    config = loadConfig(undefined, { UPSTREAM_URL: flags.url, UPSTREAM_USER: flags.user, UPSTREAM_PASSWORD: password });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  if (config.upstreamBaseUrl === "sandbox") {
+    return "UPSTREAM_URL is sandbox, which has no fixed address: start one with `partnerbill sandbox` (or use the one inside `partnerbill serve`) and pass --url with its /billmgr URL";
+  }
+  if (!config.UPSTREAM_USER) return "no client-area user: set UPSTREAM_USER or pass --user";
+  if (!config.UPSTREAM_PASSWORD) return "no client-area password: set UPSTREAM_PASSWORD or pipe it with --password-stdin";
+  return { url: config.upstreamBaseUrl, user: config.UPSTREAM_USER, password: config.UPSTREAM_PASSWORD, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
+}
+
+export function registerUpstream(program: Command): void {
+  const upstream = program.command("upstream").description("Talk to ispmanager's client area (the BILLmanager API)");
+
+  upstream
+    .command("check")
+    .description("Prove the client-area credentials work and list the account's licenses and modules")
+    .option("--url <url>", "API URL, or eu / ru (default: UPSTREAM_URL)")
+    .option("--user <email>", "client-area login (default: UPSTREAM_USER)")
+    .option("--password-stdin", "read the password from stdin (default: UPSTREAM_PASSWORD)")
+    .action(async (flags: CheckFlags) => {
+      const input = await resolveInput(flags);
+      if (typeof input === "string") {
+        process.stderr.write(`upstream check failed: ${input}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const r = await runUpstreamCheck(input);
+      if (!r.ok) {
+        process.stderr.write(`upstream check failed: ${r.reason}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`Licenses (${r.licenses.length}):\n`);
+      printTable(["id", "name", "ip", "expires"], r.licenses.map((l) => [String(l.id), l.name, l.ip, l.expiresOn ?? "—"]));
+      process.stdout.write(`\nModules (${r.modules.length}):\n`);
+      printTable(
+        ["id", "license", "tariff", "status", "expires"],
+        r.modules.map((m) => [String(m.id), String(m.license), String(m.pricelist), m.status === "unknown" ? `unknown (${m.statusCode})` : m.status, m.expiresOn ?? "—"]),
+      );
+      process.stdout.write(`\ncredentials OK: ${input.user} at ${new URL(input.url).host}\n`);
+    });
+}

@@ -1,0 +1,29 @@
+// order.place: gets a paid order active upstream. Enqueued in the payment's transaction; runs any
+// number of times safely — fulfillment decides from the order's state and from what upstream shows
+// (src/modules/fulfillment/README.md). The last attempt turns an unprovable outcome into
+// needs_attention instead of failing into the dead-letter list.
+import { z } from "zod";
+import type { FulfillmentService } from "../../modules/fulfillment/fulfillment.service.ts";
+import { ORDER_JOBS } from "../../modules/orders/orders.service.ts";
+import { defineJob, type JobContext } from "../job.ts";
+
+export class RetryLater extends Error {
+  constructor(message: string, readonly retryAfterMs: number | undefined) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
+export const placeOrderJob = defineJob({
+  kind: ORDER_JOBS.place,
+  payloadSchema: z.object({ orderId: z.string().min(1) }),
+  maxAttempts: 12,
+  backoff: { baseMs: 1_000, maxMs: 60_000 },
+  timeoutMs: 5 * 60_000,
+  async handle(payload, ctx: JobContext<{ fulfillment: Pick<FulfillmentService, "place"> }>) {
+    const finalAttempt = ctx.job.attempt >= ctx.job.maxAttempts;
+    const r = await ctx.deps.fulfillment.place(payload.orderId, { finalAttempt });
+    if (r.status === "retry") throw new RetryLater(r.reason, r.afterMs);
+    ctx.logger.info({ order: payload.orderId, state: r.state }, "order placing finished");
+  },
+});

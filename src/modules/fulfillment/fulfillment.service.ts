@@ -1,0 +1,147 @@
+// Automatic fulfillment: places paid orders upstream exactly once. See README.md beside this file
+// for the rules; the order machine (orders.service.ts) does every state change.
+import type { Db } from "../../db/database.ts";
+import type { OrderRow } from "../../db/schema.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { AppError } from "../../lib/errors.ts";
+import { isUpstreamError } from "../../upstream/errors.ts";
+import type { UpstreamClient, UpstreamModule } from "../../upstream/types.ts";
+import type { OrderService } from "../orders/orders.service.ts";
+import type { OrdersRepo } from "../orders/orders.repo.ts";
+
+/** What the job that called us should do next. */
+export type PlaceResult =
+  | { status: "done"; state: string }
+  | { status: "retry"; reason: string; afterMs?: number };
+
+export function createFulfillmentService(deps: {
+  db: Db;
+  orders: Pick<OrderService, "move" | "activate" | "rejectAndRefund" | "addEvent">;
+  ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules">;
+  clock: Clock;
+  /** The upstream per-call timeout; the settle window is twice this. */
+  upstreamTimeoutMs: number;
+  /** How many times one order may be sent upstream after proven absences before a human looks. */
+  maxPlacements?: number;
+  /** Records an alert for staff (awaiting funds, needs attention). */
+  alert?: (kind: string, subject: string, message: string) => Promise<void>;
+}) {
+  const { db, orders, ordersRepo, upstream, clock } = deps;
+  const settleMs = deps.upstreamTimeoutMs * 2;
+  const maxPlacements = deps.maxPlacements ?? 3;
+
+  async function load(orderId: string): Promise<OrderRow> {
+    const o = await ordersRepo.findById(db, orderId);
+    if (!o) throw new AppError("not_found", `No order ${orderId}`);
+    return o;
+  }
+
+  /** Upstream modules of this order's license and tariff that are not deleted. */
+  function relevant(all: UpstreamModule[], o: OrderRow): UpstreamModule[] {
+    return all.filter((m) => m.license === Number(o.license_id) && m.pricelist === o.tariff_id && m.status !== "deleted");
+  }
+
+  async function note(o: OrderRow, detail: Record<string, unknown>): Promise<void> {
+    await orders.addEvent(db, o.id, { kind: "upstream_call", detail });
+  }
+
+  async function needsAttention(o: OrderRow, reason: string): Promise<PlaceResult> {
+    const moved = await db.transaction().execute((tx) => orders.move(tx, o, "needs_attention", { reason }, { kind: "transition", detail: { reason } }));
+    await deps.alert?.("order_needs_attention", o.id, reason);
+    return { status: "done", state: moved.state };
+  }
+
+  /**
+   * Records the intent (paid|awaiting_funds|needs_attention|placing → placing) with the modules
+   * already on the license, then makes the one call that spends money.
+   */
+  async function orderUpstream(o: OrderRow, known: UpstreamModule[], finalAttempt: boolean): Promise<PlaceResult> {
+    if (o.upstream_attempts >= maxPlacements) {
+      return needsAttention(o, `upstream was asked ${o.upstream_attempts} times without a module appearing`);
+    }
+    const intent = await db.transaction().execute((tx) =>
+      orders.move(tx, o, "placing", {
+        intent_at: clock.now().toISOString(),
+        intent_known_ids: JSON.stringify(known.map((m) => m.id)),
+        upstream_attempts: o.upstream_attempts + 1,
+      }, { kind: "transition", detail: { intent: "addition.order.param", attempt: o.upstream_attempts + 1 } }),
+    );
+    const params = { item: Number(intent.license_id), pricelist: intent.tariff_id, period: intent.period_months };
+    const started = Date.now();
+    try {
+      const { serviceId } = await upstream.orderModule({ license: params.item, pricelist: params.pricelist, period: params.period, remoteId: intent.id });
+      await note(intent, { func: "addition.order.param", params, outcome: "done", serviceId, durationMs: Date.now() - started });
+      const active = await db.transaction().execute(async (tx) =>
+        orders.activate(tx, (await ordersRepo.findById(tx, intent.id))!, { serviceId, expiresOn: null }, { kind: "transition", detail: { serviceId } }),
+      );
+      return { status: "done", state: active.state };
+    } catch (e) {
+      if (!isUpstreamError(e)) throw e;
+      await note(intent, { func: "addition.order.param", params, outcome: e.outcome, kind: e.kind, message: e.message, durationMs: Date.now() - started });
+      if (e.outcome === "unknown") {
+        // Maybe bought, maybe not: the next attempt looks before it orders again.
+        return finalAttempt
+          ? needsAttention(intent, `outcome of the upstream order is unknown (${e.kind}) and attempts are exhausted`)
+          : { status: "retry", reason: `outcome unknown (${e.kind}); will check upstream`, afterMs: settleMs };
+      }
+      const fresh = await load(intent.id);
+      if (e.kind === "insufficient_funds") {
+        await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", { reason: e.message }, { kind: "transition", detail: { reason: e.message } }));
+        await deps.alert?.("upstream_insufficient_funds", fresh.id, e.message);
+        return { status: "done", state: "awaiting_funds" };
+      }
+      if (e.kind === "auth" || e.kind === "access") return needsAttention(fresh, e.message);
+      const refunded = await db.transaction().execute((tx) => orders.rejectAndRefund(tx, fresh, e.message));
+      return { status: "done", state: refunded.state };
+    }
+  }
+
+  /**
+   * One attempt at getting a paid order active upstream. Safe to run any number of times, from
+   * any node, after any crash: it decides from the order's state and what upstream shows.
+   */
+  async function place(orderId: string, opts: { finalAttempt?: boolean } = {}): Promise<PlaceResult> {
+    const finalAttempt = opts.finalAttempt ?? false;
+    const o = await load(orderId);
+    if (!["paid", "placing", "awaiting_funds"].includes(o.state)) return { status: "done", state: o.state };
+
+    if (o.state === "placing" && o.intent_at) {
+      const waited = clock.now().getTime() - new Date(o.intent_at).getTime();
+      if (waited < settleMs) return { status: "retry", reason: "an earlier call may still be in flight", afterMs: settleMs - waited };
+    }
+
+    let all: UpstreamModule[];
+    try {
+      all = await upstream.listModules();
+    } catch (e) {
+      if (!isUpstreamError(e)) throw e;
+      await note(o, { func: "addition", outcome: e.outcome, kind: e.kind, message: e.message });
+      if (finalAttempt) return needsAttention(o, `cannot list upstream modules (${e.kind}); the order's outcome cannot be proven`);
+      return { status: "retry", reason: `cannot list upstream modules (${e.kind})` };
+    }
+    const onLicense = relevant(all, o);
+
+    if (o.state === "placing") {
+      // An earlier call's outcome is unknown: is there a module we bought?
+      const knownBefore = new Set<number>(o.intent_known_ids ? (JSON.parse(o.intent_known_ids) as number[]) : []);
+      const claimed = await ordersRepo.claimedUpstreamIds(db, onLicense.map((m) => m.id));
+      const ours = onLicense.filter((m) => !knownBefore.has(m.id) && !claimed.has(m.id)).sort((a, b) => a.id - b.id);
+      if (ours.length > 0) {
+        const m = ours[0]!;
+        await note(o, { func: "addition", outcome: "done", adopted: m.id, candidates: ours.map((x) => x.id) });
+        const active = await db.transaction().execute(async (tx) =>
+          orders.activate(tx, (await ordersRepo.findById(tx, o.id))!, { serviceId: m.id, expiresOn: m.expiresOn }, { kind: "transition", detail: { adopted: m.id } }),
+        );
+        if (ours.length > 1) await deps.alert?.("upstream_duplicate_module", o.id, `license ${o.license_id} has ${ours.length} unclaimed modules of tariff ${o.tariff_id}: ${ours.map((x) => x.id).join(", ")}`);
+        return { status: "done", state: active.state };
+      }
+      await note(o, { func: "addition", outcome: "done", absent: true });
+    }
+    return orderUpstream(o, onLicense, finalAttempt);
+  }
+
+  return { place };
+}
+
+export type FulfillmentService = ReturnType<typeof createFulfillmentService>;

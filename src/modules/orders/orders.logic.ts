@@ -1,0 +1,100 @@
+// The order state machine (DESIGN.md §4) and the validation of a Buy redirect. Pure.
+//
+//  Buy redirect ─▶ pending_payment ─paid─▶ paid ─▶ placing ─▶ active
+//                     └─▶ cancelled                │      ├─▶ needs_attention (outcome unknown and
+//                                                  │      │     unprovable, out of retries)
+//                                                  │      ├─▶ awaiting_funds (upstream balance too low)
+//                                                  │      └─▶ rejected ─▶ refunded
+//                                                  └─▶ manual_queue (manual mode) ─▶ active | rejected
+import { isIP } from "node:net";
+import { AppError, invalidInput } from "../../lib/errors.ts";
+
+export const ORDER_STATES = [
+  "pending_payment",
+  "paid",
+  "placing",
+  "active",
+  "needs_attention",
+  "awaiting_funds",
+  "manual_queue",
+  "rejected",
+  "refunded",
+  "cancelled",
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
+  pending_payment: ["paid", "cancelled"],
+  paid: ["placing", "manual_queue", "needs_attention"],
+  placing: ["placing", "active", "needs_attention", "awaiting_funds", "rejected"],
+  awaiting_funds: ["placing", "needs_attention", "rejected"],
+  needs_attention: ["placing", "active", "rejected"],
+  manual_queue: ["active", "rejected"],
+  rejected: ["refunded"],
+  active: [],
+  refunded: [],
+  cancelled: [],
+};
+
+/** States in which the customer's money is held for the order (paid, not yet earned or returned). */
+export const MONEY_HELD: ReadonlySet<OrderState> = new Set(["paid", "placing", "needs_attention", "awaiting_funds", "manual_queue", "rejected"]);
+
+export function isOrderState(s: string): s is OrderState {
+  return (ORDER_STATES as readonly string[]).includes(s);
+}
+
+export function assertTransition(from: string, to: OrderState): void {
+  if (!isOrderState(from) || !TRANSITIONS[from].includes(to)) {
+    throw new AppError("illegal_transition", `An order in state ${from} cannot become ${to}`, { from, to });
+  }
+}
+
+/** States an order may leave for `to`. */
+export function statesLeadingTo(to: OrderState): OrderState[] {
+  return ORDER_STATES.filter((s) => TRANSITIONS[s].includes(to));
+}
+
+export interface BuyRedirect {
+  moduleId: number;
+  license: number;
+  ip: string | null;
+  /** The module's service name as the panel sent it (informational; module_id is the truth). */
+  moduleName: string | null;
+}
+
+function one(params: Record<string, unknown>, name: string): string | undefined {
+  const v = params[name];
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && typeof v[0] === "string") return v[0];
+  return undefined;
+}
+
+const POSITIVE_INT = /^[1-9]\d{0,14}$/;
+
+/** Validates the panel's Buy redirect (PROTOCOL.md §2.4). Throws invalid_input naming the problem. */
+export function parseBuyRedirect(params: Record<string, unknown>): BuyRedirect {
+  const problems: string[] = [];
+  const rawModuleId = one(params, "module_id")?.trim();
+  const rawLicense = one(params, "license")?.trim();
+  const rawIp = one(params, "ip")?.trim();
+  const moduleName = one(params, "module")?.trim() || null;
+
+  if (!rawModuleId) problems.push("module_id is missing");
+  else if (!POSITIVE_INT.test(rawModuleId)) problems.push("module_id must be a positive whole number");
+  if (!rawLicense) problems.push("license is missing");
+  else if (!POSITIVE_INT.test(rawLicense)) problems.push("license must be a positive whole number");
+  if (rawIp && isIP(rawIp) === 0) problems.push("ip is not a valid IPv4 or IPv6 address");
+  if (moduleName !== null && moduleName.length > 100) problems.push("module is too long");
+
+  if (problems.length > 0) throw invalidInput(problems.join("; "), { problems });
+  return { moduleId: Number(rawModuleId), license: Number(rawLicense), ip: rawIp ? rawIp : null, moduleName };
+}
+
+/** YYYY-MM-DD `months` after `from` (clamped to the month's last day, like billing systems do). */
+export function addMonths(from: string, months: number): string {
+  const [y, m, d] = from.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(y, m - 1 + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d, lastDay));
+  return target.toISOString().slice(0, 10);
+}

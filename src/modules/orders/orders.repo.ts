@@ -1,0 +1,112 @@
+// The only code that reads and writes orders, their timeline and the modules customers own.
+import { sql } from "kysely";
+import type { Executor } from "../../db/database.ts";
+import type { CustomerModuleRow, OrderEventRow, OrderRow } from "../../db/schema.ts";
+
+export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "created_at">>;
+
+export interface OrderListFilter {
+  state?: string;
+  customerId?: string;
+  licenseId?: number;
+  limit?: number;
+}
+
+export function createOrdersRepo() {
+  return {
+    async insert(ex: Executor, row: OrderRow): Promise<void> {
+      await ex.insertInto("orders").values(row).execute();
+    },
+
+    findById(ex: Executor, id: string): Promise<OrderRow | undefined> {
+      return ex.selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
+    },
+
+    findPendingForBrowser(ex: Executor, browserKey: string, licenseId: number, moduleId: string): Promise<OrderRow | undefined> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("browser_key", "=", browserKey)
+        .where("license_id", "=", licenseId)
+        .where("module_id", "=", moduleId)
+        .where("state", "=", "pending_payment")
+        .orderBy("created_at", "desc")
+        .executeTakeFirst();
+    },
+
+    /**
+     * Moves an order from one of `from` to a new state, only if nobody else moved it since we read
+     * it (`version`). Returns false when the row did not match: the caller lost a race.
+     */
+    async transition(ex: Executor, id: string, from: readonly string[], version: number, patch: OrderPatch): Promise<boolean> {
+      const r = await ex
+        .updateTable("orders")
+        .set({ ...patch, version: sql`version + 1` })
+        .where("id", "=", id)
+        .where("state", "in", from)
+        .where("version", "=", version)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async insertEvent(ex: Executor, ev: OrderEventRow): Promise<void> {
+      await ex.insertInto("order_events").values(ev).execute();
+    },
+
+    events(ex: Executor, orderId: string): Promise<OrderEventRow[]> {
+      return ex.selectFrom("order_events").selectAll().where("order_id", "=", orderId).orderBy("at").orderBy("id").execute();
+    },
+
+    list(ex: Executor, f: OrderListFilter = {}): Promise<OrderRow[]> {
+      let q = ex.selectFrom("orders").selectAll();
+      if (f.state) q = q.where("state", "=", f.state);
+      if (f.customerId) q = q.where("customer_id", "=", f.customerId);
+      if (f.licenseId) q = q.where("license_id", "=", f.licenseId);
+      return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(f.limit ?? 50).execute();
+    },
+
+    async countByState(ex: Executor): Promise<Record<string, number>> {
+      const rows = await ex.selectFrom("orders").select(["state", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("state").execute();
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
+    /** Upstream module ids among `ids` that a local record already owns. */
+    async claimedUpstreamIds(ex: Executor, ids: number[]): Promise<Set<number>> {
+      if (ids.length === 0) return new Set();
+      const rows = await ex.selectFrom("customer_modules").select("upstream_service_id").where("upstream_service_id", "in", ids).execute();
+      return new Set(rows.map((r) => Number(r.upstream_service_id)));
+    },
+
+    async insertCustomerModule(ex: Executor, row: CustomerModuleRow): Promise<void> {
+      await ex.insertInto("customer_modules").values(row).execute();
+    },
+
+    findCustomerModule(ex: Executor, id: string): Promise<CustomerModuleRow | undefined> {
+      return ex.selectFrom("customer_modules").selectAll().where("id", "=", id).executeTakeFirst();
+    },
+
+    findActiveModuleOnLicense(ex: Executor, licenseId: number, moduleId: string): Promise<CustomerModuleRow | undefined> {
+      return ex
+        .selectFrom("customer_modules")
+        .selectAll()
+        .where("license_id", "=", licenseId)
+        .where("module_id", "=", moduleId)
+        .where("state", "=", "active")
+        .executeTakeFirst();
+    },
+
+    async updateCustomerModule(ex: Executor, id: string, patch: Partial<Omit<CustomerModuleRow, "id">>): Promise<void> {
+      await ex.updateTable("customer_modules").set(patch).where("id", "=", id).execute();
+    },
+
+    listCustomerModules(ex: Executor, f: { customerId?: string; state?: string; expiresBefore?: string; limit?: number } = {}): Promise<CustomerModuleRow[]> {
+      let q = ex.selectFrom("customer_modules").selectAll();
+      if (f.customerId) q = q.where("customer_id", "=", f.customerId);
+      if (f.state) q = q.where("state", "=", f.state);
+      if (f.expiresBefore) q = q.where("expires_on", "<", f.expiresBefore);
+      return q.orderBy("expires_on").orderBy("id").limit(f.limit ?? 1000).execute();
+    },
+  };
+}
+
+export type OrdersRepo = ReturnType<typeof createOrdersRepo>;

@@ -1,0 +1,371 @@
+// The client-area functions of PROTOCOL.md §3 as the sandbox answers them: authentication, the
+// price list with the partner's costs, ordering, rebinding, renewing and deleting modules, and the
+// license and module lists. Each call returns a BILLmanager document built with the same document
+// model partnerbill writes its own answers with. Behaviour marked [assumed] is listed, with the
+// reason, in src/sandbox/README.md.
+import { randomBytes } from "node:crypto";
+import { toDecimal, type Money } from "../lib/money.ts";
+import { doc, el, type Element } from "../protocol/document.ts";
+import { errorDocument, okDocument, truncateEcho, type BillmgrError, type BillmgrErrorType } from "../protocol/errors.ts";
+import { addMonths } from "./dates.ts";
+import type { AccountRow, LicenseRow, SandboxStore, ServiceRow } from "./store.ts";
+
+export type Params = Record<string, unknown>;
+
+/** Service status codes of the client area's lists [doc]. */
+export const STATUS = { ordered: 1, active: 2, stopped: 3, deleted: 4, processing: 5 } as const;
+
+/** A session from func=auth lasts this long [assumed]. */
+const SESSION_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * Error type and object of a debit the balance cannot pay. BILLmanager's real values are not
+ * public; the sandbox answers type="balance" object="account" [assumed] and partnerbill's client
+ * recognises exactly that. (protocol/errors.ts lists only the types seen in the wild.)
+ */
+export const INSUFFICIENT_FUNDS = { type: "balance" as string as BillmgrErrorType, object: "account" } as const;
+
+export interface CallResult {
+  doc: Element;
+  /** The call changed upstream state (ordered, renewed, moved or deleted a module): the after-order faults apply. */
+  changed: boolean;
+  /** Who called (for the log). */
+  account?: string;
+  /** What the call took from the balance (for the log). */
+  charged?: Money;
+}
+
+/** The first value of a parameter (repeated keys arrive as arrays). */
+export function param(params: Params, name: string): string | undefined {
+  const v = params[name];
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && typeof v[0] === "string") return v[0];
+  return undefined;
+}
+
+const failure = (e: BillmgrError): CallResult => ({ doc: errorDocument(e), changed: false });
+
+export const BAD_CREDENTIALS: BillmgrError = { type: "auth", object: "badpassword", message: "Invalid username or password" };
+
+function isOn(v: string | undefined): boolean {
+  const s = v?.trim().toLowerCase();
+  return s === "on" || s === "yes" || s === "true" || s === "1";
+}
+
+/** `sok` confirms a form (any non-empty value, as `sok=ok` in the vendor's examples). */
+function confirmed(p: Params): boolean {
+  return (param(p, "sok")?.trim() ?? "") !== "";
+}
+
+/** A positive integer parameter, or the error that names it. */
+function intParam(p: Params, name: string): number | BillmgrError {
+  const raw = param(p, name)?.trim();
+  if (raw === undefined || raw === "") return { type: "value", object: name, message: `Field "${name}" is required` };
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) === 0) {
+    return { type: "value", object: name, value: raw, message: `Field "${name}" must be a positive integer` };
+  }
+  return Number(raw);
+}
+
+const isError = (v: unknown): v is BillmgrError => typeof v === "object" && v !== null && "type" in v;
+
+export function createSandboxApi(deps: {
+  store: SandboxStore;
+  /** Asked right before a debit: true refuses it as if the balance were too low (the insufficient_funds fault). */
+  refuseDebit: (func: string) => boolean;
+}) {
+  const { store } = deps;
+
+  /** Status as lists show it: an active service past its end date reads as stopped. */
+  function statusOf(row: { status: number; expiredate: string | null }): number {
+    return row.status === STATUS.active && row.expiredate !== null && row.expiredate < store.today() ? STATUS.stopped : row.status;
+  }
+
+  function login(email: string, password: string): AccountRow | BillmgrError {
+    const a = store.accountByEmail(email.trim());
+    if (!a || a.password !== password) return BAD_CREDENTIALS;
+    if (a.two_factor === 1) {
+      return { type: "auth", object: "twofactor", message: "Two-factor authentication is enabled for this account: it cannot use the API" };
+    }
+    return a;
+  }
+
+  function authenticate(p: Params): AccountRow | BillmgrError {
+    const authinfo = param(p, "authinfo");
+    if (authinfo !== undefined) {
+      // The password may itself contain ':'; an e-mail cannot.
+      const i = authinfo.indexOf(":");
+      return i < 0 ? BAD_CREDENTIALS : login(authinfo.slice(0, i), authinfo.slice(i + 1));
+    }
+    const sid = param(p, "auth")?.trim();
+    if (sid) {
+      const s = store.session(sid);
+      const account = s ? store.accountById(s.account_id) : undefined;
+      if (!s || !account || store.now().getTime() - Date.parse(s.created_at) > SESSION_TTL_MS) {
+        return { type: "auth", object: "session", message: "Session is unknown or expired; authenticate again" };
+      }
+      return account;
+    }
+    return { type: "auth", object: "authinfo", message: "Authentication required: send authinfo=user:password or auth=<session id>" };
+  }
+
+  function ownLicense(a: AccountRow, id: number, name: string): LicenseRow | BillmgrError {
+    const l = store.license(id);
+    // Another account's license reads exactly like a missing one.
+    if (!l || l.account_id !== a.id) return { type: "missed", object: name, value: String(id), message: `No license ${id} in this account` };
+    if (l.status === STATUS.deleted) return { type: "value", object: name, value: String(id), message: `License ${id} is deleted` };
+    return l;
+  }
+
+  function ownService(a: AccountRow, p: Params): ServiceRow | BillmgrError {
+    const elid = intParam(p, "elid");
+    if (isError(elid)) return elid;
+    const s = store.service(elid);
+    if (!s || s.account_id !== a.id) return { type: "missed", object: "elid", value: String(elid), message: `No module service ${elid} in this account` };
+    return s;
+  }
+
+  function costOf(a: AccountRow, pricelist: number, months: number): Money | undefined {
+    const period = store.tariffPeriods(a.region).find((t) => t.tariff_id === pricelist && t.months === months);
+    return period ? { minor: period.cost_minor, currency: a.currency } : undefined;
+  }
+
+  /** Takes `cost` from the balance inside the caller's transaction, or says why it cannot. */
+  function debit(a: AccountRow, cost: Money, func: string): BillmgrError | null {
+    const balance = store.accountById(a.id)!.balance_minor;
+    if (deps.refuseDebit(func) || balance < cost.minor) {
+      return {
+        ...INSUFFICIENT_FUNDS,
+        value: toDecimal(cost),
+        message: `Insufficient funds: ${toDecimal(cost)} ${cost.currency} needed, ${toDecimal({ minor: balance, currency: cost.currency })} ${cost.currency} on the balance`,
+      };
+    }
+    store.setBalance(a.id, balance - cost.minor);
+    return null;
+  }
+
+  function moduleFields(s: ServiceRow): Element[] {
+    const tariff = store.tariff(store.accountById(s.account_id)!.region, s.pricelist);
+    return [
+      el("id", String(s.id)),
+      el("item", String(s.license_id)),
+      el("pricelist", String(s.pricelist)),
+      el("name", tariff?.name ?? ""),
+      el("period", String(s.period)),
+      el("autoprolong", s.autoprolong === null ? "" : String(s.autoprolong)),
+      el("status", String(statusOf(s))),
+      el("expiredate", s.expiredate ?? ""),
+      el("createdate", s.created_at.slice(0, 10)),
+    ];
+  }
+
+  function licenseFields(l: LicenseRow): Element[] {
+    return [
+      el("id", String(l.id)),
+      el("licname", l.licname),
+      el("ip", l.ip),
+      el("pricelist", String(l.pricelist)),
+      el("expiredate", l.expiredate),
+      el("status", String(statusOf(l))),
+    ];
+  }
+
+  // ---- functions --------------------------------------------------------------------------
+
+  function auth(p: Params): CallResult {
+    const who = login(param(p, "username") ?? "", param(p, "password") ?? "");
+    if (isError(who)) return failure(who);
+    const sid = randomBytes(16).toString("hex");
+    store.insertSession(sid, who.id);
+    return { doc: doc([el("auth", sid, { id: sid })]), changed: false, account: who.email };
+  }
+
+  function priceList(a: AccountRow, p: Params): CallResult {
+    const itemtype = param(p, "itemtype")?.trim() ?? "";
+    if (itemtype !== "" && itemtype !== "addition") {
+      // The sandbox sells modules only: other item types are known but empty [assumed].
+      if (["soft", "certificate", "domain", "vds", "vhost", "dedic"].includes(itemtype)) return { doc: doc([]), changed: false };
+      return failure({ type: "value", object: "itemtype", value: itemtype, message: "Unknown item type" });
+    }
+    let only: number | null = null;
+    if ((param(p, "pricelist")?.trim() ?? "") !== "") {
+      const id = intParam(p, "pricelist");
+      if (isError(id)) return failure(id);
+      only = id;
+    }
+    const periods = store.tariffPeriods(a.region);
+    const rows = store
+      .tariffs(a.region)
+      .filter((t) => only === null || t.id === only)
+      .map((t) =>
+        el("pricelist", [
+          el("id", String(t.id)),
+          el("name", t.name),
+          el("intname", t.intname),
+          el("additionintname", t.intname),
+          el(
+            "price",
+            periods
+              .filter((x) => x.tariff_id === t.id)
+              .map((x) =>
+                el("period", x.months === 1 ? "monthly" : x.months === 12 ? "annually" : `${x.months} months`, {
+                  cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4),
+                  type: "month",
+                  length: String(x.months),
+                }),
+              ),
+            { currency: t.currency },
+          ),
+        ]),
+      );
+    return { doc: doc(rows), changed: false };
+  }
+
+  function orderModule(a: AccountRow, p: Params): CallResult {
+    const item = intParam(p, "item");
+    if (isError(item)) return failure(item);
+    const pricelist = intParam(p, "pricelist");
+    if (isError(pricelist)) return failure(pricelist);
+    const period = intParam(p, "period");
+    if (isError(period)) return failure(period);
+    const license = ownLicense(a, item, "item");
+    if (isError(license)) return failure(license);
+    if (!store.tariff(a.region, pricelist)) {
+      return failure({ type: "missed", object: "pricelist", value: String(pricelist), message: `No module tariff ${pricelist} in this client area` });
+    }
+    const cost = costOf(a, pricelist, period);
+    if (!cost) return failure({ type: "value", object: "period", value: String(period), message: `Tariff ${pricelist} has no ${period}-month period` });
+    // Auto-renewal takes effect only when it equals the period; otherwise it is silently off [doc].
+    const autoprolong = param(p, "autoprolong")?.trim() === String(period) ? period : null;
+    const fields = [
+      el("item", String(item)),
+      el("pricelist", String(pricelist)),
+      el("period", String(period)),
+      el("autoprolong", autoprolong === null ? "" : String(autoprolong)),
+      el("cost", toDecimal(cost, 4), { currency: cost.currency }),
+    ];
+    // Without sok the form only shows what would be ordered [doc convention].
+    if (!confirmed(p)) return { doc: doc(fields), changed: false };
+    const paid = isOn(param(p, "skipbasket"));
+    const remoteId = param(p, "remoteid")?.trim().slice(0, 200) || null;
+
+    return store.transaction(() => {
+      if (paid) {
+        const refused = debit(a, cost, "addition.order.param");
+        if (refused) return failure(refused);
+      }
+      const s = store.insertService({
+        account_id: a.id,
+        license_id: item,
+        pricelist,
+        period,
+        autoprolong,
+        // Without skipbasket=on the order waits unpaid in the cart [assumed]: status 1, no debit.
+        status: paid ? STATUS.active : STATUS.ordered,
+        expiredate: paid ? addMonths(store.today(), period) : null,
+        remote_id: remoteId,
+      });
+      if (!paid) return { doc: okDocument(), changed: true };
+      store.insertCharge({ account_id: a.id, service_id: s.id, func: "addition.order.param", amount_minor: cost.minor, currency: cost.currency });
+      // The new service id at /doc/id [code for soft.order.param; assumed for modules].
+      return { doc: doc([el("id", String(s.id))]), changed: true, charged: cost };
+    });
+  }
+
+  function editModule(a: AccountRow, p: Params): CallResult {
+    const s = ownService(a, p);
+    if (isError(s)) return failure(s);
+    if (!confirmed(p)) return { doc: doc([el("elid", String(s.id)), ...moduleFields(s)]), changed: false };
+    if (s.status === STATUS.deleted) return failure({ type: "value", object: "elid", value: String(s.id), message: `Module service ${s.id} is deleted` });
+    const item = intParam(p, "item");
+    if (isError(item)) return failure(item);
+    const license = ownLicense(a, item, "item");
+    if (isError(license)) return failure(license);
+    if (license.id === s.license_id) return { doc: okDocument(), changed: false };
+    store.updateService(s.id, { license_id: license.id });
+    return { doc: okDocument(), changed: true };
+  }
+
+  function prolong(a: AccountRow, p: Params): CallResult {
+    const s = ownService(a, p);
+    if (isError(s)) return failure(s);
+    if (s.status === STATUS.deleted) return failure({ type: "value", object: "elid", value: String(s.id), message: `Module service ${s.id} is deleted` });
+    if (s.status === STATUS.ordered) return failure({ type: "value", object: "elid", value: String(s.id), message: `Module service ${s.id} is not paid yet` });
+    const period = intParam(p, "period");
+    if (isError(period)) return failure(period);
+    const cost = costOf(a, s.pricelist, period);
+    if (!cost) return failure({ type: "value", object: "period", value: String(period), message: `Tariff ${s.pricelist} has no ${period}-month period` });
+    if (!confirmed(p)) {
+      return {
+        doc: doc([el("elid", String(s.id)), el("expiredate", s.expiredate ?? ""), el("period", String(period)), el("cost", toDecimal(cost, 4), { currency: cost.currency })]),
+        changed: false,
+      };
+    }
+    return store.transaction(() => {
+      const refused = debit(a, cost, "service.prolong");
+      if (refused) return failure(refused);
+      // A renewal continues from the current end date, or from today once that has passed.
+      const today = store.today();
+      const from = s.expiredate !== null && s.expiredate > today ? s.expiredate : today;
+      const newExpiry = addMonths(from, period);
+      store.updateService(s.id, { status: STATUS.active, expiredate: newExpiry });
+      store.insertCharge({ account_id: a.id, service_id: s.id, func: "service.prolong", amount_minor: cost.minor, currency: cost.currency });
+      // The new end date at /doc/doc/newexpiredate [code].
+      return { doc: doc([doc([el("newexpiredate", newExpiry)])]), changed: true, charged: cost };
+    });
+  }
+
+  function deleteModule(a: AccountRow, p: Params): CallResult {
+    const s = ownService(a, p);
+    if (isError(s)) return failure(s);
+    // Deleting a deleted service answers ok again, so a retried deletion is harmless [assumed].
+    if (s.status === STATUS.deleted) return { doc: okDocument(), changed: false };
+    store.updateService(s.id, { status: STATUS.deleted });
+    return { doc: okDocument(), changed: true };
+  }
+
+  function listModules(a: AccountRow): CallResult {
+    return { doc: doc(store.services(a.id).map((s) => el("elem", moduleFields(s)))), changed: false };
+  }
+
+  function listLicenses(a: AccountRow): CallResult {
+    return { doc: doc(store.licenses(a.id).map((l) => el("elem", licenseFields(l)))), changed: false };
+  }
+
+  function readLicense(a: AccountRow, p: Params): CallResult {
+    const elid = intParam(p, "elid");
+    if (isError(elid)) return failure(elid);
+    const l = ownLicense(a, elid, "elid");
+    if (isError(l)) return failure(l);
+    return { doc: doc([el("elid", String(l.id)), el("lickey", l.lickey), ...licenseFields(l)]), changed: false };
+  }
+
+  const FUNCS: Record<string, (a: AccountRow, p: Params) => CallResult> = {
+    "pricelist.export": priceList,
+    "addition.order.param": orderModule,
+    "addition.edit": editModule,
+    "service.prolong": prolong,
+    "addition.delete": deleteModule,
+    addition: listModules,
+    soft: listLicenses,
+    "soft.edit": readLicense,
+  };
+
+  /** Answers one call. Authentication comes first, for every function but `auth` itself. */
+  function call(func: string, p: Params): CallResult {
+    if (func === "auth") return auth(p);
+    const who = authenticate(p);
+    if (isError(who)) return failure(who);
+    const handler = Object.hasOwn(FUNCS, func) ? FUNCS[func] : undefined;
+    if (!handler) {
+      return func === ""
+        ? { ...failure({ type: "missed", object: "func", message: "Function not specified (func)" }), account: who.email }
+        : { ...failure({ type: "missed", object: "func", value: func, message: `Unknown function ${truncateEcho(func)}` }), account: who.email };
+    }
+    return { ...handler(who, p), account: who.email };
+  }
+
+  return { call, statusOf };
+}
+
+export type SandboxApi = ReturnType<typeof createSandboxApi>;
