@@ -5,7 +5,7 @@ import { after, before, it } from "node:test";
 import { createContainer } from "../src/app/container.ts";
 import { createLogger } from "../src/app/logger.ts";
 import { manualClock } from "../src/lib/clock.ts";
-import { sequentialIds } from "../src/lib/ids.ts";
+import { randomIds } from "../src/lib/ids.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { TEST_SECRET, testConfig } from "./helpers/app.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
@@ -17,14 +17,14 @@ after(async () => { await sb.stop(); });
 let nextLicense = 0;
 const LICENSES = [100001, 100002, 100003, 100004, 100005];
 
-async function setup(t: TestDatabase) {
+async function setup(t: TestDatabase, env: Record<string, string> = {}) {
   const clock = manualClock("2026-12-01T10:00:00Z");
   const c = createContainer({
-    config: testConfig({ UPSTREAM_TIMEOUT_MS: "400" }),
+    config: testConfig({ UPSTREAM_TIMEOUT_MS: "400", ...env }),
     database: t.database,
     secretKey: TEST_SECRET,
     clock,
-    ids: sequentialIds(),
+    ids: randomIds,
     logger: createLogger("silent"),
     upstreamUrl: sb.billmgrUrl,
     upstreamCredentials: sb.credentials,
@@ -37,8 +37,8 @@ async function setup(t: TestDatabase) {
   // Remove modules earlier tests left on this license (the sandbox is shared by the file).
   for (const m of sb.modulesOf(license)) await c.upstream.deleteModule(m.id);
   const { order } = await c.orders.intake({ license: String(license), module_id: "23221" }, null);
-  await c.orders.payFromBalance(order.id, customer.id, "test");
-  return { c, clock, order, license };
+  if (env["SKIP_PAY"] !== "1") await c.orders.payFromBalance(order.id, customer.id, "test");
+  return { c, clock, order, license, customer };
 }
 
 describeEachDialect("fulfillment over HTTP against the sandbox", (ctx) => {
@@ -139,16 +139,44 @@ describeEachDialect("fulfillment over HTTP against the sandbox", (ctx) => {
     }
   });
 
-  it("refunds the customer when upstream rejects the order", async () => {
-    const t = ctx();
-    const { c } = await setup(t);
-    const customer = await c.customers.add({ email: "reject@example.com" });
-    await c.customers.credit(customer.id, { amount: "11.90", currency: "EUR", reason: "test", actor: "test" });
-    const { order } = await c.orders.intake({ license: "999999", module_id: "23221" }, null);
-    await c.orders.payFromBalance(order.id, customer.id, "test");
-    assert.deepEqual(await c.fulfillment.place(order.id), { status: "done", state: "refunded" });
+  it("checks the license, its IP and the module upstream before taking money", async () => {
+    const { c, customer, license } = await setup(ctx(), { SKIP_PAY: "1" });
+    const tryPay = async (params: Record<string, string>) => {
+      const { order } = await c.orders.intake(params, null);
+      return c.orders.payFromBalance(order.id, customer.id, "test");
+    };
+    await assert.rejects(tryPay({ license: "424242", module_id: "23221" }), /not one of ours/);
+    await assert.rejects(tryPay({ license: String(license), ip: "198.51.100.200", module_id: "23221" }), /belongs to IP/);
+    const paid = await tryPay({ license: String(license), module_id: "23221" });
+    assert.deepEqual(await c.fulfillment.place(paid.id), { status: "done", state: "active" });
+    await assert.rejects(tryPay({ license: String(license), module_id: "23221" }), /already active/);
     const [balance] = (await c.customers.show(customer.id)).balances;
-    assert.deepEqual(balance, { minor: 1190, currency: "EUR" });
+    assert.equal(balance!.minor, 10000 - 1190, "only the one good payment was taken");
+  });
+
+  it("lets the configuration decide when upstream cannot be asked before payment", async () => {
+    const rule = sb.sandbox.faults.add({ kind: "http_5xx", func: ["soft", "addition"] });
+    try {
+      const strict = await setup(ctx(), { SKIP_PAY: "1", PAY_WHEN_UPSTREAM_UNREACHABLE: "false" });
+      await assert.rejects(strict.c.orders.payFromBalance(strict.order.id, strict.customer.id, "test"), { code: "upstream_unavailable" });
+      assert.equal((await strict.c.orders.get(strict.order.id)).state, "pending_payment");
+      const lenient = await setup(ctx(), { SKIP_PAY: "1" });
+      assert.equal((await lenient.c.orders.payFromBalance(lenient.order.id, lenient.customer.id, "test")).state, "paid");
+    } finally {
+      sb.sandbox.faults.remove(rule.id);
+    }
+  });
+
+  it("refunds the customer when upstream rejects the order", async () => {
+    const { c, order, customer } = await setup(ctx());
+    const rule = sb.sandbox.faults.add({ kind: "error_rate", func: "addition.order.param", count: 1 });
+    try {
+      assert.deepEqual(await c.fulfillment.place(order.id), { status: "done", state: "refunded" });
+    } finally {
+      sb.sandbox.faults.remove(rule.id);
+    }
+    const [balance] = (await c.customers.show(customer.id)).balances;
+    assert.deepEqual(balance, { minor: 10000, currency: "EUR" });
     assert.deepEqual(await c.ledger.audit(c.db), { unbalanced: [], nonZeroTotals: [] });
   });
 });

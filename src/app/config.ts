@@ -3,6 +3,7 @@
 // `npm install && npm start` work on a fresh machine. A bad configuration fails with one message
 // that lists every problem.
 
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const bool = z
@@ -10,6 +11,32 @@ const bool = z
   .transform((v) => v === "true" || v === "1" || v === "yes" || v === "on");
 
 const durationMs = z.coerce.number().int().min(1);
+
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/** TRUST_PROXY: a yes/no word, a hop count, or a list of addresses, CIDR ranges and range names. */
+const trustProxy = z.string().transform((text, ctx): boolean | number | string[] => {
+  const v = text.trim().toLowerCase();
+  if (["true", "yes", "on"].includes(v)) return true;
+  if (["false", "no", "off", "0"].includes(v)) return false;
+  if (/^[1-9]\d?$/.test(v)) return Number(v);
+  const items = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  const bad = items.filter((x) => {
+    if (PROXY_RANGE_NAMES.includes(x)) return false;
+    const [addr = "", bits, extra] = x.split("/");
+    const family = isIP(addr);
+    if (family === 0 || extra !== undefined) return true;
+    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (items.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be true, false, a number of proxy hops, or a comma-separated list of addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join("/")}${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}`,
+    });
+    return z.NEVER;
+  }
+  return items;
+});
 
 export const UPSTREAM_PRESETS = {
   eu: "https://api-eu.ispmanager.com/billmgr",
@@ -21,6 +48,8 @@ export const configSchema = z.object({
     .describe("TCP port of the HTTP server (0 picks a free one)."),
   HOST: z.string().min(1).default("127.0.0.1")
     .describe("Address to listen on. Use 0.0.0.0 behind a reverse proxy on another host."),
+  TRUST_PROXY: trustProxy.default(false)
+    .describe("Which reverse proxies to believe about the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto). false: none, the connection's address counts. A comma-separated list of the proxies' addresses or CIDR ranges: `127.0.0.1` for nginx on the same machine (deploy/nginx.conf), e.g. `10.0.0.5,10.0.0.6` for proxies on other hosts; `loopback`, `linklocal` and `uniquelocal` name those ranges. A number n: trust n hops. true: trust any sender — only when nothing but the proxy can reach partnerbill."),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional()
     .describe("Public base URL of this billing as panels and customers reach it, e.g. https://billing.example.com. Default: http://HOST:PORT. The price-list URL given to ispmanager staff is PUBLIC_URL/billmgr."),
   DATA_DIR: z.string().min(1).default("data")
@@ -41,10 +70,18 @@ export const configSchema = z.object({
     .describe("Timeout of one upstream API call, in milliseconds."),
   FULFILLMENT_MODE: z.enum(["automatic", "manual"]).default("automatic")
     .describe("automatic: paid orders are placed upstream through the API; manual: they wait in a queue for staff."),
+  RENEWAL_MODE: z.enum(["charge", "upstream"]).default("charge")
+    .describe("How modules renew. charge: partnerbill invoices the customer RENEWAL_NOTICE_DAYS before expiry, takes the balance, then renews upstream with service.prolong (unpaid at expiry: the module expires). upstream: modules are ordered with upstream autoprolong, partnerbill charges nothing for renewals and follows the new expiry through reconciliation. Applies to modules bought from then on; never both for one module."),
+  RENEWAL_NOTICE_DAYS: z.coerce.number().int().min(0).max(60).default(7)
+    .describe("How many days before a module expires its renewal invoice is raised (and paid from the balance when it can be)."),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
     .describe("pino log level."),
   LOG_REQUESTS: bool.default(false)
     .describe("Log every HTTP request (errors are always logged). Off by default: panels poll the price list often."),
+  PAY_WHEN_UPSTREAM_UNREACHABLE: bool.default(true)
+    .describe("Automatic mode checks the license and module upstream before taking a payment. When the client area cannot be asked: true lets the payment proceed (fulfillment checks again before ordering), false refuses it until upstream answers."),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0)
+    .describe("With UPSTREAM_URL=sandbox, the port of the in-process sandbox of the client area (on HOST; 0 picks a free one, printed at start-up)."),
   CATALOG_POLL_MS: durationMs.default(2000)
     .describe("How often a node checks whether another node changed the catalog (PostgreSQL), in milliseconds."),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4)

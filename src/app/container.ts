@@ -4,7 +4,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "../db/database.ts";
 import { createChangeCountersRepo } from "../db/change-counters.repo.ts";
 import { systemClock, type Clock } from "../lib/clock.ts";
-import { AppError } from "../lib/errors.ts";
+import { AppError, invalidInput } from "../lib/errors.ts";
 import { randomIds, type IdGenerator } from "../lib/ids.ts";
 import type { UpstreamClient } from "../upstream/types.ts";
 import { createCatalogRepo } from "../modules/catalog/catalog.repo.ts";
@@ -17,6 +17,9 @@ import { createPricingService } from "../modules/pricing/pricing.service.ts";
 import { createJobQueue } from "../jobs/queue.ts";
 import { bindJob } from "../jobs/job.ts";
 import { cleanupJob } from "../jobs/handlers/cleanup.ts";
+import { placeOrderJob } from "../jobs/handlers/place-order.ts";
+import { resumeAwaitingFundsJob } from "../jobs/handlers/resume-awaiting-funds.ts";
+import { syncPricesJob } from "../jobs/handlers/sync-prices.ts";
 import { createPgJobListener } from "../jobs/listener.ts";
 import { createJobRegistry } from "../jobs/registry.ts";
 import { PERIODIC_TASKS } from "../jobs/schedule.ts";
@@ -132,6 +135,13 @@ export function createContainer(opts: ContainerOptions) {
     region,
     fulfillment: config.FULFILLMENT_MODE,
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
+    precheck: async (order) => {
+      const r = await fulfillment.precheck(order);
+      if (r.ok === true) return;
+      if (r.ok === false) throw invalidInput(r.problem);
+      if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
+      logger.warn({ order: order.id, problem: r.problem }, "payment taken without the upstream pre-check");
+    },
   });
   const fulfillment = createFulfillmentService({
     db,
@@ -140,12 +150,16 @@ export function createContainer(opts: ContainerOptions) {
     upstream: lazyUpstream,
     clock,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
   });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
   // scheduler are built by the process roles that run them (`serve --roles`).
   const jobRegistry = createJobRegistry([
     bindJob(cleanupJob, { queue }),
+    bindJob(placeOrderJob, { fulfillment }),
+    bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
+    bindJob(syncPricesJob, { pricing }),
   ]);
   const jobs = {
     registry: jobRegistry,

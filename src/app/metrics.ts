@@ -1,10 +1,35 @@
 // Every Prometheus metric partnerbill exports is declared here, once, with its name and labels.
 // One registry per process (per container, so tests can build several apps side by side).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { OrderGauges } from "../modules/ops/ops.metrics.ts";
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "partnerbill_process_" });
+
+  // The order gauges are read from the database when scraped, by a reader that the owner of the
+  // database binds with readOrdersFrom() (until then they are empty). prom-client collects every
+  // metric of a scrape at once, so both gauges share the one query that is in flight.
+  let orderReader: (() => Promise<OrderGauges>) | null = null;
+  let orderRead: Promise<OrderGauges | null> | null = null;
+  const metricsReadFailures = new Counter({
+    name: "partnerbill_metrics_read_failures_total",
+    help: "Scrapes in which figures read from the database could not be read (source=orders); those gauges are left out of that scrape.",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
+  const readOrders = (): Promise<OrderGauges | null> => {
+    if (!orderReader) return Promise.resolve(null);
+    orderRead ??= orderReader()
+      .catch(() => {
+        metricsReadFailures.inc({ source: "orders" });
+        return null;
+      })
+      .finally(() => {
+        orderRead = null;
+      });
+    return orderRead;
+  };
   return {
     registry,
     httpRequests: new Counter({
@@ -65,6 +90,33 @@ export function createMetrics() {
       help: "Jobs in the dead-letter state (see `partnerbill jobs list --dead`).",
       registers: [registry],
     }),
+    metricsReadFailures,
+    orders: new Gauge({
+      name: "partnerbill_orders",
+      help: "Orders by state (whole database, read when scraped; every node reports the same figure).",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      async collect() {
+        const g = await readOrders();
+        this.reset();
+        if (g) for (const [state, n] of Object.entries(g.byState)) this.set({ state }, n);
+      },
+    }),
+    ordersPaidNotActiveOldest: new Gauge({
+      name: "partnerbill_orders_paid_not_active_oldest_seconds",
+      help: "Age of the oldest payment whose module is not active yet, per state (paid, placing, awaiting_funds, needs_attention, manual_queue; 0 when none).",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      async collect() {
+        const g = await readOrders();
+        this.reset();
+        if (g) for (const [state, s] of Object.entries(g.paidNotActiveOldestSeconds)) this.set({ state }, s);
+      },
+    }),
+    /** Binds the database reader of the order gauges (once per process, by the web role). */
+    readOrdersFrom(reader: () => Promise<OrderGauges>): void {
+      orderReader = reader;
+    },
   };
 }
 

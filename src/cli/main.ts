@@ -9,6 +9,7 @@ import { registerModules } from "./commands/modules.ts";
 import { registerPrices } from "./commands/prices.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerAlerts } from "./commands/alerts.ts";
+import { registerConformance } from "./commands/conformance.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerUpstream } from "./commands/upstream.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCustomers(program);
   registerOrders(program);
   registerJobs(program);
+  registerConformance(program);
   return program;
 }
 

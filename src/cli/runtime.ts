@@ -19,7 +19,10 @@ export function configOrExit(): Config {
   }
 }
 
-export async function openContainer(config: Config, opts: { migrate?: boolean; logLevel?: string } = {}): Promise<Container> {
+export async function openContainer(
+  config: Config,
+  opts: { migrate?: boolean; logLevel?: string; upstreamUrl?: string; upstreamCredentials?: { user: string; password: string } } = {},
+): Promise<Container> {
   const database = createDatabase(config.DATABASE_URL);
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
@@ -28,6 +31,8 @@ export async function openContainer(config: Config, opts: { migrate?: boolean; l
       database,
       secretKey: resolveSecretKey(config),
       logger: createLogger(opts.logLevel ?? config.LOG_LEVEL),
+      ...(opts.upstreamUrl ? { upstreamUrl: opts.upstreamUrl } : {}),
+      ...(opts.upstreamCredentials ? { upstreamCredentials: opts.upstreamCredentials } : {}),
     });
   } catch (e) {
     await database.close();
@@ -41,6 +46,7 @@ export async function withContainer<T>(fn: (c: Container) => Promise<T>): Promis
   try {
     return await fn(c);
   } finally {
+    await c.close();
     await c.database.close();
   }
 }

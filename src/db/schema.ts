@@ -78,6 +78,11 @@ export interface DB {
   order_events: OrderEventsTable;
   customer_modules: CustomerModulesTable;
   jobs: JobsTable;
+  renewals: RenewalsTable;
+  renewal_reminders: RenewalRemindersTable;
+  customer_module_events: CustomerModuleEventsTable;
+  reconciliation_reports: ReconciliationReportsTable;
+  reconciliation_findings: ReconciliationFindingsTable;
 }
 
 export type ModuleRow = Selectable<ModulesTable>;
@@ -277,3 +282,74 @@ export type ModuleCostRow = Selectable<ModuleCostsTable>;
 export type PricingRuleRow = Selectable<PricingRulesTable>;
 export type CurrencyRateRow = Selectable<CurrencyRatesTable>;
 export type AlertRow = Selectable<AlertsTable>;
+
+/** One row per renewal order (migration 0005): which module and term it renews. */
+export interface RenewalsTable {
+  order_id: string;
+  customer_module_id: string;
+  /** The expiry this renewal extends; unique per module. */
+  term_expires_on: string;
+  /** Upstream expiry read right before the latest service.prolong call (exactly-once check). */
+  expiry_before_call: string | null;
+  created_at: string;
+}
+
+/** Reminders of unpaid renewal invoices; rows with sent_at NULL are the e-mail outbox. */
+export interface RenewalRemindersTable {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  customer_module_id: string;
+  stage: "due" | "final";
+  amount_minor: number;
+  currency: string;
+  expires_on: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** The history of a customer's module after its purchase (renewed, expired, moved, fixed by staff). */
+export interface CustomerModuleEventsTable {
+  id: string;
+  customer_module_id: string;
+  at: string;
+  kind: string;
+  /** JSON. */
+  detail: string | null;
+  actor: string | null;
+}
+
+export interface ReconciliationReportsTable {
+  id: string;
+  /** scheduled | cli | … */
+  trigger: string;
+  actor: string | null;
+  started_at: string;
+  finished_at: string;
+  status: "clean" | "drift" | "failed";
+  upstream_modules: number;
+  local_modules: number;
+  findings: number;
+  error: string | null;
+}
+
+export interface ReconciliationFindingsTable {
+  id: string;
+  report_id: string;
+  kind: string;
+  severity: "drift" | "info";
+  customer_module_id: string | null;
+  upstream_service_id: number | null;
+  order_id: string | null;
+  license_id: number | null;
+  tariff_id: number | null;
+  local_value: string | null;
+  upstream_value: string | null;
+  message: string;
+}
+
+export type RenewalRow = Selectable<RenewalsTable>;
+export type RenewalReminderRow = Selectable<RenewalRemindersTable>;
+export type CustomerModuleEventRow = Selectable<CustomerModuleEventsTable>;
+export type ReconciliationReportRow = Selectable<ReconciliationReportsTable>;
+export type ReconciliationFindingRow = Selectable<ReconciliationFindingsTable>;

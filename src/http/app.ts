@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Container } from "../app/container.ts";
 import { notFound } from "../lib/errors.ts";
 import { html } from "../lib/html.ts";
+import { createOrderGaugeReader } from "../modules/ops/ops.metrics.ts";
 import { createPriceListFastPath, registerBillmgrRoutes, type PriceListFastPath } from "./billmgr.routes.ts";
 import { sendError, surfaceOf, type Surface } from "./errors.ts";
 import { registerCheckoutRoutes } from "./checkout.routes.ts";
@@ -63,6 +64,9 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     return503OnClosing: true,
+    // Behind nginx (deploy/nginx.conf) the client's address and scheme arrive in X-Forwarded-*
+    // headers, believed only from the proxies TRUST_PROXY names.
+    trustProxy: c.config.TRUST_PROXY,
     ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
   });
   if (fastPath) app.addHook("preClose", async () => fastPath.close());
@@ -82,6 +86,8 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => sendError(req, reply, notFound(`Nothing here: ${req.method} ${req.url.split("?", 1)[0]}`)));
 
   registerBillmgrRoutes(app, c, fastPath);
+  // The web role serves /metrics, so it is the one that reads the order gauges from the database.
+  c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));
   registerOpsRoutes(app, c);
   registerCheckoutRoutes(app, c);
 

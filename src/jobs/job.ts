@@ -71,6 +71,17 @@ export class PermanentJobError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that cannot finish yet but knows when to try again (an earlier upstream
+ * call may still be in flight). The attempt still counts; `retryAfterMs` replaces the backoff.
+ */
+export class RetryLater extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
 const MAX_ERROR_LENGTH = 2000;
 
 // Errors are stored and shown by `jobs show`; whatever a handler's error message carries must not

@@ -3,6 +3,12 @@
 export const JOB_KINDS = {
   /** Deletes done and cancelled jobs past their retention (handlers/cleanup.ts). */
   cleanup: "jobs.cleanup",
+  /** Gets a paid order active upstream, exactly once (handlers/place-order.ts). */
+  placeOrder: "order.place",
+  /** Retries orders waiting for upstream funds (handlers/resume-awaiting-funds.ts). */
+  resumeAwaitingFunds: "orders.resume_awaiting_funds",
+  /** Reads upstream costs and recomputes sell prices (handlers/sync-prices.ts). */
+  syncPrices: "prices.sync",
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];

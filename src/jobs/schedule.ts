@@ -9,4 +9,8 @@ const HOUR_MS = 3_600_000;
 export const PERIODIC_TASKS: PeriodicTask[] = [
   // Daily at 03:00 UTC, away from midnight when renewals and reports tend to pile up.
   { kind: JOB_KINDS.cleanup, every: "daily", offsetMs: 3 * HOUR_MS, payload: { olderThanDays: 30 } },
+  // Daily at 04:00 UTC: upstream costs and rule-driven prices (src/modules/pricing).
+  { kind: JOB_KINDS.syncPrices, every: "daily", offsetMs: 4 * HOUR_MS, payload: {} },
+  // Every 10 minutes: orders waiting for the partner to top up the client-area balance.
+  { kind: JOB_KINDS.resumeAwaitingFunds, every: 10 * 60_000, payload: {} },
 ];

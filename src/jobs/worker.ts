@@ -15,7 +15,7 @@ import type { Metrics } from "../app/metrics.ts";
 import type { JobRow } from "../db/schema.ts";
 import type { Clock } from "../lib/clock.ts";
 import { backoffDelay } from "./backoff.ts";
-import { describeError, PermanentJobError, type JobContext } from "./job.ts";
+import { describeError, PermanentJobError, RetryLater, type JobContext } from "./job.ts";
 import type { WakeSource } from "./listener.ts";
 import type { JobQueue } from "./queue.ts";
 import type { JobRegistry } from "./registry.ts";
@@ -233,7 +233,9 @@ export function createJobWorker(
         await record(job, "dead", error);
         return;
       }
-      const delay = backoffDelay(job.attempts, def.backoff, deps.random);
+      // A handler that knows when trying again makes sense (e.g. after an upstream settle window)
+      // says so; otherwise the handler's backoff decides.
+      const delay = err instanceof RetryLater && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelay(job.attempts, def.backoff, deps.random);
       const retryAt = new Date(clock.now().getTime() + delay);
       jlog.warn({ err, retryAt: retryAt.toISOString() }, "job failed; will retry");
       await record(job, "retry", error, retryAt);

@@ -2,10 +2,25 @@
 // scheduler (periodic work), all three by default; `--roles=web` and so on split them across
 // processes or machines (DESIGN.md §2). On SIGTERM it stops taking work, lets requests and jobs in
 // flight finish, and hands unfinished jobs back to the queue for another node.
+import { join } from "node:path";
 import type { Command } from "commander";
 import { buildHttpApp, keyUrls } from "../../http/app.ts";
 import { invalidInput } from "../../lib/errors.ts";
+import type { Config } from "../../app/config.ts";
+import { createSandbox, DEMO_ACCOUNTS } from "../../sandbox/sandbox.ts";
 import { configOrExit, openContainer } from "../runtime.ts";
+
+async function startEmbeddedSandbox(config: Config) {
+  const sandbox = createSandbox({ dbFile: join(config.DATA_DIR, "sandbox.db") });
+  const { url } = await sandbox.listen(config.SANDBOX_PORT, config.HOST);
+  const account = DEMO_ACCOUNTS[config.UPSTREAM_REGION];
+  return {
+    url,
+    billmgrUrl: `${url}/billmgr`,
+    credentials: { user: account.email, password: account.password },
+    close: () => sandbox.close(),
+  };
+}
 
 export const ROLES = ["web", "worker", "scheduler"] as const;
 export type Role = (typeof ROLES)[number];
@@ -28,7 +43,10 @@ export function registerServe(program: Command): void {
     .action(async (opts: { roles: string }) => {
       const roles = parseRoles(opts.roles);
       const config = configOrExit();
-      const c = await openContainer(config);
+      // UPSTREAM_URL=sandbox: the emulator of the client area runs in this process, on its own
+      // port, and partnerbill talks to it over real HTTP like it would to the real API.
+      const sandbox = config.UPSTREAM_URL === "sandbox" ? await startEmbeddedSandbox(config) : null;
+      const c = await openContainer(config, sandbox ? { upstreamUrl: sandbox.billmgrUrl, upstreamCredentials: sandbox.credentials } : {});
       const log = c.logger;
       if (config.DEMO_DATA) {
         const seeded = await c.catalog.seedDemoPrices();
@@ -54,7 +72,7 @@ export function registerServe(program: Command): void {
             `partnerbill is serving on http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
             `  roles:          ${[...roles].join(", ")}`,
             `  database:       ${c.database.displayUrl}`,
-            `  upstream:       ${config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
+            `  upstream:       ${sandbox ? `sandbox at ${sandbox.url} (state: ${sandbox.url}/sandbox-control/state)` : config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
             `  billing URL for ispmanager staff: ${urls.billing}`,
             `  price list:     ${urls.priceList}`,
             `  health:         ${urls.health}   readiness: ${urls.ready}`,
@@ -81,6 +99,8 @@ export function registerServe(program: Command): void {
         // ends before the forced exit, and whatever is still running is released, not lost.
         await scheduler?.stop();
         await Promise.all([app?.close(), worker?.stop()]);
+        await c.close();
+        await sandbox?.close();
         await c.database.close();
         log.info("stopped");
         process.exit(0);

@@ -4,18 +4,11 @@
 // needs_attention instead of failing into the dead-letter list.
 import { z } from "zod";
 import type { FulfillmentService } from "../../modules/fulfillment/fulfillment.service.ts";
-import { ORDER_JOBS } from "../../modules/orders/orders.service.ts";
-import { defineJob, type JobContext } from "../job.ts";
-
-export class RetryLater extends Error {
-  constructor(message: string, readonly retryAfterMs: number | undefined) {
-    super(message);
-    this.name = "RetryLater";
-  }
-}
+import { defineJob, RetryLater, type JobContext } from "../job.ts";
+import { JOB_KINDS } from "../kinds.ts";
 
 export const placeOrderJob = defineJob({
-  kind: ORDER_JOBS.place,
+  kind: JOB_KINDS.placeOrder,
   payloadSchema: z.object({ orderId: z.string().min(1) }),
   maxAttempts: 12,
   backoff: { baseMs: 1_000, maxMs: 60_000 },

@@ -3,7 +3,7 @@
 import type { Db } from "../../db/database.ts";
 import type { OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, isAppError } from "../../lib/errors.ts";
 import { isUpstreamError } from "../../upstream/errors.ts";
 import type { UpstreamClient, UpstreamModule } from "../../upstream/types.ts";
 import type { OrderService } from "../orders/orders.service.ts";
@@ -18,7 +18,7 @@ export function createFulfillmentService(deps: {
   db: Db;
   orders: Pick<OrderService, "move" | "activate" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "orderModule" | "listModules">;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses">;
   clock: Clock;
   /** The upstream per-call timeout; the settle window is twice this. */
   upstreamTimeoutMs: number;
@@ -141,7 +141,31 @@ export function createFulfillmentService(deps: {
     return orderUpstream(o, onLicense, finalAttempt);
   }
 
-  return { place };
+  /**
+   * Checks before taking money (automatic mode): the license is in the partner's upstream account,
+   * its IP is the one the panel sent, and the module is not already active on it.
+   */
+  async function precheck(o: Pick<OrderRow, "license_id" | "ip" | "tariff_id">): Promise<PrecheckResult> {
+    const license = Number(o.license_id);
+    try {
+      const [licenses, modules] = await Promise.all([upstream.listLicenses(), upstream.listModules()]);
+      const lic = licenses.find((l) => l.id === license);
+      if (!lic) return { ok: false, problem: `License ${license} is not one of ours in ispmanager's client area; check the license number.` };
+      if (o.ip && lic.ip && lic.ip !== o.ip) return { ok: false, problem: `License ${license} belongs to IP ${lic.ip}, not ${o.ip}.` };
+      if (modules.some((m) => m.license === license && m.pricelist === o.tariff_id && (m.status === "active" || m.status === "ordered" || m.status === "processing"))) {
+        return { ok: false, problem: `This module is already active on license ${license}.` };
+      }
+      return { ok: true };
+    } catch (e) {
+      if (isUpstreamError(e)) return { ok: "unknown", problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
+      if (isAppError(e) && e.code === "upstream_unavailable") return { ok: "unknown", problem: "ispmanager's client area is not configured." };
+      throw e;
+    }
+  }
+
+  return { place, precheck };
 }
+
+export type PrecheckResult = { ok: true } | { ok: false; problem: string } | { ok: "unknown"; problem: string };
 
 export type FulfillmentService = ReturnType<typeof createFulfillmentService>;

@@ -2,6 +2,7 @@
 // timeline event, the ledger entries the transition implies, and the next job (outbox). Nothing
 // here calls the network: fulfillment calls upstream between transitions.
 import type { Db, Executor, Tx } from "../../db/database.ts";
+import { JOB_KINDS } from "../../jobs/kinds.ts";
 import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, conflict, invalidInput, notFound } from "../../lib/errors.ts";
@@ -15,9 +16,6 @@ import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
 import { addMonths, assertTransition, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
-
-/** Job kinds the order machine enqueues (handlers live in src/jobs/handlers). */
-export const ORDER_JOBS = { place: "order.place" } as const;
 
 export interface Enqueuer {
   enqueue(ex: Executor, job: { kind: string; payload: Record<string, unknown>; key: string; runAt?: Date }): Promise<unknown>;
@@ -40,6 +38,11 @@ export function createOrderService(deps: {
   ids: IdGenerator;
   region: "eu" | "ru";
   fulfillment: "automatic" | "manual";
+  /**
+   * Checks made upstream before money is taken (automatic mode): throws an AppError naming the
+   * problem. Runs before the payment transaction — it calls the network.
+   */
+  precheck?: (order: OrderRow) => Promise<void>;
   /** Called when the panel's module name disagrees with module_id (module_id wins). */
   onNameMismatch?: (info: { moduleId: number; sent: string; expected: string }) => void;
 }) {
@@ -152,6 +155,8 @@ export function createOrderService(deps: {
       ? await customers.findByEmail(db, normalizeEmail(customerRef))
       : await customers.findById(db, customerRef);
     if (!customer) throw notFound(`No customer ${customerRef}`);
+    const pending = await get(orderId);
+    if (pending.state === "pending_payment" && pending.fulfillment === "automatic") await deps.precheck?.(pending);
     return db.transaction().execute(async (tx) => {
       await customers.lock(tx, customer.id);
       const o = await get(orderId, tx);
@@ -178,7 +183,7 @@ export function createOrderService(deps: {
   /** After payment: the manual queue, or a placing job (outbox: committed with the payment). */
   async function handOver(tx: Tx, paid: OrderRow, actor: string): Promise<OrderRow> {
     if (paid.fulfillment === "manual") return move(tx, paid, "manual_queue", {}, { kind: "transition", actor });
-    await queue.enqueue(tx, { kind: ORDER_JOBS.place, payload: { orderId: paid.id }, key: `order:${paid.id}:place` });
+    await queue.enqueue(tx, { kind: JOB_KINDS.placeOrder, payload: { orderId: paid.id }, key: `order:${paid.id}:place` });
     return paid;
   }
 
