@@ -37,7 +37,7 @@ describeEachDialect("partnerbill jobs", (ctx) => {
     const lines = list.stdout.trimEnd().split("\n");
     assert.match(lines[0]!, /^id\s+kind\s+state\s+attempts\s+run at\s+updated\s+last error$/);
     assert.equal(lines.length, 3, list.stdout);
-    assert.match(lines[2]!, new RegExp(`^${job.id}\\s+order\\.place\\s+dead\\s+1/\\?\\s+.*client area did not answer$`));
+    assert.match(lines[2]!, new RegExp(`^${job.id}\\s+order\\.place\\s+dead\\s+1/12\\s+.*client area did not answer$`));
 
     const all = JSON.parse((await cli("jobs", "list", "--json")).stdout) as Array<{ kind: string; maxAttempts: number | null }>;
     assert.deepEqual(all.map((j) => j.kind).sort(), ["jobs.cleanup", "order.place"]);

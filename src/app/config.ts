@@ -14,12 +14,11 @@ const durationMs = z.coerce.number().int().min(1);
 
 const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
 
-/** TRUST_PROXY: a yes/no word, a hop count, or a list of addresses, CIDR ranges and range names. */
-const trustProxy = z.string().transform((text, ctx): boolean | number | string[] => {
+/** TRUST_PROXY: a yes/no word, or a list of addresses, CIDR ranges and range names. */
+const trustProxy = z.string().transform((text, ctx): boolean | string[] => {
   const v = text.trim().toLowerCase();
   if (["true", "yes", "on"].includes(v)) return true;
-  if (["false", "no", "off", "0"].includes(v)) return false;
-  if (/^[1-9]\d?$/.test(v)) return Number(v);
+  if (["false", "no", "off"].includes(v)) return false;
   const items = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
   const bad = items.filter((x) => {
     if (PROXY_RANGE_NAMES.includes(x)) return false;
@@ -31,7 +30,7 @@ const trustProxy = z.string().transform((text, ctx): boolean | number | string[]
   if (items.length === 0 || bad.length > 0) {
     ctx.addIssue({
       code: "custom",
-      message: `must be true, false, a number of proxy hops, or a comma-separated list of addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join("/")}${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}`,
+      message: `must be true, false, or a comma-separated list of addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join("/")}${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}`,
     });
     return z.NEVER;
   }
@@ -49,7 +48,7 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1")
     .describe("Address to listen on. Use 0.0.0.0 behind a reverse proxy on another host."),
   TRUST_PROXY: trustProxy.default(false)
-    .describe("Which reverse proxies to believe about the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto). false: none, the connection's address counts. A comma-separated list of the proxies' addresses or CIDR ranges: `127.0.0.1` for nginx on the same machine (deploy/nginx.conf), e.g. `10.0.0.5,10.0.0.6` for proxies on other hosts; `loopback`, `linklocal` and `uniquelocal` name those ranges. A number n: trust n hops. true: trust any sender — only when nothing but the proxy can reach partnerbill."),
+    .describe("Which reverse proxies to believe about the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto). false: none, the connection's address counts. A comma-separated list of the proxies' addresses or CIDR ranges: `127.0.0.1` for nginx on the same machine (deploy/nginx.conf), e.g. `10.0.0.5,10.0.0.6` for proxies on other hosts; `loopback`, `linklocal` and `uniquelocal` name those ranges. true: trust any sender — only when nothing but the proxy can reach partnerbill."),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional()
     .describe("Public base URL of this billing as panels and customers reach it, e.g. https://billing.example.com. Default: http://HOST:PORT. The price-list URL given to ispmanager staff is PUBLIC_URL/billmgr."),
   DATA_DIR: z.string().min(1).default("data")

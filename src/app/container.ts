@@ -32,6 +32,17 @@ import { createLedgerRepo } from "../modules/ledger/ledger.repo.ts";
 import { createLedgerService } from "../modules/ledger/ledger.service.ts";
 import { createOrdersRepo } from "../modules/orders/orders.repo.ts";
 import { createOrderService } from "../modules/orders/orders.service.ts";
+import { createProlongService } from "../modules/fulfillment/prolong.service.ts";
+import { createRenewalsRepo } from "../modules/renewals/renewals.repo.ts";
+import { createRenewalService } from "../modules/renewals/renewals.service.ts";
+import { createCustomerModulesService } from "../modules/renewals/customer-modules.service.ts";
+import { orderingForRenewalMode } from "../modules/renewals/upstream-renewal.ts";
+import { createReconciliationRepo } from "../modules/reconciliation/reconciliation.repo.ts";
+import { createReconciliationService } from "../modules/reconciliation/reconciliation.service.ts";
+import { prolongOrderJob } from "../jobs/handlers/prolong-order.ts";
+import { scanRenewalsJob } from "../jobs/handlers/scan-renewals.ts";
+import { reconcileJob } from "../jobs/handlers/reconcile.ts";
+import { JOB_KINDS } from "../jobs/kinds.ts";
 import { createUpstreamClient, type UpstreamHttpClient } from "../upstream/client.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -66,6 +77,8 @@ export function createContainer(opts: ContainerOptions) {
     customers: createCustomersRepo(database.dialect),
     ledger: createLedgerRepo(),
     orders: createOrdersRepo(),
+    renewals: createRenewalsRepo(),
+    reconciliation: createReconciliationRepo(),
   };
 
   const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
@@ -134,6 +147,7 @@ export function createContainer(opts: ContainerOptions) {
     ids,
     region,
     fulfillment: config.FULFILLMENT_MODE,
+    renewalMode: config.RENEWAL_MODE,
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
     precheck: async (order) => {
       const r = await fulfillment.precheck(order);
@@ -147,10 +161,59 @@ export function createContainer(opts: ContainerOptions) {
     db,
     orders,
     ordersRepo: repos.orders,
+    // RENEWAL_MODE=upstream: purchases are ordered with autoprolong (src/modules/renewals).
+    upstream: orderingForRenewalMode(lazyUpstream, config.RENEWAL_MODE),
+    clock,
+    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
+  });
+  const renewals = createRenewalService({
+    db,
+    renewals: repos.renewals,
+    ordersRepo: repos.orders,
+    orders,
+    catalog: repos.catalog,
+    ledger,
+    queue,
+    clock,
+    ids,
+    noticeDays: config.RENEWAL_NOTICE_DAYS,
+    fulfillment: config.FULFILLMENT_MODE,
+    prolongJobKind: JOB_KINDS.prolongOrder,
+  });
+  const prolong = createProlongService({
+    db,
+    orders,
+    ordersRepo: repos.orders,
+    renewals: repos.renewals,
+    activate: renewals.activate,
     upstream: lazyUpstream,
     clock,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
+  });
+  const customerModules = createCustomerModulesService({
+    db,
+    ordersRepo: repos.orders,
+    renewals: repos.renewals,
+    customers,
+    upstream: lazyUpstream,
+    clock,
+    ids,
+    fulfillment: config.FULFILLMENT_MODE,
+  });
+  const reconciliation = createReconciliationService({
+    db,
+    repo: repos.reconciliation,
+    renewals: repos.renewals,
+    ordersRepo: repos.orders,
+    orders,
+    catalog: repos.catalog,
+    alerts,
+    upstream: lazyUpstream,
+    clock,
+    ids,
+    region,
   });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
@@ -160,6 +223,9 @@ export function createContainer(opts: ContainerOptions) {
     bindJob(placeOrderJob, { fulfillment }),
     bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
     bindJob(syncPricesJob, { pricing }),
+    bindJob(prolongOrderJob, { prolong }),
+    bindJob(scanRenewalsJob, { renewals }),
+    bindJob(reconcileJob, { reconciliation }),
   ]);
   const jobs = {
     registry: jobRegistry,
@@ -198,9 +264,16 @@ export function createContainer(opts: ContainerOptions) {
     customers,
     orders,
     fulfillment,
+    renewals,
+    prolong,
+    customerModules,
+    reconciliation,
     jobs,
+    /** Closes the upstream connections (idempotent); the database is closed by its owner. */
     async close(): Promise<void> {
-      await upstreamClient?.close();
+      const client = upstreamClient;
+      upstreamClient = undefined;
+      await client?.close();
     },
   };
 }

@@ -9,7 +9,8 @@ export function createMetrics() {
 
   // The order gauges are read from the database when scraped, by a reader that the owner of the
   // database binds with readOrdersFrom() (until then they are empty). prom-client collects every
-  // metric of a scrape at once, so both gauges share the one query that is in flight.
+  // metric of a scrape at once, so the two gauges and the failure counter share the one query
+  // that is in flight.
   let orderReader: (() => Promise<OrderGauges>) | null = null;
   let orderRead: Promise<OrderGauges | null> | null = null;
   const metricsReadFailures = new Counter({
@@ -17,6 +18,10 @@ export function createMetrics() {
     help: "Scrapes in which figures read from the database could not be read (source=orders); those gauges are left out of that scrape.",
     labelNames: ["source"] as const,
     registers: [registry],
+    // Joins the scrape's read, so that a failure shows in the same scrape.
+    async collect() {
+      await readOrders();
+    },
   });
   const readOrders = (): Promise<OrderGauges | null> => {
     if (!orderReader) return Promise.resolve(null);
@@ -117,6 +122,19 @@ export function createMetrics() {
     readOrdersFrom(reader: () => Promise<OrderGauges>): void {
       orderReader = reader;
     },
+    upstreamCalls: new Counter({
+      name: "partnerbill_upstream_calls_total",
+      help: "Calls to the client area's API by func and result: ok, or the error kind (auth, access, rejected, insufficient_funds, timeout, connection, server_error, unparsable).",
+      labelNames: ["func", "result"] as const,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: "partnerbill_upstream_call_duration_seconds",
+      help: "Latency of calls to the client area's API by func, failed calls included.",
+      labelNames: ["func"] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers: [registry],
+    }),
   };
 }
 

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerCustomers } from "./commands/customers.ts";
 import { registerJobs } from "./commands/jobs.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerBackup } from "./commands/backup.ts";
 import { registerOrders } from "./commands/orders.ts";
 import { registerModules } from "./commands/modules.ts";
 import { registerPrices } from "./commands/prices.ts";
@@ -13,6 +14,9 @@ import { registerConformance } from "./commands/conformance.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerUpstream } from "./commands/upstream.ts";
+import { registerCustomerModules } from "./commands/customer-modules.ts";
+import { registerReconcile } from "./commands/reconcile.ts";
+import { registerRenewals } from "./commands/renewals.ts";
 import { reportError } from "./runtime.ts";
 
 export function buildProgram(): Command {
@@ -23,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerMigrate(program);
+  registerBackup(program);
   registerModules(program);
   registerPrices(program);
   registerPricing(program);
@@ -32,6 +37,10 @@ export function buildProgram(): Command {
   registerCustomers(program);
   registerOrders(program);
   registerJobs(program);
+  // After registerCustomers and registerModules: it adds to their command groups.
+  registerCustomerModules(program);
+  registerRenewals(program);
+  registerReconcile(program);
   registerConformance(program);
   return program;
 }

@@ -85,6 +85,10 @@ export function readDocument(r: ProbeResponse): Read<ReadDocument> {
   } catch {
     return { ok: false, reason: `HTTP ${r.status}: the body does not decode as content-encoding "${oneLine(r.headers["content-encoding"] ?? "", 20)}"` };
   }
+  if (/^\s*(<!doctype html|<html)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+    return { ok: false, reason: `${describeAnswer(r)}: an HTML page${title ? ` ("${oneLine(title, 60)}")` : ""}, not a BILLmanager document` };
+  }
   try {
     const doc = parseDocument(text);
     const format: DocFormat = text.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "json" : "xml";

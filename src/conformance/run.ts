@@ -115,7 +115,7 @@ export async function runConformance(probe: Probe, target: Target, opts: Conform
   const baseRead = readPriceList(first, "xml", "attributes");
   set("export.get.billmgr", listVerdict("export.get.billmgr", baseRead));
   const base = baseRead.ok ? baseRead.value.rows : undefined;
-  const noBase = "no price list to compare with (export.get.billmgr)";
+  const noBase = "no readable price list (export.get.billmgr)";
 
   const variants: Array<[CheckId, string, ProbeResponse]> = [
     ["export.post.billmgr", "POST /billmgr", await post(billmgr, XML_LIST)],
@@ -144,7 +144,7 @@ export async function runConformance(probe: Probe, target: Target, opts: Conform
   const rowIds = CHECKS.map((c) => c.id).filter((id) => id.startsWith("rows."));
   if (!base) {
     set("export.lists-modules", skip(noBase));
-    for (const id of rowIds) set(id, skip("no price list to read (export.get.billmgr)"));
+    for (const id of rowIds) set(id, skip(noBase));
   } else if (base.length === 0) {
     set("export.lists-modules", breach("export.lists-modules", "the price list is empty: nothing to sell, and the row rules could not be checked"));
     for (const id of rowIds) set(id, skip("no modules listed"));
@@ -250,8 +250,16 @@ export async function runConformance(probe: Probe, target: Target, opts: Conform
     "hostile.array-keys",
     judgeHostile(await get(billmgr, "func%5B%5D=pricelist.export&out%5Bx%5D=json&__proto__=1&constructor=x&=empty&func=pricelist.export&func=pbconf.other&pricelist=1&pricelist=2"), marker),
   );
-  const after = readPriceList(await get(billmgr, XML_LIST), "xml", "attributes");
-  set("hostile.still-alive", after.ok ? pass(`HTTP 200, ${modules(after.value.rows)}`) : breach("hostile.still-alive", after.reason));
+  // A billing whose list was unreadable from the start only has to be answering at all.
+  const again = await get(billmgr, XML_LIST);
+  const after = readPriceList(again, "xml", "attributes");
+  set(
+    "hostile.still-alive",
+    after.ok ? pass(`HTTP 200, ${modules(after.value.rows)}`) :
+    base ? breach("hostile.still-alive", after.reason) :
+    again.kind === "answer" && again.status < 500 ? pass(`${describeAnswer(again)}, as before`) :
+    breach("hostile.still-alive", describeAnswer(again)),
+  );
 
   // ---- caching and compression (optional features) ----
   const etag = first.headers["etag"];

@@ -50,14 +50,8 @@ function serverWithFastPath(fastPath: PriceListFastPath): FastifyServerFactory {
 }
 
 export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
-  const recordResponse = (surface: Surface, statusCode: number, seconds: number) => {
-    c.metrics.httpRequests.inc({ surface, status: STATUS_CLASS[Math.floor(statusCode / 100)] ?? "5xx" });
-    c.metrics.httpDuration.observe({ surface }, seconds);
-  };
   // With every request logged, every request must go through fastify's logging.
-  const fastPath = c.config.LOG_REQUESTS
-    ? undefined
-    : createPriceListFastPath(c, (statusCode, seconds) => recordResponse("billmgr", statusCode, seconds));
+  const fastPath = c.config.LOG_REQUESTS ? undefined : createPriceListFastPath(c);
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !c.config.LOG_REQUESTS }),
@@ -69,7 +63,16 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
     trustProxy: c.config.TRUST_PROXY,
     ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
   });
-  if (fastPath) app.addHook("preClose", async () => fastPath.close());
+  if (fastPath) {
+    app.addHook("preClose", async () => fastPath.close());
+    // The fast path counts its answers in batches; a scrape must see all of them.
+    app.addHook("onRoute", (route) => {
+      if (route.url !== "/metrics") return;
+      const own = route.onRequest;
+      const flush = async () => fastPath.flush();
+      route.onRequest = own === undefined ? [flush] : Array.isArray(own) ? [flush, ...own] : [flush, own];
+    });
+  }
 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
@@ -78,7 +81,9 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, _body, done) => done(null, undefined));
 
   app.addHook("onResponse", (req, reply, done) => {
-    recordResponse(req.routeOptions.config?.surface ?? surfaceOf(req.url), reply.statusCode, reply.elapsedTime / 1000);
+    const surface = req.routeOptions.config?.surface ?? surfaceOf(req.url);
+    c.metrics.httpRequests.inc({ surface, status: STATUS_CLASS[Math.floor(reply.statusCode / 100)] ?? "5xx" });
+    c.metrics.httpDuration.observe({ surface }, reply.elapsedTime / 1000);
     done();
   });
 

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../app/container.ts";
 import { errorDocument, truncateEcho, type BillmgrError } from "../protocol/errors.ts";
-import { parseOutputFormat } from "../protocol/document.ts";
+import { parseOutputFormat, type OutputFormat } from "../protocol/document.ts";
 import { contentTypeOf, write } from "../protocol/write.ts";
 import { param, parsePriceListQuery, type Params, type PriceListQuery } from "../modules/catalog/pricelist.logic.ts";
 import type { RenderedDocument } from "../modules/catalog/pricelist.service.ts";
@@ -98,23 +98,32 @@ const FAST_PATH_MAX_QUERY = 512;
 /** How many distinct raw query strings the fast path remembers; the oldest is forgotten first. */
 export const FAST_PATH_MAX_QUERIES = 256;
 
+/** Answers counted before they are applied to the metrics (see `flush`). */
+const FAST_PATH_MAX_PENDING = 1024;
+
 /**
  * The price list as panels poll it — GET /billmgr?<query> without a body — answered from the
  * node:http request listener, before fastify builds a request, runs hooks and routes. It answers
  * only a raw query string that the fastify route below has already answered as pricelist.export
- * (so parsing stays in one place), and only while the document is in memory; anything else,
+ * (so parsing stays in one place), and only while that document is built; anything else,
  * including every request while the server is closing, goes to fastify unchanged. The answer is
- * the same `Answer` the route sends, byte for byte (test/billmgr.fast-path.test.ts), and the same
- * metrics are counted. docs/adr/0003-price-list-fast-path.md says why this exists.
+ * the same `Answer` the route sends, byte for byte (test/billmgr.fast-path.test.ts).
+ * docs/adr/0003-price-list-fast-path.md says why this exists.
+ *
+ * Its answers count in the same metrics as the route's, but in batches: a prom-client call per
+ * poll cost more CPU than the poll itself. `flush()` applies what is pending; it runs before every
+ * scrape of /metrics (src/http/app.ts) and whenever FAST_PATH_MAX_PENDING answers are waiting.
  */
-export function createPriceListFastPath(
-  c: Pick<Container, "priceList" | "metrics">,
-  onAnswered: (statusCode: number, seconds: number) => void,
-) {
+export function createPriceListFastPath(c: Pick<Container, "priceList" | "metrics">) {
   // Raw query string → parsed query. Bounded: hostile clients can only push panels' queries out,
   // which sends those back through fastify until they are learned again.
   const known = new Map<string, PriceListQuery>();
   let open = true;
+
+  let answered200 = 0;
+  let answered304 = 0;
+  const byFormat: Record<OutputFormat, number> = { xml: 0, json: 0, sjson: 0, bjson: 0 };
+  const durations: number[] = [];
 
   function learn(req: FastifyRequest, q: PriceListQuery): void {
     if (!open || req.method !== "GET" || req.body !== undefined) return;
@@ -138,23 +147,45 @@ export function createPriceListFastPath(
     const q = known.get(url.slice(start));
     if (q === undefined) return false;
     const started = performance.now();
-    const d = c.priceList.getLoaded(q);
+    const d = c.priceList.getBuilt(q);
     if (d === undefined) return false;
-    c.metrics.pricelistRequests.inc({ out: q.out });
     const a = chooseAnswer(d, h["if-none-match"], h["accept-encoding"]);
     res.writeHead(a.status, a.headers);
     res.end(a.body);
-    onAnswered(a.status, (performance.now() - started) / 1000);
+    if (a.status === 304) answered304++;
+    else answered200++;
+    byFormat[q.out]++;
+    durations.push((performance.now() - started) / 1000);
+    if (durations.length >= FAST_PATH_MAX_PENDING) flush();
     return true;
+  }
+
+  /** Applies the pending answers to the metrics. */
+  function flush(): void {
+    if (durations.length === 0) return;
+    const m = c.metrics;
+    if (answered200 > 0) m.httpRequests.inc({ surface: "billmgr", status: "2xx" }, answered200);
+    if (answered304 > 0) m.httpRequests.inc({ surface: "billmgr", status: "3xx" }, answered304);
+    for (const out of Object.keys(byFormat) as OutputFormat[]) {
+      if (byFormat[out] > 0) m.pricelistRequests.inc({ out }, byFormat[out]);
+      byFormat[out] = 0;
+    }
+    m.pricelistCache.inc({ result: "hit" }, durations.length);
+    const labels = { surface: "billmgr" };
+    for (const seconds of durations) m.httpDuration.observe(labels, seconds);
+    answered200 = 0;
+    answered304 = 0;
+    durations.length = 0;
   }
 
   /** Stops answering (the server is closing: fastify answers 503 from now on). */
   function close(): void {
     open = false;
     known.clear();
+    flush();
   }
 
-  return { learn, serve, close };
+  return { learn, serve, flush, close };
 }
 
 export type PriceListFastPath = ReturnType<typeof createPriceListFastPath>;

@@ -60,6 +60,8 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
     const entry = await c.catalog.getModule(order.module_id).catch(() => undefined);
     const price = { minor: Number(order.price_minor), currency: order.currency };
     const active = order.state === "active";
+    // Before money is taken, say what upstream says about the license (automatic mode).
+    const check = order.state === "pending_payment" && order.fulfillment === "automatic" ? await c.fulfillment.precheck(order) : null;
     return reply
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
@@ -77,7 +79,9 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
 ${active
   ? html`<h2>What to do now</h2><p>The module is active on your license. In ispmanager open <b>Main menu → License management → Update license information</b> to see it at once, or wait for the daily license refresh.</p>`
   : order.state === "pending_payment"
-    ? html`<p class="muted">Online payment opens here soon. Until then our staff can take the payment for this order: quote the order number above.</p>`
+    ? html`${check && check.ok === false ? html`<p class="error">This order cannot be paid: ${check.problem}</p>` : ""}
+${check && check.ok === "unknown" ? html`<p class="error">We cannot check your license right now: ${check.problem}</p>` : ""}
+<p class="muted">Online payment opens here soon. Until then our staff can take the payment for this order: quote the order number above.</p>`
     : ""}
 </div>`,
         ),

@@ -9,6 +9,12 @@ export const JOB_KINDS = {
   resumeAwaitingFunds: "orders.resume_awaiting_funds",
   /** Reads upstream costs and recomputes sell prices (handlers/sync-prices.ts). */
   syncPrices: "prices.sync",
+  /** Renews a paid renewal upstream with service.prolong, exactly once (handlers/prolong-order.ts). */
+  prolongOrder: "order.prolong",
+  /** Raises renewal invoices, pays them from balances, reminds, expires (handlers/scan-renewals.ts). */
+  scanRenewals: "renewals.scan",
+  /** Compares local modules with upstream's list into a stored report (handlers/reconcile.ts). */
+  reconcile: "reconcile.daily",
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];

@@ -13,4 +13,8 @@ export const PERIODIC_TASKS: PeriodicTask[] = [
   { kind: JOB_KINDS.syncPrices, every: "daily", offsetMs: 4 * HOUR_MS, payload: {} },
   // Every 10 minutes: orders waiting for the partner to top up the client-area balance.
   { kind: JOB_KINDS.resumeAwaitingFunds, every: 10 * 60_000, payload: {} },
+  // Hourly: renewal invoices, payments from balances, reminders, expiry (src/modules/renewals).
+  { kind: JOB_KINDS.scanRenewals, every: "hourly", payload: {} },
+  // Daily at 05:00 UTC: local modules against upstream's list (src/modules/reconciliation).
+  { kind: JOB_KINDS.reconcile, every: "daily", offsetMs: 5 * HOUR_MS, payload: {} },
 ];

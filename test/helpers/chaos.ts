@@ -72,6 +72,9 @@ export async function runChaos(t: TestDatabase, opts: { workers: number; kill: b
   let killing = opts.kill;
   const killer = (async () => {
     while (killing) {
+      // Kill at a random moment of a worker's working life, not while it is still booting (on a
+      // loaded machine start-up alone can outlast the interval, and nothing would progress).
+      await Promise.all(workers.map((w) => w.ready));
       await new Promise((r) => setTimeout(r, 500 + random() * 2500));
       if (!killing) break;
       const i = Math.floor(random() * workers.length);
@@ -88,8 +91,14 @@ export async function runChaos(t: TestDatabase, opts: { workers: number; kill: b
     for (const o of orders) await c.orders.payFromBalance(o.id, "chaos@example.com", "test");
     await waitFor("every order to reach a final state", async () => {
       const states = await c.orders.countByState();
+      const dead = await c.queue.list({ state: "dead", limit: 5 });
+      if (dead.length > 0) {
+        throw new Error(`placing jobs went dead (orders stuck): ${JSON.stringify(dead.map((j) => [j.payload, j.attempts, j.last_error]))}; states ${JSON.stringify(states)}`);
+      }
       return Object.entries(states).every(([s, n]) => n === 0 || FINAL.has(s));
-    }, 240_000, 500);
+    }, 300_000, 500).catch(async (e: Error) => {
+      throw new Error(`${e.message}; states ${JSON.stringify(await c.orders.countByState())}; kills ${kills}`);
+    });
     killing = false;
     await killer;
 

@@ -8,6 +8,8 @@ import { join } from "node:path";
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
+  /** Resolves once the process has started its roles (it prints "partnerbill is running"). */
+  readonly ready: Promise<void>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -15,7 +17,15 @@ export function startWorker(env: Record<string, string>): WorkerProcess {
   const dataDir = mkdtempSync(join(tmpdir(), "pb-worker-"));
   const child = spawn(process.execPath, ["bin/partnerbill.js", "serve", "--roles", "worker"], {
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "warn", SECRET_KEY: "k".repeat(40), ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  const ready = new Promise<void>((resolve) => {
+    child.stdout?.on("data", (d) => {
+      stdout += String(d);
+      if (stdout.includes("partnerbill is running")) resolve();
+    });
+    child.on("exit", () => resolve());
   });
   let stderr = "";
   child.stderr?.on("data", (d) => { stderr = (stderr + String(d)).slice(-4000); });
@@ -23,6 +33,7 @@ export function startWorker(env: Record<string, string>): WorkerProcess {
   return {
     child,
     exited,
+    ready,
     kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -42,8 +42,8 @@ function, a handful of hostile inputs (markup, bad percent-encoding, control cha
 body), and three Buy redirects.
 
 NOTE: the valid Buy redirect creates a pending (unpaid) order on the target billing, for license
-${FAKE_LICENSE} and IP 192.0.2.1 unless --license says otherwise. Use --no-buy against a billing
-where that is unwelcome.
+${FAKE_LICENSE} and IP 192.0.2.1 unless --license says otherwise (on partnerbill it shows in
+"partnerbill orders list"). Use --no-buy against a billing where that is unwelcome.
 
 Each line reads PASS, FAIL, WARN, INFO or SKIP, the check's id, what it expects and what was seen.
 FAIL breaks a rule panels or customers depend on; WARN departs from an [assumed] point or from

@@ -2,7 +2,6 @@
 // costs by markup rules, and the exchange rates they use (ADR 0006). `prices set|clear|history`
 // (hand-set prices) live in ./prices.ts; these join the same `prices` command.
 import type { Command } from "commander";
-import type { Container } from "../../app/container.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import { format, type Money } from "../../lib/money.ts";
 import { describeRule, parsePricingMode } from "../../modules/pricing/pricing.logic.ts";
@@ -42,17 +41,6 @@ export function describeSyncReport(report: SyncReport): { headers: string[]; row
   return { headers: ["module", "period", "cost", "price", "action", "why"], rows, summary };
 }
 
-/** Closes the upstream connections a command opened, so the process can exit. */
-async function withUpstream<T>(fn: (c: Container) => Promise<T>): Promise<T> {
-  return withContainer(async (c) => {
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
-  });
-}
-
 export function registerPricing(program: Command): void {
   const prices =
     program.commands.find((c) => c.name() === "prices") ?? program.command("prices").description("Set and inspect module sell prices");
@@ -63,7 +51,7 @@ export function registerPricing(program: Command): void {
     .option("--dry-run", "show what would change and write nothing")
     .option("--json", "print the diff as JSON")
     .action(async (opts: { dryRun?: boolean; json?: boolean }) =>
-      withUpstream(async (c) => {
+      withContainer(async (c) => {
         const report = await c.pricing.sync({ dryRun: opts.dryRun === true });
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + "\n");

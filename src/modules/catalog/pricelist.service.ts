@@ -31,6 +31,8 @@ interface Snapshot {
   entries: CatalogEntry[];
   tariffs: Set<number>;
   docs: Map<string, RenderedDocument>;
+  /** The same documents by query object, for callers that keep their query objects (the fast path). */
+  byQuery: WeakMap<PriceListQuery, RenderedDocument>;
 }
 
 export function createPriceListService(deps: {
@@ -55,7 +57,7 @@ export function createPriceListService(deps: {
       deps.catalog.listPrices(deps.db, deps.region),
     ]);
     const entries = joinPrices(modules, prices);
-    const snap: Snapshot = { version, entries, tariffs: new Set(modules.map((m) => m.tariff_id)), docs: new Map() };
+    const snap: Snapshot = { version, entries, tariffs: new Set(modules.map((m) => m.tariff_id)), docs: new Map(), byQuery: new WeakMap() };
     if (gen === generation) {
       current = snap;
       deps.metrics.catalogVersion.set(version);
@@ -87,8 +89,14 @@ export function createPriceListService(deps: {
     return snap instanceof Promise ? snap.then((s) => documentFrom(s, q)) : documentFrom(snap, q);
   }
 
-  function getLoaded(q: PriceListQuery): RenderedDocument | undefined {
-    return current ? documentFrom(current, q) : undefined;
+  function getBuilt(q: PriceListQuery): RenderedDocument | undefined {
+    if (!current) return undefined;
+    let d = current.byQuery.get(q);
+    if (d === undefined) {
+      d = current.docs.get(cacheKey(q, current.tariffs));
+      if (d !== undefined) current.byQuery.set(q, d);
+    }
+    return d;
   }
 
   function invalidate(): void {
@@ -117,8 +125,11 @@ export function createPriceListService(deps: {
   return {
     /** The document for a query; synchronous on a warm cache (the hot path). */
     get,
-    /** The document when the catalog snapshot is in memory, else undefined; never reads the database. */
-    getLoaded,
+    /**
+     * The document only if it is already built from the current catalog, else undefined; never
+     * builds, never reads the database, never counts (the caller counts its cache hits).
+     */
+    getBuilt,
     /** Drops the cache if the catalog changed since it was built. Returns true when it did. */
     refresh,
     /** Drops the cache unconditionally (after a local change). */

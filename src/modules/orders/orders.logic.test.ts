@@ -7,6 +7,8 @@ describe("order state machine", () => {
     assertTransition("pending_payment", "paid");
     assertTransition("placing", "active");
     assertTransition("rejected", "refunded");
+    assertTransition("paid", "rejected");
+    assert.throws(() => assertTransition("paid", "active"), { code: "illegal_transition" });
     assert.throws(() => assertTransition("active", "paid"), { code: "illegal_transition" });
     assert.throws(() => assertTransition("refunded", "active"), { code: "illegal_transition" });
     assert.throws(() => assertTransition("pending_payment", "active"), { code: "illegal_transition" });

@@ -1,11 +1,13 @@
 // The order state machine (DESIGN.md §4) and the validation of a Buy redirect. Pure.
 //
 //  Buy redirect ─▶ pending_payment ─paid─▶ paid ─▶ placing ─▶ active
-//                     └─▶ cancelled                │      ├─▶ needs_attention (outcome unknown and
+//  (or a renewal)     └─▶ cancelled                │      ├─▶ needs_attention (outcome unknown and
 //                                                  │      │     unprovable, out of retries)
 //                                                  │      ├─▶ awaiting_funds (upstream balance too low)
 //                                                  │      └─▶ rejected ─▶ refunded
-//                                                  └─▶ manual_queue (manual mode) ─▶ active | rejected
+//                                                  ├─▶ manual_queue (manual mode) ─▶ active | rejected
+//                                                  └─▶ rejected (certain refusal before any call)
+//  A renewal (kind "renewal") goes the same way; "placing" means service.prolong, not a new order.
 import { isIP } from "node:net";
 import { AppError, invalidInput } from "../../lib/errors.ts";
 
@@ -25,7 +27,8 @@ export type OrderState = (typeof ORDER_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
   pending_payment: ["paid", "cancelled"],
-  paid: ["placing", "manual_queue", "needs_attention"],
+  // paid → rejected: refused for certain before any upstream call (a renewal's module is gone).
+  paid: ["placing", "manual_queue", "needs_attention", "rejected"],
   placing: ["placing", "active", "needs_attention", "awaiting_funds", "rejected"],
   awaiting_funds: ["placing", "needs_attention", "rejected"],
   needs_attention: ["placing", "active", "rejected"],

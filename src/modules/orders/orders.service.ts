@@ -17,6 +17,13 @@ import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
 import { addMonths, assertTransition, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
 
+/** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
+export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">): { kind: string; key: string } {
+  return o.kind === "renewal"
+    ? { kind: JOB_KINDS.prolongOrder, key: `order:${o.id}:prolong` }
+    : { kind: JOB_KINDS.placeOrder, key: `order:${o.id}:place` };
+}
+
 export interface Enqueuer {
   enqueue(ex: Executor, job: { kind: string; payload: Record<string, unknown>; key: string; runAt?: Date }): Promise<unknown>;
 }
@@ -38,6 +45,8 @@ export function createOrderService(deps: {
   ids: IdGenerator;
   region: "eu" | "ru";
   fulfillment: "automatic" | "manual";
+  /** RENEWAL_MODE: how the modules bought from now on renew (recorded on each customer module). */
+  renewalMode?: "charge" | "upstream";
   /**
    * Checks made upstream before money is taken (automatic mode): throws an AppError naming the
    * problem. Runs before the payment transaction — it calls the network.
@@ -156,7 +165,8 @@ export function createOrderService(deps: {
       : await customers.findById(db, customerRef);
     if (!customer) throw notFound(`No customer ${customerRef}`);
     const pending = await get(orderId);
-    if (pending.state === "pending_payment" && pending.fulfillment === "automatic") await deps.precheck?.(pending);
+    // A renewal's module is (rightly) active on its license already: the purchase checks do not apply.
+    if (pending.state === "pending_payment" && pending.fulfillment === "automatic" && pending.kind === "purchase") await deps.precheck?.(pending);
     return db.transaction().execute(async (tx) => {
       await customers.lock(tx, customer.id);
       const o = await get(orderId, tx);
@@ -183,7 +193,7 @@ export function createOrderService(deps: {
   /** After payment: the manual queue, or a placing job (outbox: committed with the payment). */
   async function handOver(tx: Tx, paid: OrderRow, actor: string): Promise<OrderRow> {
     if (paid.fulfillment === "manual") return move(tx, paid, "manual_queue", {}, { kind: "transition", actor });
-    await queue.enqueue(tx, { kind: JOB_KINDS.placeOrder, payload: { orderId: paid.id }, key: `order:${paid.id}:place` });
+    await queue.enqueue(tx, { ...fulfillmentJobOf(paid), payload: { orderId: paid.id } });
     return paid;
   }
 
@@ -210,7 +220,7 @@ export function createOrderService(deps: {
       currency: o.currency,
       expires_on: expiresOn,
       state: "active",
-      renewal: "charge",
+      renewal: deps.renewalMode ?? "charge",
       created_order_id: o.id,
       created_at: at,
       updated_at: at,
@@ -253,6 +263,8 @@ export function createOrderService(deps: {
     if (input.expiresOn && !/^\d{4}-\d{2}-\d{2}$/.test(input.expiresOn)) throw invalidInput("Expiry must be a date like 2027-01-31");
     return db.transaction().execute(async (tx) => {
       const o = await get(orderId, tx);
+      // A renewal extends an existing module; placing it would record a second one.
+      if (o.kind === "renewal") throw invalidInput(`Order ${o.id} is a renewal: record it with \`partnerbill renewals complete ${o.id} --expires <date>\``);
       if (!statesLeadingTo("active").includes(o.state as OrderState) || o.state === "placing") {
         throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only orders in the manual queue or needing attention can be placed by hand`);
       }

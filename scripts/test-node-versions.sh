@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs the whole test suite under other Node.js versions (default: 22 and 24; pass others as
+# arguments), after the main run on the machine's Node. Used by .ci/run.
+#
+# Each version gets its Node from npm (the node-<platform>-<arch> package that `npx node@22`
+# installs; it carries the C headers too) and a copy of this work tree, in which better-sqlite3 is
+# compiled for that version's ABI (node-gyp, with those headers: nothing is downloaded besides the
+# npm package). The copy keeps the main tree's node_modules intact for Node 20.
+# Prints one line per version with its result; fails if any version fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+versions=("$@")
+[ ${#versions[@]} -eq 0 ] && versions=(22 24)
+pkg="node-$(node -p process.platform)-$(node -p process.arch)"
+scratch="$(mktemp -d /tmp/pb-node-versions-XXXXXX)"
+trap 'rm -rf "$scratch"' EXIT
+summary=()
+failed=0
+
+for v in "${versions[@]}"; do
+  base="$scratch/node$v"
+  mkdir -p "$base/tree"
+  echo "== Node $v: installing $pkg@$v from npm"
+  npm install --prefix "$base/node" --no-save --no-audit --no-fund --loglevel=error "$pkg@$v" >/dev/null
+  nodedir="$base/node/node_modules/$pkg"
+  nodebin="$nodedir/bin/node"
+  version="$("$nodebin" --version)"
+
+  echo "== Node $version: copying the work tree and compiling better-sqlite3 for it"
+  tar --exclude=./.git --exclude=./data -cf - . | tar -xf - -C "$base/tree"
+  (
+    cd "$base/tree"
+    # build_from_source: skip prebuild-install's download attempt and compile with node-gyp.
+    PATH="$nodedir/bin:$PATH" npm_config_nodedir="$nodedir" npm_config_build_from_source=true \
+      npm rebuild better-sqlite3 --loglevel=error >"$base/rebuild.log" 2>&1
+  ) || { cat "$base/rebuild.log"; echo "== Node $version: better-sqlite3 did not compile"; summary+=("Node $version: better-sqlite3 did not compile"); failed=1; continue; }
+
+  echo "== Node $version: npm test"
+  start=$SECONDS
+  set +e
+  (cd "$base/tree" && PATH="$nodedir/bin:$PATH" npm test 2>&1) | tee "$base/test.log"
+  status=${PIPESTATUS[0]}
+  set -e
+  counts="$(grep -E '^ℹ (tests|pass|fail) ' "$base/test.log" | tail -n 3 | sed 's/^ℹ //' | paste -sd ',' | sed 's/,/, /g')"
+  line="Node $version: ${counts:-no test summary} in $((SECONDS - start)) s — $([ "$status" -eq 0 ] && echo passed || echo FAILED)"
+  echo "== $line"
+  summary+=("$line")
+  [ "$status" -eq 0 ] || failed=1
+done
+
+echo "== test suite on other Node versions:"
+printf '   %s\n' "${summary[@]}"
+exit "$failed"

@@ -1,0 +1,290 @@
+// Renewals in charge mode (RENEWAL_MODE=charge, README.md beside this file): a renewal invoice
+// (an order of kind "renewal") is raised RENEWAL_NOTICE_DAYS before a module expires and paid
+// from the customer's balance when it can be; otherwise the customer is reminded, once per stage.
+// A paid renewal is handed to fulfillment (order.prolong → service.prolong upstream, exactly once,
+// src/modules/fulfillment/prolong.service.ts). A module whose renewal is still unpaid when its
+// expiry date has passed expires, and its invoice is cancelled; upstream is not renewed.
+//
+// `scan()` looks at the state of the world, not at when it last ran: running it twice, late, or
+// from two nodes at once raises each invoice once (unique per module and term), takes each
+// payment once (the ledger key and the order's version) and sends each reminder once.
+import type { Db, Executor, Tx } from "../../db/database.ts";
+import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { AppError, invalidInput, isAppError, notFound } from "../../lib/errors.ts";
+import type { IdGenerator } from "../../lib/ids.ts";
+import { format, type Money } from "../../lib/money.ts";
+import type { CatalogRepo } from "../catalog/catalog.repo.ts";
+import { joinPrices } from "../catalog/catalog.logic.ts";
+import { transfer } from "../ledger/ledger.logic.ts";
+import type { LedgerService } from "../ledger/ledger.service.ts";
+import type { OrdersRepo } from "../orders/orders.repo.ts";
+import type { Enqueuer, OrderService, TimelineEvent } from "../orders/orders.service.ts";
+import type { RenewalsRepo } from "./renewals.repo.ts";
+import { addDays, hasExpired, isoDay, reminderStage, RENEWAL_OPEN_STATES } from "./renewals.logic.ts";
+
+/** Who the renewal machinery acts as, in timelines and the ledger. */
+export const RENEWALS_ACTOR = "system:renewals";
+
+const PAGE = 500;
+
+export interface ScanSummary {
+  /** Renewal invoices raised. */
+  invoiced: number;
+  /** Invoices paid from the balance (new or older ones after a top-up). */
+  paid: number;
+  /** Reminders recorded (each order and stage once). */
+  reminded: number;
+  /** Modules that expired unpaid. */
+  expired: number;
+  /** Renewals waiting for upstream funds sent for another attempt. */
+  resumed: number;
+  /** Modules the scan could not handle this time (it tries again next run). */
+  failures: Array<{ customerModuleId: string; error: string }>;
+}
+
+export function createRenewalService(deps: {
+  db: Db;
+  renewals: RenewalsRepo;
+  ordersRepo: Pick<OrdersRepo, "insert" | "findById" | "findCustomerModule" | "updateCustomerModule">;
+  orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance">;
+  catalog: Pick<CatalogRepo, "findModule" | "pricesOf">;
+  ledger: Pick<LedgerService, "post">;
+  queue: Enqueuer;
+  clock: Clock;
+  ids: IdGenerator;
+  /** RENEWAL_NOTICE_DAYS. */
+  noticeDays: number;
+  /** FULFILLMENT_MODE: manual renewals wait in the manual queue for staff to prolong by hand. */
+  fulfillment: "automatic" | "manual";
+  /** The job kind that prolongs a paid renewal upstream (order.prolong). */
+  prolongJobKind: string;
+}) {
+  const { db, renewals, ordersRepo, orders, catalog, ledger, queue, clock, ids } = deps;
+  const now = () => clock.now().toISOString();
+
+  async function moduleEvent(ex: Executor, customerModuleId: string, kind: string, detail: Record<string, unknown>, actor: string | null): Promise<void> {
+    await renewals.insertModuleEvent(ex, { id: ids.next("cmev"), customer_module_id: customerModuleId, at: now(), kind, detail: JSON.stringify(detail), actor });
+  }
+
+  /** The current catalog price for the module's period; the price it was bought at when the catalog has none. */
+  async function priceOf(cm: CustomerModuleRow): Promise<Money> {
+    const m = await catalog.findModule(db, cm.module_id);
+    const period = cm.period_months === 12 ? 12 : cm.period_months === 1 ? 1 : null;
+    const current = m && period !== null ? joinPrices([m], await catalog.pricesOf(db, m.id))[0]!.prices[period] : undefined;
+    return current ?? { minor: Number(cm.price_minor), currency: cm.currency };
+  }
+
+  /** Raises the renewal invoice of the module's current term, once; null when this term already has one. */
+  async function invoice(cm: CustomerModuleRow): Promise<OrderRow | null> {
+    const term = cm.expires_on!;
+    if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
+    const price = await priceOf(cm);
+    const at = now();
+    const order: OrderRow = {
+      id: ids.next("ord"),
+      kind: "renewal",
+      state: "pending_payment",
+      customer_id: cm.customer_id,
+      module_id: cm.module_id,
+      tariff_id: cm.tariff_id,
+      license_id: Number(cm.license_id),
+      ip: cm.ip,
+      period_months: cm.period_months,
+      price_minor: price.minor,
+      currency: price.currency,
+      fulfillment: deps.fulfillment,
+      browser_key: null,
+      customer_module_id: cm.id,
+      upstream_service_id: Number(cm.upstream_service_id),
+      upstream_expires_on: null,
+      intent_at: null,
+      intent_known_ids: null,
+      upstream_attempts: 0,
+      reason: null,
+      version: 0,
+      created_at: at,
+      updated_at: at,
+      paid_at: null,
+      activated_at: null,
+    };
+    try {
+      await db.transaction().execute(async (tx) => {
+        await ordersRepo.insert(tx, order);
+        await renewals.insertRenewal(tx, { order_id: order.id, customer_module_id: cm.id, term_expires_on: term, expiry_before_call: null, created_at: at });
+        await orders.addEvent(tx, order.id, {
+          kind: "transition",
+          to: "pending_payment",
+          actor: RENEWALS_ACTOR,
+          detail: { source: "renewal", customerModule: cm.id, expiresOn: term, amount: format(price) },
+        });
+      });
+    } catch (e) {
+      // Another scan raised it between our look and our insert: the unique term key refused ours.
+      if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
+      throw e;
+    }
+    return order;
+  }
+
+  /** Pays an unpaid renewal from the balance; false (and a reminder, once per stage) when the balance is short. */
+  async function tryToPay(order: OrderRow, cm: CustomerModuleRow, today: string, summary: ScanSummary): Promise<void> {
+    try {
+      await orders.payFromBalance(order.id, cm.customer_id, RENEWALS_ACTOR);
+      summary.paid++;
+      return;
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "insufficient_funds") throw e;
+    }
+    const stage = reminderStage(cm.expires_on!, today);
+    const created = await db.transaction().execute(async (tx) => {
+      const isNew = await renewals.insertReminder(tx, {
+        id: ids.next("rmd"),
+        order_id: order.id,
+        customer_id: cm.customer_id,
+        customer_module_id: cm.id,
+        stage,
+        amount_minor: Number(order.price_minor),
+        currency: order.currency,
+        expires_on: cm.expires_on!,
+        created_at: now(),
+        sent_at: null,
+      });
+      if (isNew) {
+        await orders.addEvent(tx, order.id, {
+          kind: "note",
+          actor: RENEWALS_ACTOR,
+          detail: { reminder: stage, reason: "the balance does not cover the renewal", amount: format({ minor: Number(order.price_minor), currency: order.currency }), expiresOn: cm.expires_on },
+        });
+      }
+      return isNew;
+    });
+    if (created) summary.reminded++;
+  }
+
+  /** The expiry date has passed with the renewal unpaid (or none raised): the module expires. */
+  async function expire(cm: CustomerModuleRow, open: OrderRow | undefined): Promise<boolean> {
+    return db.transaction().execute(async (tx) => {
+      if (!(await renewals.expireModule(tx, cm.id, now()))) return false;
+      const reason = open ? "the renewal was not paid by the expiry date" : "no renewal";
+      if (open) {
+        const fresh = (await ordersRepo.findById(tx, open.id))!;
+        await orders.move(tx, fresh, "cancelled", { reason }, { kind: "transition", actor: RENEWALS_ACTOR, detail: { reason } });
+      }
+      await moduleEvent(tx, cm.id, "expired", { expiresOn: cm.expires_on, renewalOrder: open?.id ?? null, reason }, RENEWALS_ACTOR);
+      return true;
+    });
+  }
+
+  async function scanOne(cm: CustomerModuleRow, today: string, summary: ScanSummary): Promise<void> {
+    const open = await renewals.openRenewalOrder(db, cm.id);
+    if (hasExpired(cm.expires_on, today)) {
+      // Paid and under way: the customer's money is in; fulfillment finishes it (or staff do).
+      if (open && open.state !== "pending_payment") return;
+      if (await expire(cm, open)) summary.expired++;
+      return;
+    }
+    let order = open;
+    if (!order) {
+      const raised = await invoice(cm);
+      if (!raised) return;
+      summary.invoiced++;
+      order = raised;
+    }
+    if (order.state === "pending_payment") await tryToPay(order, cm, today, summary);
+  }
+
+  async function scan(): Promise<ScanSummary> {
+    const summary: ScanSummary = { invoiced: 0, paid: 0, reminded: 0, expired: 0, resumed: 0, failures: [] };
+    const today = isoDay(clock.now());
+    const horizon = addDays(today, deps.noticeDays);
+    let after: { expiresOn: string; id: string } | undefined;
+    for (;;) {
+      const page = await renewals.modulesToRenew(db, horizon, PAGE, after);
+      for (const cm of page) {
+        try {
+          await scanOne(cm, today, summary);
+        } catch (e) {
+          // One module's trouble (a race, a bad row) must not hold up everyone else's renewal.
+          summary.failures.push({ customerModuleId: cm.id, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      if (page.length < PAGE) break;
+      const last = page[page.length - 1]!;
+      after = { expiresOn: last.expires_on!, id: last.id };
+    }
+    // Renewals upstream refused for lack of the partner's funds: try again each run. The refusal
+    // was certain, and prolong re-reads the module first, so another attempt cannot double it.
+    const hour = clock.now().toISOString().slice(0, 13);
+    for (const o of await renewals.renewalOrders(db, { states: ["awaiting_funds"] })) {
+      await queue.enqueue(db, { kind: deps.prolongJobKind, payload: { orderId: o.id }, key: `order:${o.id}:prolong:resume:${hour}` });
+      summary.resumed++;
+    }
+    return summary;
+  }
+
+  /**
+   * A renewal is done upstream: the order becomes active, the module's expiry moves to the new
+   * date and the held money is earned — one commit, inside `tx`.
+   */
+  async function activate(tx: Tx, o: OrderRow, newExpiry: string, ev: TimelineEvent): Promise<OrderRow> {
+    if (o.kind !== "renewal" || !o.customer_module_id) throw new Error(`order ${o.id} is not a renewal`);
+    const cm = await ordersRepo.findCustomerModule(tx, o.customer_module_id);
+    if (!cm) throw new Error(`renewal ${o.id} has no customer module ${o.customer_module_id}`);
+    const at = now();
+    const active = await orders.move(tx, o, "active", {
+      upstream_service_id: Number(cm.upstream_service_id),
+      upstream_expires_on: newExpiry,
+      activated_at: at,
+      reason: null,
+    }, ev);
+    const price: Money = { minor: Number(o.price_minor), currency: o.currency };
+    await ledger.post(tx, {
+      kind: "order_revenue",
+      memo: `Renewal ${o.id}: module service ${cm.upstream_service_id} prolonged to ${newExpiry}`,
+      orderId: o.id,
+      key: `order:${o.id}:earned`,
+      postings: transfer({ kind: "held" }, { kind: "revenue" }, price),
+    });
+    await ordersRepo.updateCustomerModule(tx, cm.id, { expires_on: newExpiry, state: "active", price_minor: price.minor, currency: price.currency, updated_at: at });
+    await moduleEvent(tx, cm.id, "renewed", { order: o.id, from: cm.expires_on, to: newExpiry }, ev.actor ?? null);
+    return active;
+  }
+
+  /** Staff prolonged the module by hand (manual mode, or a renewal that needed attention). */
+  async function completeManually(orderId: string, input: { expiresOn: string }, actor: string): Promise<OrderRow> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.expiresOn) || Number.isNaN(Date.parse(input.expiresOn))) throw invalidInput("The new expiry must be a date like 2027-01-31");
+    return db.transaction().execute(async (tx) => {
+      const o = await ordersRepo.findById(tx, orderId);
+      if (!o) throw notFound(`No order ${orderId}`);
+      if (o.kind !== "renewal") throw invalidInput(`Order ${o.id} is not a renewal; use \`partnerbill orders place\``);
+      if (o.state !== "manual_queue" && o.state !== "needs_attention") {
+        throw new AppError("illegal_transition", `Renewal ${o.id} is ${o.state}; only renewals in the manual queue or needing attention can be completed by hand`);
+      }
+      return activate(tx, o, input.expiresOn, { kind: "transition", actor, detail: { manual: true, expiresOn: input.expiresOn } });
+    });
+  }
+
+  /** Renewal orders not finished yet, oldest first, with their reminders. */
+  async function listOpen() {
+    const rows = await renewals.renewalOrders(db, { states: RENEWAL_OPEN_STATES });
+    return Promise.all(
+      rows.map(async (o) => ({
+        order: o,
+        renewal: await renewals.findRenewal(db, o.id),
+        reminders: await renewals.reminders(db, { orderId: o.id }),
+      })),
+    );
+  }
+
+  return {
+    scan,
+    activate,
+    completeManually,
+    listOpen,
+    reminders: (f: { orderId?: string; customerModuleId?: string; unsentOnly?: boolean } = {}) => renewals.reminders(db, f),
+    findRenewal: (orderId: string) => renewals.findRenewal(db, orderId),
+  };
+}
+
+export type RenewalService = ReturnType<typeof createRenewalService>;
