@@ -116,6 +116,22 @@ describeEachDialect("orders", (ctx) => {
     await ledgerIsBalanced(c);
   });
 
+  it("cancels unpaid orders past their time to live and leaves paid ones alone", async () => {
+    const { c, clock, customer } = await setup(ctx());
+    await c.customers.credit(customer.email, { amount: "1000", currency: "RUB", reason: "test", actor: "test" });
+    const old = (await c.orders.intake(BUY, null)).order;
+    const paid = (await c.orders.intake({ ...BUY, license: "100002" }, null)).order;
+    await c.orders.payFromBalance(paid.id, customer.email, "test");
+    clock.advance(2 * 3_600_000);
+    const fresh = (await c.orders.intake({ ...BUY, license: "100003" }, null)).order;
+    assert.equal(await c.orders.expirePending(1), 1);
+    assert.equal((await c.orders.get(old.id)).state, "cancelled");
+    assert.equal((await c.orders.get(old.id)).reason, "not paid in time");
+    assert.equal((await c.orders.get(paid.id)).state, "paid");
+    assert.equal((await c.orders.get(fresh.id)).state, "pending_payment");
+    assert.equal(await c.orders.expirePending(1), 0);
+  });
+
   it("does not let one upstream module belong to two orders", async () => {
     const { c, customer } = await setup(ctx(), { FULFILLMENT_MODE: "manual" });
     await c.customers.credit(customer.email, { amount: "5000", currency: "RUB", reason: "test", actor: "test" });

@@ -20,6 +20,7 @@ import { cleanupJob } from "../jobs/handlers/cleanup.ts";
 import { placeOrderJob } from "../jobs/handlers/place-order.ts";
 import { resumeAwaitingFundsJob } from "../jobs/handlers/resume-awaiting-funds.ts";
 import { syncPricesJob } from "../jobs/handlers/sync-prices.ts";
+import { expirePendingOrdersJob } from "../jobs/handlers/expire-pending-orders.ts";
 import { createPgJobListener } from "../jobs/listener.ts";
 import { createJobRegistry } from "../jobs/registry.ts";
 import { PERIODIC_TASKS } from "../jobs/schedule.ts";
@@ -223,6 +224,7 @@ export function createContainer(opts: ContainerOptions) {
     bindJob(placeOrderJob, { fulfillment }),
     bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
     bindJob(syncPricesJob, { pricing }),
+    bindJob(expirePendingOrdersJob, { orders, ttlHours: config.PENDING_ORDER_TTL_HOURS }),
     bindJob(prolongOrderJob, { prolong }),
     bindJob(scanRenewalsJob, { renewals }),
     bindJob(reconcileJob, { reconciliation }),

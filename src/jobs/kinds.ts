@@ -7,6 +7,8 @@ export const JOB_KINDS = {
   placeOrder: "order.place",
   /** Retries orders waiting for upstream funds (handlers/resume-awaiting-funds.ts). */
   resumeAwaitingFunds: "orders.resume_awaiting_funds",
+  /** Cancels unpaid orders past PENDING_ORDER_TTL_HOURS (handlers/expire-pending-orders.ts). */
+  expirePendingOrders: "orders.expire_pending",
   /** Reads upstream costs and recomputes sell prices (handlers/sync-prices.ts). */
   syncPrices: "prices.sync",
   /** Renews a paid renewal upstream with service.prolong, exactly once (handlers/prolong-order.ts). */

@@ -11,6 +11,8 @@ export const PERIODIC_TASKS: PeriodicTask[] = [
   { kind: JOB_KINDS.cleanup, every: "daily", offsetMs: 3 * HOUR_MS, payload: { olderThanDays: 30 } },
   // Daily at 04:00 UTC: upstream costs and rule-driven prices (src/modules/pricing).
   { kind: JOB_KINDS.syncPrices, every: "daily", offsetMs: 4 * HOUR_MS, payload: {} },
+  // Hourly: unpaid orders past their time to live are cancelled.
+  { kind: JOB_KINDS.expirePendingOrders, every: "hourly", payload: {} },
   // Every 10 minutes: orders waiting for the partner to top up the client-area balance.
   { kind: JOB_KINDS.resumeAwaitingFunds, every: 10 * 60_000, payload: {} },
   // Hourly: renewal invoices, payments from balances, reminders, expiry (src/modules/renewals).

@@ -87,6 +87,17 @@ export function registerOrders(program: Command): void {
     );
 
   orders
+    .command("cancel <order>")
+    .description("Cancel an unpaid order")
+    .option("--reason <text>", "why", "cancelled by staff")
+    .action(async (id: string, opts: { reason: string }) =>
+      withContainer(async (c) => {
+        const o = await c.orders.cancel(id, staff(), opts.reason);
+        process.stdout.write(`Order ${o.id} is ${o.state}.\n`);
+      }),
+    );
+
+  orders
     .command("reject <order>")
     .description("Reject an order and refund the customer's balance")
     .requiredOption("--reason <text>", "why (shown to the customer)")

@@ -65,6 +65,18 @@ export function createOrdersRepo() {
       return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(f.limit ?? 50).execute();
     },
 
+    /** Pending orders created before `before`, oldest first. */
+    listPendingBefore(ex: Executor, before: string, limit: number): Promise<OrderRow[]> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("state", "=", "pending_payment")
+        .where("created_at", "<", before)
+        .orderBy("created_at")
+        .limit(limit)
+        .execute();
+    },
+
     async countByState(ex: Executor): Promise<Record<string, number>> {
       const rows = await ex.selectFrom("orders").select(["state", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("state").execute();
       return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));

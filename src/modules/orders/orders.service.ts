@@ -285,8 +285,27 @@ export function createOrderService(deps: {
     });
   }
 
-  async function cancel(orderId: string, actor: string): Promise<OrderRow> {
-    return db.transaction().execute(async (tx) => move(tx, await get(orderId, tx), "cancelled", {}, { kind: "transition", actor }));
+  async function cancel(orderId: string, actor: string, reason = "cancelled by staff"): Promise<OrderRow> {
+    return db.transaction().execute(async (tx) => move(tx, await get(orderId, tx), "cancelled", { reason }, { kind: "transition", actor, detail: { reason } }));
+  }
+
+  /** Cancels unpaid orders created more than `ttlHours` ago; returns how many. */
+  async function expirePending(ttlHours: number): Promise<number> {
+    const before = new Date(clock.now().getTime() - ttlHours * 3_600_000).toISOString();
+    let n = 0;
+    for (;;) {
+      const batch = await orders.listPendingBefore(db, before, 200);
+      for (const o of batch) {
+        try {
+          await db.transaction().execute((tx) => move(tx, o, "cancelled", { reason: "not paid in time" }, { kind: "transition", actor: "system", detail: { reason: "not paid in time" } }));
+          n++;
+        } catch (e) {
+          // Paid meanwhile (the version moved): leave it to the payment.
+          if (!(e instanceof AppError && e.code === "conflict")) throw e;
+        }
+      }
+      if (batch.length < 200) return n;
+    }
   }
 
   async function timeline(orderId: string) {
@@ -306,6 +325,7 @@ export function createOrderService(deps: {
     placeManually,
     reject,
     cancel,
+    expirePending,
     // Used by fulfillment, inside its own transactions:
     move,
     activate,
