@@ -236,6 +236,16 @@ describeEachDialect("renewals over HTTP against the sandbox", (ctx) => {
     await ledgerIsBalanced(w.c);
   });
 
+  it("keeps an unpaid renewal invoice payable until expiry, whatever the time to live of unpaid purchases", async () => {
+    const w = await buildWorld(ctx(), sb, { balance: "11.90" });
+    const { order } = await dueRenewal(w);
+    w.advanceTo("2026-12-31T10:00:00Z");
+    assert.equal(await w.c.orders.expirePending(72), 0);
+    assert.equal((await w.c.orders.get(order.id)).state, "pending_payment");
+    await w.c.customers.credit(w.customer.id, { amount: "11.90", currency: "EUR", reason: "top-up", actor: "test" });
+    assert.equal((await w.c.renewals.scan()).paid, 1);
+  });
+
   it("expires a module whose renewal is unpaid at expiry, cancels the invoice and does not renew upstream", async () => {
     const w = await buildWorld(ctx(), sb, { balance: "11.90" });
     const { cm, order } = await dueRenewal(w);

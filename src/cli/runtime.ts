@@ -1,4 +1,5 @@
 // What every command that touches the database needs: config → database → migrations → container.
+import { userInfo } from "node:os";
 import { loadConfig, ConfigError, type Config } from "../app/config.ts";
 import { createContainer, type Container } from "../app/container.ts";
 import { createLogger } from "../app/logger.ts";
@@ -37,6 +38,15 @@ export async function openContainer(
   } catch (e) {
     await database.close();
     throw e;
+  }
+}
+
+/** Who a CLI change is attributed to in timelines, the ledger and price history. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
   }
 }
 

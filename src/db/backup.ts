@@ -49,14 +49,17 @@ export function sqliteFileOf(url: string): string {
 // files behind (owned by whoever ran the command), while a read-write one removes them on close
 // when it is the last connection. Nothing here writes through these connections except where said.
 function open(file: string): SqliteDatabase.Database {
+  if (!existsSync(file)) throw notFound(`No database file at ${file}`);
+  let db: SqliteDatabase.Database;
   try {
-    const db = new SqliteDatabase(file, { fileMustExist: true });
-    db.pragma("busy_timeout = 5000");
-    return db;
+    db = new SqliteDatabase(file, { fileMustExist: true });
   } catch (e) {
-    if ((e as { code?: string }).code === "SQLITE_CANTOPEN") throw notFound(`No database file at ${file}`);
-    throw e;
+    // A backup on read-only storage can still be read.
+    if ((e as { code?: string }).code !== "SQLITE_CANTOPEN") throw e;
+    db = new SqliteDatabase(file, { fileMustExist: true, readonly: true });
   }
+  db.pragma("busy_timeout = 5000");
+  return db;
 }
 
 function migrationsOf(db: SqliteDatabase.Database, file: string): string[] | null {
@@ -189,7 +192,7 @@ export interface RestoreReport {
   pending: string[];
 }
 
-/** The migration check shared by `restore` and the tests: throws when this release cannot run it. */
+/** Returns the migrations this release would still apply; throws when this release cannot use the file. */
 export function assertRestorable(report: SqliteFileReport, migrations: readonly string[]): string[] {
   if (report.integrity !== "ok") throw invalidInput(`${report.file} failed its integrity check: ${report.integrity}`);
   if (report.migrations === null) throw invalidInput(`${report.file} is not a partnerbill database (it has no ${MIGRATION_TABLE} table)`);
@@ -234,15 +237,13 @@ export function restoreSqlite(file: string, target: string, opts: RestoreOptions
     // Restoring as root must not leave a file the service user cannot write.
     if (process.getuid?.() === 0 && owner.uid !== 0) chownSync(partial, owner.uid, owner.gid);
     fsyncPath(partial);
-    let keptAs: string | null = null;
-    if (exists) {
-      keptAs = `${dest}.before-restore-${opts.now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
-      renameSync(dest, keptAs);
-      // A -wal the checkpoint could not fold in belongs to the file set aside, never to the new one.
-      for (const suffix of ["-wal", "-shm"]) {
-        if (existsSync(dest + suffix)) renameSync(dest + suffix, keptAs + suffix);
-      }
-    }
+    const aside = `${dest}.before-restore-${opts.now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+    const keptAs = exists ? aside : null;
+    if (exists) renameSync(dest, aside);
+    // A -wal left beside the path belongs to the database set aside (or to none), never to the
+    // restored one, which would read it as its own; the -shm is only an index, rebuilt on open.
+    if (existsSync(`${dest}-wal`)) renameSync(`${dest}-wal`, `${aside}-wal`);
+    rmSync(`${dest}-shm`, { force: true });
     durableRename(partial, dest);
     return { backup, keptAs, pending };
   } finally {

@@ -11,6 +11,7 @@ import { createOrderGaugeReader } from "../modules/ops/ops.metrics.ts";
 import { createPriceListFastPath, registerBillmgrRoutes, type PriceListFastPath } from "./billmgr.routes.ts";
 import { sendError, surfaceOf, type Surface } from "./errors.ts";
 import { registerCheckoutRoutes } from "./checkout.routes.ts";
+import { DEMO_PANEL_PATH, registerDemoRoutes } from "./demo.routes.ts";
 import { registerOpsRoutes } from "./ops.routes.ts";
 import { page } from "./pages.ts";
 
@@ -95,6 +96,7 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
   c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));
   registerOpsRoutes(app, c);
   registerCheckoutRoutes(app, c);
+  registerDemoRoutes(app, c);
 
   app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);
@@ -105,6 +107,7 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
 <p>Billing for reselling ispmanager modules.</p>
 <h2>Give this URL to ispmanager staff</h2><p><code>${urls.billing}</code></p>
 <h2>Price list as panels read it</h2><p><a href="${urls.priceList}"><code>${urls.priceList}</code></a></p>
+${c.config.UPSTREAM_URL === "sandbox" ? html`<h2>Try it</h2><p><a href="${DEMO_PANEL_PATH}">Demo ispmanager panel</a>: buy a module from the sandbox's demo licenses, as a panel user would.</p>` : ""}
 <h2>Operations</h2><p><a href="${urls.health}">health</a> · <a href="${urls.ready}">readiness</a> · <a href="${urls.metrics}">metrics</a></p>
 <p class="muted">Upstream: ${c.config.UPSTREAM_URL} · fulfillment: ${c.config.FULFILLMENT_MODE} · region: ${c.config.UPSTREAM_REGION.toUpperCase()}</p></div>`,
       ),

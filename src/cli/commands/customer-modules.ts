@@ -2,13 +2,10 @@
 // `partnerbill customers module <customer-module>` (one, with its history) and
 // `partnerbill modules move <customer-module> --license N [--ip IP]` (to another license). They
 // join the `customers` and `modules` command groups, which their own files create.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { withContainer } from "../runtime.ts";
+import { cliActor, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
-
-const staff = () => `cli:${userInfo().username}`;
 
 /** The command group `name`, created by its own file when registered before us; else a new one. */
 function group(program: Command, name: string, description: string): Command {
@@ -76,7 +73,7 @@ export function registerCustomerModules(program: Command): void {
     .action(async (id: string, opts: { license: string; ip?: string }) =>
       withContainer(async (c) => {
         const before = await c.customerModules.get(id);
-        const m = await c.customerModules.move(id, { license: opts.license, ip: opts.ip }, { actor: staff() });
+        const m = await c.customerModules.move(id, { license: opts.license, ip: opts.ip }, { actor: cliActor() });
         process.stdout.write(`Module ${m.id} moved from license ${before.license_id} to ${m.license_id}${m.ip ? ` (${m.ip})` : ""}.\n`);
       }),
     );

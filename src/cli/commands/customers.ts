@@ -1,11 +1,8 @@
 // `partnerbill customers add|credit|show|list`: customer accounts and balances, for staff.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { withContainer } from "../runtime.ts";
+import { cliActor, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
-
-const staff = () => `cli:${userInfo().username}`;
 
 export function registerCustomers(program: Command): void {
   const customers = program.command("customers").description("Customer accounts and balances");
@@ -29,7 +26,7 @@ export function registerCustomers(program: Command): void {
     .option("--reason <text>", "why (kept in the ledger)", "staff credit")
     .action(async (customer: string, opts: { amount: string; currency: string; reason: string }) =>
       withContainer(async (c) => {
-        const amount = await c.customers.credit(customer, { ...opts, actor: staff() });
+        const amount = await c.customers.credit(customer, { ...opts, actor: cliActor() });
         const { balances } = await c.customers.show(customer);
         process.stdout.write(`Credited ${format(amount)}. Balance: ${balances.map(format).join(", ") || "0"}\n`);
       }),

@@ -1,11 +1,8 @@
 // `partnerbill orders list|show|pay|place|reject`: orders for staff (the admin console comes later).
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { withContainer } from "../runtime.ts";
+import { cliActor, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
-
-const staff = () => `cli:${userInfo().username}`;
 
 export function registerOrders(program: Command): void {
   const orders = program.command("orders").description("Orders: list, inspect, pay from balance, manual queue");
@@ -68,7 +65,7 @@ export function registerOrders(program: Command): void {
     .requiredOption("--customer <email|id>", "the paying customer")
     .action(async (id: string, opts: { customer: string }) =>
       withContainer(async (c) => {
-        const o = await c.orders.payFromBalance(id, opts.customer, staff());
+        const o = await c.orders.payFromBalance(id, opts.customer, cliActor());
         process.stdout.write(`Order ${o.id} is ${o.state}.\n`);
       }),
     );
@@ -81,7 +78,7 @@ export function registerOrders(program: Command): void {
     .action(async (id: string, opts: { upstreamId: string; expires?: string }) =>
       withContainer(async (c) => {
         const upstreamId = /^\d{1,15}$/.test(opts.upstreamId) ? Number(opts.upstreamId) : NaN;
-        const o = await c.orders.placeManually(id, { upstreamId, expiresOn: opts.expires ?? null }, staff());
+        const o = await c.orders.placeManually(id, { upstreamId, expiresOn: opts.expires ?? null }, cliActor());
         process.stdout.write(`Order ${o.id} is ${o.state} (upstream service ${o.upstream_service_id}).\n`);
       }),
     );
@@ -92,7 +89,7 @@ export function registerOrders(program: Command): void {
     .option("--reason <text>", "why", "cancelled by staff")
     .action(async (id: string, opts: { reason: string }) =>
       withContainer(async (c) => {
-        const o = await c.orders.cancel(id, staff(), opts.reason);
+        const o = await c.orders.cancel(id, cliActor(), opts.reason);
         process.stdout.write(`Order ${o.id} is ${o.state}.\n`);
       }),
     );
@@ -103,7 +100,7 @@ export function registerOrders(program: Command): void {
     .requiredOption("--reason <text>", "why (shown to the customer)")
     .action(async (id: string, opts: { reason: string }) =>
       withContainer(async (c) => {
-        const o = await c.orders.reject(id, opts.reason, staff());
+        const o = await c.orders.reject(id, opts.reason, cliActor());
         process.stdout.write(`Order ${o.id} is ${o.state}; the payment went back to the customer's balance.\n`);
       }),
     );

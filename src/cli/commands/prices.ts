@@ -1,19 +1,8 @@
 // `partnerbill prices set|clear|history`: sell prices of modules.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { withContainer } from "../runtime.ts";
+import { cliActor, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
-
-/** The operator's login, recorded in the price history. Only src/app/config.ts reads the
- * environment, so this asks the OS; a user without a passwd entry (some containers) is "cli". */
-function operatorName(): string {
-  try {
-    return userInfo().username || "cli";
-  } catch {
-    return "cli";
-  }
-}
 
 export function registerPrices(program: Command): void {
   const prices = program.command("prices").description("Set and inspect module sell prices");
@@ -26,7 +15,7 @@ export function registerPrices(program: Command): void {
     .requiredOption("--currency <code>", "ISO 4217, e.g. RUB")
     .action(async (id: string, opts: { period: string; amount: string; currency: string }) =>
       withContainer(async (c) => {
-        const r = await c.catalog.setPrice(id, opts, { source: "cli", name: operatorName() });
+        const r = await c.catalog.setPrice(id, opts, { source: "cli", name: cliActor() });
         const before = r.previous ? format(r.previous) : "no price";
         process.stdout.write(`${r.module.name} (${r.module.tariff_id}), ${r.period} month(s): ${before} → ${format(r.price)}\n`);
       }),
@@ -38,7 +27,7 @@ export function registerPrices(program: Command): void {
     .requiredOption("--period <months>", "1 or 12")
     .action(async (id: string, opts: { period: string }) =>
       withContainer(async (c) => {
-        const cleared = await c.catalog.clearPrice(id, opts.period, { source: "cli", name: operatorName() });
+        const cleared = await c.catalog.clearPrice(id, opts.period, { source: "cli", name: cliActor() });
         process.stdout.write(cleared ? "Price cleared.\n" : "There was no price for that period.\n");
       }),
     );

@@ -1,12 +1,9 @@
 // `partnerbill renewals scan|list|complete`: renewal invoices for staff. The hourly scheduler runs
 // the scan on its own; `scan` runs it now.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { withContainer } from "../runtime.ts";
+import { cliActor, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
-
-const staff = () => `cli:${userInfo().username}`;
 
 export function registerRenewals(program: Command): void {
   const renewals = program.command("renewals").description("Renewal invoices: scan now, list open ones, complete manual ones");
@@ -55,7 +52,7 @@ export function registerRenewals(program: Command): void {
     .requiredOption("--expires <date>", "the module's new expiry upstream, YYYY-MM-DD")
     .action(async (id: string, opts: { expires: string }) =>
       withContainer(async (c) => {
-        const o = await c.renewals.completeManually(id, { expiresOn: opts.expires }, staff());
+        const o = await c.renewals.completeManually(id, { expiresOn: opts.expires }, cliActor());
         process.stdout.write(`Renewal ${o.id} is ${o.state}; the module now expires ${o.upstream_expires_on}.\n`);
       }),
     );

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { buildHttpApp, keyUrls } from "../../http/app.ts";
+import { DEMO_PANEL_PATH } from "../../http/demo.routes.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import type { Config } from "../../app/config.ts";
 import { createSandbox, DEMO_ACCOUNTS } from "../../sandbox/sandbox.ts";
@@ -75,6 +76,7 @@ export function registerServe(program: Command): void {
             `  upstream:       ${sandbox ? `sandbox at ${sandbox.url} (state: ${sandbox.url}/sandbox-control/state)` : config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
             `  billing URL for ispmanager staff: ${urls.billing}`,
             `  price list:     ${urls.priceList}`,
+            ...(sandbox ? [`  demo panel:     ${publicUrl}${DEMO_PANEL_PATH}  (try the whole flow in a browser)`] : []),
             `  health:         ${urls.health}   readiness: ${urls.ready}`,
             `  metrics:        ${urls.metrics}`,
             "",

@@ -4,7 +4,8 @@
 // needs_attention instead of failing into the dead-letter list.
 import { z } from "zod";
 import type { FulfillmentService } from "../../modules/fulfillment/fulfillment.service.ts";
-import { defineJob, RetryLater, type JobContext } from "../job.ts";
+import { isAppError } from "../../lib/errors.ts";
+import { defineJob, PermanentJobError, RetryLater, type JobContext } from "../job.ts";
 import { JOB_KINDS } from "../kinds.ts";
 
 export const placeOrderJob = defineJob({
@@ -15,7 +16,14 @@ export const placeOrderJob = defineJob({
   timeoutMs: 5 * 60_000,
   async handle(payload, ctx: JobContext<{ fulfillment: Pick<FulfillmentService, "place"> }>) {
     const finalAttempt = ctx.job.attempt >= ctx.job.maxAttempts;
-    const r = await ctx.deps.fulfillment.place(payload.orderId, { finalAttempt });
+    let r;
+    try {
+      r = await ctx.deps.fulfillment.place(payload.orderId, { finalAttempt });
+    } catch (e) {
+      // No such order, or not an order this job can place: retrying cannot help.
+      if (isAppError(e) && (e.code === "not_found" || e.code === "invalid_input")) throw new PermanentJobError(e.message, { cause: e });
+      throw e;
+    }
     if (r.status === "retry") throw new RetryLater(r.reason, r.afterMs);
     ctx.logger.info({ order: payload.orderId, state: r.state }, "order placing finished");
   },

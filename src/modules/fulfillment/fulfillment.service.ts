@@ -104,6 +104,8 @@ export function createFulfillmentService(deps: {
   async function place(orderId: string, opts: { finalAttempt?: boolean } = {}): Promise<PlaceResult> {
     const finalAttempt = opts.finalAttempt ?? false;
     const o = await load(orderId);
+    // Renewals are prolonged (prolong.service.ts); ordering one here would buy a second module.
+    if (o.kind !== "purchase") throw new AppError("invalid_input", `Order ${o.id} is a ${o.kind}, not a purchase; it is not placed with addition.order.param`);
     if (!["paid", "placing", "awaiting_funds"].includes(o.state)) return { status: "done", state: o.state };
 
     if (o.state === "placing" && o.intent_at) {

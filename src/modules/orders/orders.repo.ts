@@ -65,12 +65,16 @@ export function createOrdersRepo() {
       return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(f.limit ?? 50).execute();
     },
 
-    /** Pending orders created before `before`, oldest first. */
+    /**
+     * Pending purchases created before `before`, oldest first. Renewal invoices are not among them:
+     * they stay payable until the module's expiry, when the renewal scan cancels them.
+     */
     listPendingBefore(ex: Executor, before: string, limit: number): Promise<OrderRow[]> {
       return ex
         .selectFrom("orders")
         .selectAll()
         .where("state", "=", "pending_payment")
+        .where("kind", "=", "purchase")
         .where("created_at", "<", before)
         .orderBy("created_at")
         .limit(limit)

@@ -1,0 +1,285 @@
+// The demo ispmanager panel (DESIGN.md §8), served only with UPSTREAM_URL=sandbox: a page that
+// plays the panel's Modules page so a newcomer can walk the whole flow in a browser. It does what
+// a panel does and nothing more: it reads partnerbill's price list over real HTTP (the same
+// request a panel sends, PROTOCOL.md §2.1), offers Buy as the panel's redirect (§2.4), and learns
+// what is installed on its license only from the license information it last fetched — on first
+// view, and again when "Update license information" is pressed (§1, step 4). So after a purchase
+// the module shows as installed only after that button, exactly as in ispmanager.
+//
+// Decisions: docs/adr/0012-demo-panel.md.
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { Agent, request } from "undici";
+import type { Container } from "../app/container.ts";
+import { AppError, invalidInput, notFound } from "../lib/errors.ts";
+import { html, raw, type SafeHtml } from "../lib/html.ts";
+import { format, parseDecimal } from "../lib/money.ts";
+import { child, childrenNamed, field, parseDocument } from "../upstream/document.ts";
+import type { UpstreamLicense, UpstreamModule } from "../upstream/types.ts";
+import { sendError } from "./errors.ts";
+import { page } from "./pages.ts";
+
+export const DEMO_PANEL_PATH = "/demo/panel";
+
+/** The panel's request, as PROTOCOL.md §2.1 gives it. */
+const PRICE_LIST_QUERY = "func=pricelist.export&itemtype=addition&onlyavailable=on&out=xml";
+const FETCH_TIMEOUT_MS = 5000;
+const MAX_PRICE_LIST_BYTES = 1024 * 1024;
+
+/** A module row of the price list, as a panel reads it. */
+export interface OfferedModule {
+  /** Tariff id: the panel matches a row to a module by it. */
+  id: number;
+  name: string;
+  /** Service name sent as `module` in the Buy redirect. */
+  intname: string;
+  /** The monthly price, the only period a panel shows and sells. */
+  monthly: string;
+}
+
+/** What the panel knows about its license: the modules on it, as of the last fetch. */
+interface LicenseInformation {
+  modules: UpstreamModule[] | null;
+  updatedAt: Date | null;
+  failure: { message: string; at: Date } | null;
+}
+
+/**
+ * Where this server can reach itself. The address the socket is bound to, not PUBLIC_URL (which
+ * behind a proxy may not be reachable from this host, and with PORT=0 names port 0) and not the
+ * request's Host header (which the browser chooses: fetching it would let anyone point the server
+ * at another host). A wildcard bind is reached on loopback.
+ */
+export function selfBaseUrl(address: AddressInfo | string | null, host: string): string {
+  if (address === null || typeof address === "string") {
+    throw new AppError("internal", "The demo panel needs the server to listen on a TCP port");
+  }
+  let h = host;
+  if (h === "0.0.0.0") h = "127.0.0.1";
+  else if (h === "::" || h === "[::]") h = "::1";
+  if (h.includes(":") && !h.startsWith("[")) h = `[${h}]`;
+  return `http://${h}:${address.port}`;
+}
+
+/** The module rows of a `pricelist.export` answer that have a monthly price (the rest a panel ignores). */
+export function readPriceList(body: string): OfferedModule[] {
+  const doc = parseDocument(body);
+  const error = child(doc, "error");
+  if (error) throw new AppError("upstream_rejected", `the price list is an error document: ${field(error, "msg") ?? error.attrs?.["type"] ?? "no message"}`);
+  const out: OfferedModule[] = [];
+  for (const row of childrenNamed(doc, "pricelist")) {
+    const id = Number(field(row, "id"));
+    const intname = field(row, "intname") || field(row, "additionintname") || "";
+    const price = child(row, "price");
+    const currency = price ? field(price, "currency") ?? "" : "";
+    const period = price ? childrenNamed(price, "period").find((p) => field(p, "type") === "month" && field(p, "length") === "1") : undefined;
+    const cost = period ? field(period, "cost") : undefined;
+    if (!Number.isSafeInteger(id) || id <= 0 || intname === "" || cost === undefined || currency === "") continue;
+    out.push({ id, name: field(row, "name") || intname, intname, monthly: readableCost(cost, currency) });
+  }
+  return out;
+}
+
+function readableCost(cost: string, currency: string): string {
+  try {
+    return format(parseDecimal(cost, currency, "half_up"));
+  } catch {
+    return `${cost} ${currency}`;
+  }
+}
+
+const STATUS_TEXT: Record<UpstreamModule["status"], string> = {
+  ordered: "Ordered",
+  active: "Active",
+  stopped: "Stopped",
+  deleted: "Deleted",
+  processing: "Processing",
+  unknown: "Unknown",
+};
+
+const stamp = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+
+// Constant markup (no interpolation): the panel's own look inside partnerbill's page frame.
+const PANEL_STYLE = raw(`<style>
+main{max-width:900px}
+.panel-top{background:#1f3349;color:#fff;border-radius:10px 10px 0 0;padding:12px 20px;display:flex;justify-content:space-between;align-items:center}
+.panel-top b{font-size:18px;letter-spacing:.5px}.panel-top span{color:#b9c7d6;font-size:14px}
+.panel-body{background:#fff;border:1px solid #dfe4ea;border-top:0;border-radius:0 0 10px 10px;padding:20px 24px;margin-bottom:20px}
+.crumbs{color:#6b7685;font-size:14px;margin-bottom:6px}
+.buy{display:inline-block;background:#2a7de1;color:#fff;border:0;border-radius:6px;padding:5px 16px;text-decoration:none;font-size:14px}
+.installed{display:inline-block;background:#e5f6ea;color:#1c7a3a;border-radius:6px;padding:5px 12px;font-size:14px;font-weight:600}
+.pending{display:inline-block;background:#fff4dc;color:#8a5a00;border-radius:6px;padding:5px 12px;font-size:14px}
+button.update{background:#eef1f5;border:1px solid #c9d1db;border-radius:6px;padding:6px 14px;font-size:14px;cursor:pointer}
+.error{color:#a33}
+</style>`);
+
+export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
+  if (c.config.UPSTREAM_URL !== "sandbox") return;
+
+  // The panel's memory of its license, per license. In process memory: it is a demo that lives
+  // and dies with `serve` (and with the in-process sandbox it talks to).
+  const known = new Map<number, LicenseInformation>();
+  // Its own connection pool, closed with the app, so that a shutdown never waits on it.
+  const agent = new Agent({ keepAliveTimeout: 2000, connect: { timeout: FETCH_TIMEOUT_MS } });
+  app.addHook("onClose", async () => agent.close());
+
+  async function fetchPriceList(): Promise<{ url: string; modules: OfferedModule[] }> {
+    const url = `${selfBaseUrl(app.server.address(), c.config.HOST)}/billmgr?${PRICE_LIST_QUERY}`;
+    const res = await request(url, {
+      method: "GET",
+      dispatcher: agent,
+      headersTimeout: FETCH_TIMEOUT_MS,
+      bodyTimeout: FETCH_TIMEOUT_MS,
+      headers: { accept: "text/xml, application/xml", "user-agent": "partnerbill demo panel" },
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PRICE_LIST_BYTES) {
+        res.body.destroy();
+        throw new AppError("upstream_rejected", "the price list is larger than 1 MiB");
+      }
+      chunks.push(chunk as Buffer);
+    }
+    if (res.statusCode !== 200) throw new AppError("upstream_rejected", `the price list answered HTTP ${res.statusCode}`);
+    return { url, modules: readPriceList(Buffer.concat(chunks).toString("utf8")) };
+  }
+
+  /** Fetches the license information (the modules on the license) as the panel's refresh does. */
+  async function updateLicenseInformation(license: number): Promise<LicenseInformation> {
+    const previous = known.get(license) ?? { modules: null, updatedAt: null, failure: null };
+    let next: LicenseInformation;
+    try {
+      const all = await c.upstream.listModules();
+      next = { modules: all.filter((m) => m.license === license && m.status !== "deleted"), updatedAt: c.clock.now(), failure: null };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      next = { ...previous, failure: { message, at: c.clock.now() } };
+    }
+    known.set(license, next);
+    return next;
+  }
+
+  async function licensesOrFail(): Promise<UpstreamLicense[]> {
+    try {
+      return (await c.upstream.listLicenses()).filter((l) => l.status !== "deleted");
+    } catch (e) {
+      throw new AppError("upstream_unavailable", `The sandbox's licenses cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  function parseLicense(value: unknown): number | null {
+    if (value === undefined || value === "") return null;
+    if (typeof value !== "string" || !/^\d{1,12}$/.test(value)) throw invalidInput("license must be the number of an ispmanager license, e.g. 100001");
+    return Number(value);
+  }
+
+  app.get<{ Querystring: Record<string, unknown> }>(DEMO_PANEL_PATH, { config: { surface: "page" } }, async (req, reply) => {
+    try {
+      const requested = parseLicense(req.query["license"]);
+      const licenses = await licensesOrFail();
+      if (licenses.length === 0) throw notFound("The sandbox account has no licenses.");
+      const license = requested === null ? licenses[0]! : licenses.find((l) => l.id === requested);
+      if (!license) throw notFound(`License ${requested} is not in the sandbox's demo account; pick one of ${licenses.map((l) => l.id).join(", ")}.`);
+      const info = known.get(license.id) ?? (await updateLicenseInformation(license.id));
+      let offered: { url: string; modules: OfferedModule[] } | { url: string; error: string };
+      try {
+        offered = await fetchPriceList();
+      } catch (e) {
+        offered = { url: `/billmgr?${PRICE_LIST_QUERY}`, error: e instanceof Error ? e.message : String(e) };
+      }
+      const names = new Map<number, string>();
+      for (const e of await c.catalog.listModules()) names.set(e.module.tariff_id, e.module.name);
+      if ("modules" in offered) for (const m of offered.modules) names.set(m.id, m.name);
+      return sendPanel(reply, renderPanel({ licenses, license, info, offered, names }));
+    } catch (e) {
+      return sendError(req, reply, e, "page");
+    }
+  });
+
+  // "Update license information" changes nothing but the panel's own memory, so it needs no CSRF
+  // token; it is a POST (a button in a form, no JavaScript) followed by a redirect back.
+  app.post<{ Body: Record<string, unknown> | undefined }>(`${DEMO_PANEL_PATH}/refresh`, { config: { surface: "page" } }, async (req, reply) => {
+    try {
+      const license = parseLicense(req.body?.["license"]);
+      if (license === null) throw invalidInput("Which license? The form sends license=<id>.");
+      const licenses = await licensesOrFail();
+      if (!licenses.some((l) => l.id === license)) throw notFound(`License ${license} is not in the sandbox's demo account.`);
+      await updateLicenseInformation(license);
+      return reply.code(303).header("location", `${DEMO_PANEL_PATH}?license=${license}`).header("cache-control", "no-store").send();
+    } catch (e) {
+      return sendError(req, reply, e, "page");
+    }
+  });
+}
+
+function sendPanel(reply: FastifyReply, body: SafeHtml) {
+  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page("Demo ispmanager panel", body));
+}
+
+function buyHref(m: OfferedModule, license: UpstreamLicense): string {
+  const q = new URLSearchParams({ module: m.intname, license: String(license.id), ip: license.ip, module_id: String(m.id) });
+  return `/billmgr?${q.toString()}`;
+}
+
+function renderPanel(v: {
+  licenses: UpstreamLicense[];
+  license: UpstreamLicense;
+  info: LicenseInformation;
+  offered: { url: string; modules: OfferedModule[] } | { url: string; error: string };
+  names: Map<number, string>;
+}): SafeHtml {
+  const { license, info } = v;
+  const installed = info.modules ?? [];
+  const onLicense = (tariff: number) => installed.find((m) => m.pricelist === tariff && m.status !== "stopped");
+  const moduleRows =
+    "modules" in v.offered
+      ? v.offered.modules.map((m) => {
+          const have = onLicense(m.id);
+          const action =
+            have?.status === "active"
+              ? html`<span class="installed">Installed</span>`
+              : have
+                ? html`<span class="pending">${STATUS_TEXT[have.status]}</span>`
+                : html`<a class="buy" href="${buyHref(m, license)}">Buy</a>`;
+          return html`<tr data-module="${m.intname}"><td>${m.name}</td><td>${m.monthly} / month</td><td>${action}</td></tr>`;
+        })
+      : [];
+  return html`${PANEL_STYLE}
+<div class="panel-top"><b>ispmanager</b><span>demo panel · license ${String(license.id)} · ${license.ip}</span></div>
+<div class="panel-body">
+<div class="crumbs">Main menu → Integration → Modules</div>
+<h1>Modules</h1>
+<form method="get" action="${DEMO_PANEL_PATH}">
+<label>Panel of license <select name="license">${v.licenses.map(
+    (l) => html`<option value="${String(l.id)}"${l.id === license.id ? raw(" selected") : ""}>${String(l.id)} — ${l.name} (${l.ip})</option>`,
+  )}</select></label> <button type="submit">Open</button>
+</form>
+${"modules" in v.offered
+  ? v.offered.modules.length > 0
+    ? html`<table id="modules"><tr><th>Module</th><th>Price</th><th></th></tr>${moduleRows}</table>`
+    : html`<p class="muted">The price list offers no modules with a monthly price.</p>`
+  : html`<p class="error">The price list could not be read: ${v.offered.error}</p>`}
+<p class="muted">Prices come from partnerbill's price list, fetched as a panel fetches it: <code>${v.offered.url}</code></p>
+</div>
+<div class="panel-top"><b>License management</b><span>license ${String(license.id)}</span></div>
+<div class="panel-body" id="license-info">
+<table>
+<tr><th>License</th><td>${String(license.id)} — ${license.name}</td></tr>
+<tr><th>IP address</th><td>${license.ip}</td></tr>
+<tr><th>Expires</th><td>${license.expiresOn ?? "—"}</td></tr>
+<tr><th>License information</th><td>${info.updatedAt ? html`updated ${stamp(info.updatedAt)}` : "never fetched"}</td></tr>
+</table>
+${info.failure ? html`<p class="error">Updating the license information failed at ${stamp(info.failure.at)}: ${info.failure.message}</p>` : ""}
+<h2>Modules on this license</h2>
+${installed.length > 0
+  ? html`<table id="installed"><tr><th>Module</th><th>Status</th><th>Expires</th></tr>${installed.map(
+      (m) => html`<tr><td>${v.names.get(m.pricelist) ?? `Module ${m.pricelist}`}</td><td>${STATUS_TEXT[m.status]}</td><td>${m.expiresOn ?? "—"}</td></tr>`,
+    )}</table>`
+  : html`<p class="muted">No modules on this license.</p>`}
+<form method="post" action="${DEMO_PANEL_PATH}/refresh"><input type="hidden" name="license" value="${String(license.id)}">
+<button class="update" type="submit">Update license information</button></form>
+<p class="muted">A panel learns about new modules when it refreshes its license information: once a day, or at once with this button.</p>
+</div>`;
+}

@@ -1,0 +1,121 @@
+// The newcomer's journey in a real browser (chromium through playwright-core): `partnerbill serve`
+// runs as a child process against its in-process sandbox; the demo ispmanager panel offers the
+// price list, Buy leads to the checkout page, staff take the payment with the CLI (customer
+// payment pages come later), the order becomes active upstream, and the panel shows the module as
+// installed once "Update license information" is pressed.
+//
+// One dialect (SQLite) only: the database is incidental here — this test is about the pages and
+// the HTTP round trips between browser, partnerbill and the sandbox; every database behaviour on
+// the way is covered on both dialects by the checkout, orders and fulfillment tests.
+//
+// Screenshots of every step land in test-output/screenshots/; with SAVE_DOC_SCREENSHOTS=1 the
+// README's pictures in docs/screenshots/ are refreshed from this run.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { launchBrowser, saveForDocs, type TestBrowser } from "./helpers/browser.ts";
+import { runCli } from "./helpers/cli.ts";
+import { startServe, type ServeProcess } from "./helpers/serve-process.ts";
+
+const LICENSE = "100001";
+const CUSTOMER = "newcomer@customer.example";
+
+describe("demo ispmanager panel in a browser", () => {
+  it("walks from the Buy button through checkout and payment to the module installed on the license", { timeout: 180_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "pb-demo-browser-"));
+    // UPSTREAM_URL is left at its default, sandbox; the database is SQLite under DATA_DIR.
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+    let server: ServeProcess | undefined;
+    let browser: TestBrowser | undefined;
+    const docShots: Array<[path: string, name: string]> = [];
+    try {
+      server = await startServe(env);
+      assert.match(server.stdout(), new RegExp(`demo panel: +${server.url.replace(/[.]/g, "\\.")}/demo/panel`));
+      browser = await launchBrowser();
+      const { page } = browser;
+
+      // The home page links to the demo panel.
+      await page.goto(`${server.url}/`);
+      await page.getByRole("link", { name: "Demo ispmanager panel" }).click();
+      await page.waitForURL(/\/demo\/panel$/);
+      await browser.screenshot("01-demo-panel-first-license");
+
+      // Pick the panel of license 100001; its price list comes from partnerbill's pricelist.export.
+      await page.locator("select[name=license]").selectOption(LICENSE);
+      await page.getByRole("button", { name: "Open" }).click();
+      await page.waitForURL(new RegExp(`/demo/panel\\?license=${LICENSE}$`));
+      const ddos = page.locator("#modules tr[data-module=DDoSGUARD]");
+      assert.match(await ddos.innerText(), /DDoS-GUARD\s+11\.90 EUR \/ month/);
+      assert.equal(await page.locator("#modules .buy").count(), 5, "every module of the demo catalog has a Buy button");
+      assert.match(await page.locator("#license-info").innerText(), /No modules on this license/);
+      docShots.push([await browser.screenshot("02-demo-panel"), "demo-panel"]);
+
+      // Buy: the panel's redirect becomes a pending order and its checkout page.
+      await ddos.getByRole("link", { name: "Buy" }).click();
+      await page.waitForURL(/\/checkout\/ord_[a-z0-9]+$/);
+      const orderId = /\/checkout\/(ord_[a-z0-9]+)$/.exec(page.url())![1]!;
+      const checkout = await page.locator(".card").innerText();
+      assert.match(checkout, /DDoS-GUARD/);
+      assert.match(checkout, new RegExp(`Order\\s+${orderId}`));
+      assert.match(checkout, /ispmanager license\s+100001 \(203\.0\.113\.11\)/);
+      assert.match(checkout, /Period\s+1 month/);
+      assert.match(checkout, /Price\s+11\.90 EUR/);
+      assert.match(checkout, /Status\s+Awaiting payment/);
+      docShots.push([await browser.screenshot("03-checkout"), "checkout"]);
+
+      // Staff take the payment from a customer's balance (customer payment pages are a later issue).
+      for (const args of [
+        ["customers", "add", CUSTOMER, "--name", "Demo Newcomer"],
+        ["customers", "credit", CUSTOMER, "--amount", "50.00", "--currency", "EUR"],
+        ["orders", "pay", orderId, "--customer", CUSTOMER],
+      ]) {
+        const r = await runCli(args, env);
+        assert.equal(r.code, 0, `partnerbill ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+      }
+
+      // The server's worker places the order upstream; the checkout page follows it to Active.
+      const until = Date.now() + 30_000;
+      let status = "";
+      for (;;) {
+        await page.reload();
+        status = await page.locator("tr", { hasText: "Status" }).locator("td").innerText();
+        if (status === "Active") break;
+        if (Date.now() > until) assert.fail(`the order did not become Active within 30 s (status: ${status})\n${server.stdout()}\n${server.stderr()}`);
+        await page.waitForTimeout(250);
+      }
+      assert.match(await page.locator(".card").innerText(), /Update license information/);
+      await browser.screenshot("04-checkout-active");
+
+      // Back in the panel nothing has changed yet: it knows only the license information it fetched before.
+      await page.goto(`${server.url}/demo/panel?license=${LICENSE}`);
+      assert.equal(await ddos.locator(".buy").count(), 1, "before the update the panel still offers Buy");
+      await browser.screenshot("05-panel-before-update");
+
+      // "Update license information" asks the sandbox: DDoS-GUARD is installed on license 100001.
+      await page.getByRole("button", { name: "Update license information" }).click();
+      await page.waitForURL(new RegExp(`/demo/panel\\?license=${LICENSE}$`));
+      assert.equal(await ddos.locator(".installed").innerText(), "Installed");
+      assert.equal(await ddos.locator(".buy").count(), 0);
+      const installed = await page.locator("#installed").innerText();
+      assert.match(installed, /DDoS-GUARD\s+Active\s+\d{4}-\d{2}-\d{2}/);
+      assert.match(await page.locator("#license-info").innerText(), /License information\s+updated \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+      docShots.push([await browser.screenshot("06-installed"), "installed"]);
+
+      // The module is on license 100001 only: the panel of 100002 still offers it.
+      await page.locator("select[name=license]").selectOption("100002");
+      await page.getByRole("button", { name: "Open" }).click();
+      await page.waitForURL(/\/demo\/panel\?license=100002$/);
+      assert.equal(await ddos.locator(".buy").count(), 1);
+      assert.match(await page.locator("#license-info").innerText(), /No modules on this license/);
+
+      if (process.env["SAVE_DOC_SCREENSHOTS"] === "1") for (const [path, name] of docShots) saveForDocs(path, name);
+    } finally {
+      await browser?.close();
+      const exit = await server?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (exit) assert.equal(exit.code, 0, `serve did not stop cleanly\n${server?.stderr()}`);
+    }
+  });
+});
