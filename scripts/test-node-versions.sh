@@ -42,7 +42,9 @@ for v in "${versions[@]}"; do
   (cd "$base/tree" && PATH="$nodedir/bin:$PATH" npm test 2>&1) | tee "$base/test.log"
   status=${PIPESTATUS[0]}
   set -e
-  counts="$(grep -E '^ℹ (tests|pass|fail) ' "$base/test.log" | tail -n 3 | sed 's/^ℹ //' | paste -sd ',' | sed 's/,/, /g')"
+  # npm test may run the suite in several batches (scripts/test.mjs): add their counts up.
+  counts="$(awk '/^ℹ (tests|pass|fail) [0-9]+$/ { n[$2] += $3; seen = 1 }
+    END { if (seen) printf "tests %d, pass %d, fail %d", n["tests"], n["pass"], n["fail"] }' "$base/test.log")"
   line="Node $version: ${counts:-no test summary} in $((SECONDS - start)) s — $([ "$status" -eq 0 ] && echo passed || echo FAILED)"
   echo "== $line"
   summary+=("$line")

@@ -58,7 +58,7 @@ describeEachDialect("partnerbill CLI", (ctx) => {
     assert.match(res.body, /<id>23221<\/id>.*<price currency="RUB"><period cost="950\.0000" type="month" length="1">monthly<\/period>/);
     const [h] = await c.catalog.history("23221");
     assert.equal(h!.source, "cli");
-    assert.equal(h!.actor, userInfo().username);
+    assert.equal(h!.actor, `cli:${userInfo().username}`);
   });
 
   it("disables a module so that the price list no longer lists it", async () => {

@@ -113,9 +113,9 @@ describe("demo ispmanager panel in a browser", () => {
       if (process.env["SAVE_DOC_SCREENSHOTS"] === "1") for (const [path, name] of docShots) saveForDocs(path, name);
     } finally {
       await browser?.close();
-      const exit = await server?.stop();
+      const stopped = server ? await server.stop() : null;
       rmSync(dataDir, { recursive: true, force: true });
-      if (exit) assert.equal(exit.code, 0, `serve did not stop cleanly\n${server?.stderr()}`);
+      if (server && stopped) assert.equal(stopped.code, 0, `serve did not stop cleanly\n${server.stderr()}`);
     }
   });
 });

@@ -111,6 +111,7 @@ main{max-width:900px}
 .pending{display:inline-block;background:#fff4dc;color:#8a5a00;border-radius:6px;padding:5px 12px;font-size:14px}
 button.update{background:#eef1f5;border:1px solid #c9d1db;border-radius:6px;padding:6px 14px;font-size:14px;cursor:pointer}
 .error{color:#a33}
+.panel-body form{margin:8px 0 14px}
 </style>`);
 
 export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
@@ -187,6 +188,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
       try {
         offered = await fetchPriceList();
       } catch (e) {
+        req.log.warn({ err: e }, "demo panel: the price list could not be fetched");
         offered = { url: `/billmgr?${PRICE_LIST_QUERY}`, error: e instanceof Error ? e.message : String(e) };
       }
       const names = new Map<number, string>();
