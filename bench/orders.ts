@@ -33,6 +33,7 @@ import type { Dialect } from "../src/db/database.ts";
 import { randomIds } from "../src/lib/ids.ts";
 import { createUpstreamClient } from "../src/upstream/client.ts";
 import { createTestDatabase, type TestDatabase } from "../test/helpers/db.ts";
+import { prng } from "../test/helpers/fleet.ts";
 import { startSandbox, type TestSandbox } from "../test/helpers/sandbox.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,6 +44,8 @@ const FIRST_LICENSE = 800000;
 /** Orders paid and activated before the measured ones (connections, JIT), not counted. */
 const WARMUP_ORDERS = 3;
 const TARGET_P50_MS = 100;
+/** WORKER_CONCURRENCY when --concurrency is not given: what a node runs out of the box. */
+const DEFAULT_CONCURRENCY = loadConfig({}).WORKER_CONCURRENCY;
 const TARGET_RATIO = 1.7;
 const CASES = ["latency", "throughput", "list"] as const;
 type CaseName = (typeof CASES)[number];
@@ -57,7 +60,7 @@ Measures paid → active latency (SQLite and PostgreSQL, sandbox answering at on
 Options:
   --latency-orders <n>  orders per latency case, one at a time (default 40)
   --orders <n>          orders per throughput burst (default 300)
-  --concurrency <n>     WORKER_CONCURRENCY of each worker (default 8)
+  --concurrency <n>     WORKER_CONCURRENCY of each worker (default ${DEFAULT_CONCURRENCY}, the product's default)
   --rounds <n>          throughput rounds; each runs one and two workers, order alternating (default 2)
   --burst <mode>        queued: pay every order, then start the workers (default);
                         live: start the workers, then pay (window from the first payment)
@@ -86,7 +89,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       "latency-orders": { type: "string", default: "40" },
       orders: { type: "string", default: "300" },
-      concurrency: { type: "string", default: "8" },
+      concurrency: { type: "string", default: String(DEFAULT_CONCURRENCY) },
       rounds: { type: "string", default: "2" },
       burst: { type: "string", default: "queued" },
       "upstream-ms": { type: "string", default: "200" },
@@ -161,18 +164,6 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
-
-/** A seeded PRNG (mulberry32): the same pauses between orders on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** User + system CPU time a process has used, in ms (Linux /proc; undefined elsewhere). */
 function cpuMsOf(pid: number | undefined): number | undefined {
@@ -341,6 +332,7 @@ async function latencyCase(dialect: Dialect, worker: "process" | "in-process", u
       onCleanup(async () => void (await w.stop()));
     }
     setUpstreamLatency(sb, upstreamMs);
+    // Seeded: the same pauses between orders on every run.
     const random = prng(4);
     for (const id of orderIds) {
       await c.orders.payFromBalance(id, customers[0]!, "bench");
