@@ -94,7 +94,16 @@ export function createContainer(opts: ContainerOptions) {
       throw new AppError("upstream_unavailable", "UPSTREAM_URL is sandbox: the sandbox runs inside `partnerbill serve` (or start one with `partnerbill sandbox` and set UPSTREAM_URL to its /billmgr URL)");
     }
     const creds = opts.upstreamCredentials ?? { user: config.UPSTREAM_USER ?? "", password: config.UPSTREAM_PASSWORD ?? "" };
-    upstreamClient = createUpstreamClient({ baseUrl, ...creds, timeoutMs: config.UPSTREAM_TIMEOUT_MS, logger });
+    upstreamClient = createUpstreamClient({
+      baseUrl,
+      ...creds,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      logger,
+      onCall: (e) => {
+        metrics.upstreamCalls.inc({ func: e.func, result: e.outcome === "done" ? "ok" : (e.kind ?? "unknown") });
+        metrics.upstreamDuration.observe({ func: e.func }, e.durationMs / 1000);
+      },
+    });
     return upstreamClient;
   }
   /** The upstream client, resolved per call (see `upstream()`). */

@@ -95,7 +95,11 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
   function transportError(func: string, e: unknown, deadlineHit: boolean): UpstreamError {
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
     const code = err.code ?? err.cause?.code ?? "";
-    const text = scrub(String(err.cause?.message ?? err.message ?? e)).slice(0, 200);
+    // Node 24 appends advice about --use-system-ca to TLS errors; an operator cannot act on a
+    // runtime flag from here, and it would crowd out the part that says what failed.
+    const text = scrub(String(err.cause?.message ?? err.message ?? e))
+      .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca$/, "")
+      .slice(0, 200);
     const detail = code && !text.includes(code) ? `${code}: ${text}` : text;
     const make = (kind: "timeout" | "connection" | "unparsable", message: string, reason?: UpstreamErrorReason) =>
       new UpstreamError({ kind, func, message, detail, ...(reason ? { reason } : {}) });
