@@ -15,6 +15,8 @@ export interface ServeProcess {
   logs(): Array<Record<string, unknown>>;
   /** SIGTERM, then the exit; SIGKILL if it has not exited within 20 s. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL: the process dies at once, mid-whatever (a crashed node). */
+  kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Starts `partnerbill serve` and waits until it prints that it is serving (or running, without web). */
@@ -73,5 +75,9 @@ export async function startServe(env: Record<string, string>, opts: { roles?: st
           }
         }),
     stop,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      return exited;
+    },
   };
 }
