@@ -8,9 +8,9 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
-import { Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import { createDatabase, type Database, type Db, type Dialect } from "../src/db/database.ts";
-import { migrateToLatest, pendingMigrations } from "../src/db/migrate.ts";
+import { migrateThrough, migrateToLatest, pendingMigrations } from "../src/db/migrate.ts";
 import { migrations } from "../src/db/migrations/index.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -36,14 +36,6 @@ async function appliedMigrations(db: Db): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
-/** Runs only the first migrations, as an older release would have (PostgreSQL: in the current schema). */
-async function migrateUpTo(db: Db, dialect: Dialect, last: string): Promise<void> {
-  const schema = dialect === "postgres" ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
-  const subset = Object.fromEntries(OURS.slice(0, OURS.indexOf(last) + 1).map((n) => [n, migrations[n]!]));
-  const r = await new Migrator({ db, provider: { getMigrations: async () => subset }, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
-  if (r.error) throw r.error;
-}
-
 /** The release's database in this dialect, not upgraded yet, with the migrations it has. */
 async function releaseDatabase(dialect: Dialect): Promise<{ t: TestDatabase; release: string[] }> {
   const dir = tempDir();
@@ -57,7 +49,7 @@ async function releaseDatabase(dialect: Dialect): Promise<{ t: TestDatabase; rel
   const rows = await allRows(copy);
   await copy.close();
   const t = await createTestDatabase("postgres", { migrate: false });
-  await migrateUpTo(t.database.db, "postgres", release.at(-1)!);
+  await migrateThrough(t.database.db, release.at(-1)!);
   const db = t.database.db;
   // The migrations seed a few rows (the known modules); the release's rows replace them.
   for (const table of (await tableNames(t.database)).reverse()) await sql`delete from ${sql.table(table)}`.execute(db);
@@ -122,7 +114,7 @@ describeEachDialect("upgrading a release 0.1.0 database", (ctx) => {
     // ctx() is migrated to the latest; a second, older database shows a longer list.
     const older = await createTestDatabase(ctx().dialect, { migrate: false });
     try {
-      await migrateUpTo(older.database.db, older.dialect, OURS[1]!);
+      await migrateThrough(older.database.db, OURS[1]!);
       const r = await runCli(["migrate", "--dry-run"], { DATABASE_URL: older.url, DATA_DIR: tempDir() });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, `Would run:\n${OURS.slice(2).map((m) => `  ${m}`).join("\n")}\n`);

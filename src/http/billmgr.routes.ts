@@ -39,6 +39,8 @@ function acceptsGzip(header: string | undefined): boolean {
 
 function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
+  // A revalidating client sends back the ETag it was given: answer that without splitting.
+  if (header === etag) return true;
   if (header.trim() === "*") return true;
   return header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
 }
