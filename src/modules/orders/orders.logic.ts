@@ -9,6 +9,7 @@
 //                                                  └─▶ rejected (certain refusal before any call)
 //  A renewal (kind "renewal") goes the same way; "placing" means service.prolong, not a new order.
 import { isIP } from "node:net";
+import type { OrderRow } from "../../db/schema.ts";
 import { AppError, invalidInput } from "../../lib/errors.ts";
 
 export const ORDER_STATES = [
@@ -100,4 +101,32 @@ export function addMonths(from: string, months: number): string {
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d, lastDay));
   return target.toISOString().slice(0, 10);
+}
+
+/** What a new order is made of; everything else starts empty (pending, unpaid, never sent upstream). */
+export type NewOrder = Pick<
+  OrderRow,
+  "id" | "kind" | "customer_id" | "module_id" | "tariff_id" | "license_id" | "ip" | "period_months" | "price_minor" | "currency" | "fulfillment"
+> &
+  Partial<Pick<OrderRow, "browser_key" | "customer_module_id" | "upstream_service_id">>;
+
+/** A pending_payment order row, created at `at`. */
+export function newOrder(init: NewOrder, at: string): OrderRow {
+  return {
+    browser_key: null,
+    customer_module_id: null,
+    upstream_service_id: null,
+    ...init,
+    state: "pending_payment",
+    upstream_expires_on: null,
+    intent_at: null,
+    intent_known_ids: null,
+    upstream_attempts: 0,
+    reason: null,
+    version: 0,
+    created_at: at,
+    updated_at: at,
+    paid_at: null,
+    activated_at: null,
+  };
 }

@@ -15,7 +15,7 @@ import { normalizeEmail } from "../customers/customers.logic.ts";
 import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
-import { addMonths, assertTransition, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
+import { addMonths, assertTransition, newOrder, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
 
 /** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
 export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">): { kind: string; key: string } {
@@ -109,33 +109,23 @@ export function createOrderService(deps: {
       if (existing) return { order: existing, reused: true };
     }
     const at = now();
-    const order: OrderRow = {
-      id: ids.next("ord"),
-      kind: "purchase",
-      state: "pending_payment",
-      customer_id: null,
-      module_id: m.id,
-      tariff_id: m.tariff_id,
-      license_id: req.license,
-      ip: req.ip,
-      period_months: 1,
-      price_minor: monthly.minor,
-      currency: monthly.currency,
-      fulfillment: deps.fulfillment,
-      browser_key: browserKey,
-      customer_module_id: null,
-      upstream_service_id: null,
-      upstream_expires_on: null,
-      intent_at: null,
-      intent_known_ids: null,
-      upstream_attempts: 0,
-      reason: null,
-      version: 0,
-      created_at: at,
-      updated_at: at,
-      paid_at: null,
-      activated_at: null,
-    };
+    const order = newOrder(
+      {
+        id: ids.next("ord"),
+        kind: "purchase",
+        customer_id: null,
+        module_id: m.id,
+        tariff_id: m.tariff_id,
+        license_id: req.license,
+        ip: req.ip,
+        period_months: 1,
+        price_minor: monthly.minor,
+        currency: monthly.currency,
+        fulfillment: deps.fulfillment,
+        browser_key: browserKey,
+      },
+      at,
+    );
     await db.transaction().execute(async (tx) => {
       await orders.insert(tx, order);
       await addEvent(tx, order.id, { kind: "transition", to: "pending_payment", detail: { source: "buy_redirect", ip: req.ip, module: req.moduleName } });

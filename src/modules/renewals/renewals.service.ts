@@ -19,6 +19,7 @@ import { joinPrices } from "../catalog/catalog.logic.ts";
 import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
+import { newOrder } from "../orders/orders.logic.ts";
 import type { Enqueuer, OrderService, TimelineEvent } from "../orders/orders.service.ts";
 import type { RenewalsRepo } from "./renewals.repo.ts";
 import { addDays, hasExpired, isoDay, reminderStage, RENEWAL_OPEN_STATES } from "./renewals.logic.ts";
@@ -81,33 +82,24 @@ export function createRenewalService(deps: {
     if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
     const price = await priceOf(cm);
     const at = now();
-    const order: OrderRow = {
-      id: ids.next("ord"),
-      kind: "renewal",
-      state: "pending_payment",
-      customer_id: cm.customer_id,
-      module_id: cm.module_id,
-      tariff_id: cm.tariff_id,
-      license_id: Number(cm.license_id),
-      ip: cm.ip,
-      period_months: cm.period_months,
-      price_minor: price.minor,
-      currency: price.currency,
-      fulfillment: deps.fulfillment,
-      browser_key: null,
-      customer_module_id: cm.id,
-      upstream_service_id: Number(cm.upstream_service_id),
-      upstream_expires_on: null,
-      intent_at: null,
-      intent_known_ids: null,
-      upstream_attempts: 0,
-      reason: null,
-      version: 0,
-      created_at: at,
-      updated_at: at,
-      paid_at: null,
-      activated_at: null,
-    };
+    const order = newOrder(
+      {
+        id: ids.next("ord"),
+        kind: "renewal",
+        customer_id: cm.customer_id,
+        module_id: cm.module_id,
+        tariff_id: cm.tariff_id,
+        license_id: Number(cm.license_id),
+        ip: cm.ip,
+        period_months: cm.period_months,
+        price_minor: price.minor,
+        currency: price.currency,
+        fulfillment: deps.fulfillment,
+        customer_module_id: cm.id,
+        upstream_service_id: Number(cm.upstream_service_id),
+      },
+      at,
+    );
     try {
       await db.transaction().execute(async (tx) => {
         await ordersRepo.insert(tx, order);
