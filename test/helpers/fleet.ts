@@ -51,14 +51,5 @@ export async function waitFor(what: string, check: () => Promise<boolean>, deadl
   }
 }
 
-/** A seeded PRNG (mulberry32) so a chaos run can be replayed with CHAOS_SEED. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so a chaos run can be replayed with CHAOS_SEED (the sandbox's own generator). */
+export { seededRandom as prng } from "../../src/sandbox/faults.ts";
