@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { doc, el, type Element, type OutputFormat } from "../../src/protocol/document.ts";
 import { errorDocument, okDocument, type BillmgrError } from "../../src/protocol/errors.ts";
 import { contentTypeOf, write } from "../../src/protocol/write.ts";
+import { readBody } from "./read-body.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -58,15 +59,6 @@ export interface FakeBillmgr {
   /** Queue a behaviour for the next call of `func` ("*" = any func). */
   next(func: string, b: Behaviour): void;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function answer(state: FakeState, func: string, p: URLSearchParams): Element {

@@ -14,6 +14,7 @@ import { isIP } from "node:net";
 import { doc, el, parseOutputFormat, type Element } from "../../src/protocol/document.ts";
 import { errorDocument, type BillmgrError } from "../../src/protocol/errors.ts";
 import { contentTypeOf, write } from "../../src/protocol/write.ts";
+import { readBody } from "./read-body.ts";
 
 export const DEFECTS = ["cost-format", "no-monthly", "500-on-bad-input", "unknown-func-html", "json-mismatch"] as const;
 export type Defect = (typeof DEFECTS)[number];
@@ -41,15 +42,6 @@ export interface BrokenBilling {
   /** Buy redirects accepted (the "pending orders" this billing made). */
   orders: Array<{ moduleId: number; license: number; ip: string | null }>;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {

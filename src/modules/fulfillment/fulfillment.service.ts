@@ -16,7 +16,7 @@ export type PlaceResult =
 
 export function createFulfillmentService(deps: {
   db: Db;
-  orders: Pick<OrderService, "move" | "activate" | "rejectAndRefund" | "addEvent">;
+  orders: Pick<OrderService, "get" | "move" | "activate" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
   upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses">;
   clock: Clock;
@@ -30,12 +30,6 @@ export function createFulfillmentService(deps: {
   const { db, orders, ordersRepo, upstream, clock } = deps;
   const settleMs = deps.upstreamTimeoutMs * 2;
   const maxPlacements = deps.maxPlacements ?? 3;
-
-  async function load(orderId: string): Promise<OrderRow> {
-    const o = await ordersRepo.findById(db, orderId);
-    if (!o) throw new AppError("not_found", `No order ${orderId}`);
-    return o;
-  }
 
   /** Upstream modules of this order's license and tariff that are not deleted. */
   function relevant(all: UpstreamModule[], o: OrderRow): UpstreamModule[] {
@@ -85,7 +79,7 @@ export function createFulfillmentService(deps: {
           ? needsAttention(intent, `outcome of the upstream order is unknown (${e.kind}) and attempts are exhausted`)
           : { status: "retry", reason: `outcome unknown (${e.kind}); will check upstream`, afterMs: settleMs };
       }
-      const fresh = await load(intent.id);
+      const fresh = await orders.get(intent.id);
       if (e.kind === "insufficient_funds") {
         await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", { reason: e.message }, { kind: "transition", detail: { reason: e.message } }));
         await deps.alert?.("upstream_insufficient_funds", fresh.id, e.message);
@@ -103,7 +97,7 @@ export function createFulfillmentService(deps: {
    */
   async function place(orderId: string, opts: { finalAttempt?: boolean } = {}): Promise<PlaceResult> {
     const finalAttempt = opts.finalAttempt ?? false;
-    const o = await load(orderId);
+    const o = await orders.get(orderId);
     // Renewals are prolonged (prolong.service.ts); ordering one here would buy a second module.
     if (o.kind !== "purchase") throw new AppError("invalid_input", `Order ${o.id} is a ${o.kind}, not a purchase; it is not placed with addition.order.param`);
     if (!["paid", "placing", "awaiting_funds"].includes(o.state)) return { status: "done", state: o.state };

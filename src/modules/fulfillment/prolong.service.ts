@@ -26,7 +26,7 @@ import type { PlaceResult } from "./fulfillment.service.ts";
 
 export function createProlongService(deps: {
   db: Db;
-  orders: Pick<OrderService, "move" | "rejectAndRefund" | "addEvent">;
+  orders: Pick<OrderService, "get" | "move" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "findCustomerModule">;
   renewals: Pick<RenewalsRepo, "findRenewal" | "setExpiryBeforeCall">;
   /** Activation of a renewal: the module's new expiry and the revenue, in one commit. */
@@ -43,12 +43,6 @@ export function createProlongService(deps: {
   const { db, orders, ordersRepo, renewals, upstream, clock } = deps;
   const settleMs = deps.upstreamTimeoutMs * 2;
   const maxProlongs = deps.maxProlongs ?? 3;
-
-  async function load(orderId: string): Promise<OrderRow> {
-    const o = await ordersRepo.findById(db, orderId);
-    if (!o) throw new AppError("not_found", `No order ${orderId}`);
-    return o;
-  }
 
   async function note(o: OrderRow, detail: Record<string, unknown>): Promise<void> {
     await orders.addEvent(db, o.id, { kind: "upstream_call", detail });
@@ -108,7 +102,7 @@ export function createProlongService(deps: {
           ? needsAttention(intent, `outcome of service.prolong is unknown (${e.kind}) and attempts are exhausted`)
           : { status: "retry", reason: `outcome unknown (${e.kind}); will check the module's expiry upstream`, afterMs: settleMs };
       }
-      const fresh = await load(intent.id);
+      const fresh = await orders.get(intent.id);
       if (e.kind === "insufficient_funds") {
         await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", { reason: e.message }, { kind: "transition", detail: { reason: e.message } }));
         await deps.alert?.("upstream_insufficient_funds", fresh.id, e.message);
@@ -135,7 +129,7 @@ export function createProlongService(deps: {
    */
   async function prolong(orderId: string, opts: { finalAttempt?: boolean } = {}): Promise<PlaceResult> {
     const finalAttempt = opts.finalAttempt ?? false;
-    const o = await load(orderId);
+    const o = await orders.get(orderId);
     if (o.kind !== "renewal") throw new AppError("invalid_input", `Order ${o.id} is a ${o.kind}, not a renewal: it is placed, not prolonged`);
     if (!["paid", "placing", "awaiting_funds"].includes(o.state)) return { status: "done", state: o.state };
     const renewal = await renewals.findRenewal(db, o.id);
