@@ -35,6 +35,7 @@ import { createUpstreamClient } from "../src/upstream/client.ts";
 import { createTestDatabase, type TestDatabase } from "../test/helpers/db.ts";
 import { prng } from "../test/helpers/fleet.ts";
 import { startSandbox, type TestSandbox } from "../test/helpers/sandbox.ts";
+import { intOption } from "./args.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SECRET = "bench-secret-key-bench-secret-key-0123456789";
@@ -104,11 +105,7 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
+  const int = intOption;
   const cases = values.cases.split(",").map((s) => s.trim()).filter(Boolean);
   for (const c of cases) if (!CASES.includes(c as CaseName)) throw new Error(`--cases: unknown case ${c} (known: ${CASES.join(", ")})`);
   if (cases.length === 0) throw new Error("--cases: name at least one case");

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { configSchema } from "../src/app/config.ts";
 import type { CapturedAnswer, CapturedAnswers } from "./baseline-server.ts";
+import { intOption } from "./args.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -75,11 +76,7 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
+  const int = intOption;
   const variants = values.variants.split(",").map((s) => s.trim()).filter(Boolean);
   for (const v of variants) {
     if (!VARIANTS.includes(v as VariantName)) throw new Error(`--variants: unknown variant ${v} (known: ${VARIANTS.join(", ")})`);
