@@ -45,6 +45,7 @@ import { scanRenewalsJob } from "../jobs/handlers/scan-renewals.ts";
 import { reconcileJob } from "../jobs/handlers/reconcile.ts";
 import { JOB_KINDS } from "../jobs/kinds.ts";
 import { createUpstreamClient, type UpstreamHttpClient } from "../upstream/client.ts";
+import { createDomainEvents } from "../modules/events/domain-events.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -83,6 +84,8 @@ export function createContainer(opts: ContainerOptions) {
   };
 
   const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
+  // Listeners (mail, outgoing webhooks) register below with events.on(...).
+  const events = createDomainEvents();
 
   // Built on first use: most CLI commands never talk upstream, and with UPSTREAM_URL=sandbox the
   // URL exists only once `serve` has started the in-process sandbox.
@@ -158,6 +161,7 @@ export function createContainer(opts: ContainerOptions) {
     region,
     fulfillment: config.FULFILLMENT_MODE,
     renewalMode: config.RENEWAL_MODE,
+    events,
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
     precheck: async (order) => {
       const r = await fulfillment.precheck(order);
@@ -190,6 +194,7 @@ export function createContainer(opts: ContainerOptions) {
     noticeDays: config.RENEWAL_NOTICE_DAYS,
     fulfillment: config.FULFILLMENT_MODE,
     prolongJobKind: JOB_KINDS.prolongOrder,
+    events,
   });
   const prolong = createProlongService({
     db,
@@ -211,6 +216,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
     fulfillment: config.FULFILLMENT_MODE,
+    events,
   });
   const reconciliation = createReconciliationService({
     db,
@@ -224,6 +230,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
     region,
+    events,
   });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
@@ -270,6 +277,7 @@ export function createContainer(opts: ContainerOptions) {
     alerts,
     pricing,
     queue,
+    events,
     upstream: lazyUpstream,
     ledger,
     customers,

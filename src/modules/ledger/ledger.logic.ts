@@ -3,7 +3,12 @@
 import { invalidInput } from "../../lib/errors.ts";
 import type { Money } from "../../lib/money.ts";
 
-export const ACCOUNT_KINDS = ["customer", "funding", "held", "revenue"] as const;
+// customer: what a customer may spend (owner = customer id); funding: money staff credited from
+// outside; clearing: money received through a payment provider (owner = provider id: stripe,
+// bank_transfer); held: paid for orders not yet active; revenue: earned (net of tax);
+// tax_payable: tax collected for the authorities; upstream_cost: what modules cost the partner at
+// ispmanager; upstream: the partner's account at ispmanager that pays for them.
+export const ACCOUNT_KINDS = ["customer", "funding", "clearing", "held", "revenue", "tax_payable", "upstream_cost", "upstream"] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 export interface AccountRef {

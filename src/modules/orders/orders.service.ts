@@ -14,6 +14,7 @@ import type { CustomersRepo } from "../customers/customers.repo.ts";
 import { normalizeEmail } from "../customers/customers.logic.ts";
 import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
+import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
 import { addMonths, assertTransition, newOrder, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
 
@@ -54,8 +55,11 @@ export function createOrderService(deps: {
   precheck?: (order: OrderRow) => Promise<void>;
   /** Called when the panel's module name disagrees with module_id (module_id wins). */
   onNameMismatch?: (info: { moduleId: number; sent: string; expected: string }) => void;
+  /** Told of every transition inside its transaction (mail, outgoing webhooks). */
+  events?: DomainEvents;
 }) {
   const { db, orders, catalog, customers, ledger, queue, clock, ids, region } = deps;
+  const events = deps.events ?? noDomainEvents;
   const now = () => clock.now().toISOString();
 
   async function get(id: string, ex: Executor = db): Promise<OrderRow> {
@@ -88,7 +92,9 @@ export function createOrderService(deps: {
     const ok = await orders.transition(tx, order.id, [order.state], order.version, full);
     if (!ok) throw conflict(`Order ${order.id} changed while it was being updated; try again`, { order: order.id });
     await addEvent(tx, order.id, { ...ev, kind: "transition", from: order.state, to });
-    return { ...order, ...full, version: order.version + 1 } as OrderRow;
+    const moved = { ...order, ...full, version: order.version + 1 } as OrderRow;
+    await events.emit(tx, { type: "order.transition", order: moved, from: order.state, to, actor: ev.actor ?? null });
+    return moved;
   }
 
   /** Buy redirect from a panel: a pending order for (license, module), reused on repeated clicks. */

@@ -3,6 +3,7 @@
 // of drift (resolving the kinds that are gone). It changes no order and no module — fixes are
 // explicit staff actions (`accept*` below) — with one exception by design: a module renewed by
 // upstream autoprolong follows a later upstream expiry (README.md beside this file).
+import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { Db, Executor } from "../../db/database.ts";
 import type { CustomerModuleRow, ReconciliationFindingRow, ReconciliationReportRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -39,8 +40,11 @@ export function createReconciliationService(deps: {
   clock: Clock;
   ids: IdGenerator;
   region: "eu" | "ru";
+  /** Told of every module event inside its transaction (mail, outgoing webhooks). */
+  events?: DomainEvents;
 }) {
   const { db, repo, renewals, ordersRepo, orders, alerts, upstream, clock, ids } = deps;
+  const events = deps.events ?? noDomainEvents;
   const now = () => clock.now().toISOString();
 
   function findingRow(reportId: string, f: Finding): ReconciliationFindingRow {
@@ -62,6 +66,7 @@ export function createReconciliationService(deps: {
 
   async function moduleEvent(ex: Executor, customerModuleId: string, kind: string, detail: Record<string, unknown>, actor: string): Promise<void> {
     await renewals.insertModuleEvent(ex, { id: ids.next("cmev"), customer_module_id: customerModuleId, at: now(), kind, detail: JSON.stringify(detail), actor });
+    await events.emit(ex, { type: "module.event", customerModuleId, kind, detail, actor });
   }
 
   /** Runs one reconciliation and stores its report. A report of status "failed" means upstream could not be read. */

@@ -8,6 +8,7 @@
 // A crash between upstream's answer and our commit leaves a license difference that
 // reconciliation reports (license_drift) and `reconcile accept-license` fixes; running the move
 // again also works (upstream answers ok for a module already on that license).
+import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { Db, Executor } from "../../db/database.ts";
 import type { CustomerModuleEventRow, CustomerModuleRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -34,8 +35,11 @@ export function createCustomerModulesService(deps: {
   ids: IdGenerator;
   /** FULFILLMENT_MODE: in manual mode staff move modules in the client area and record it here. */
   fulfillment: "automatic" | "manual";
+  /** Told of every module event inside its transaction (mail, outgoing webhooks). */
+  events?: DomainEvents;
 }) {
   const { db, ordersRepo, renewals, upstream, clock, ids } = deps;
+  const events = deps.events ?? noDomainEvents;
   const now = () => clock.now().toISOString();
 
   async function get(id: string, ex: Executor = db): Promise<CustomerModuleRow> {
@@ -118,6 +122,7 @@ export function createCustomerModulesService(deps: {
         detail: JSON.stringify({ from, to: { license: req.license, ip }, upstream: how }),
         actor: opts.actor,
       });
+      await events.emit(tx, { type: "module.event", customerModuleId: cm.id, kind: "moved", detail: { from, to: { license: req.license, ip }, upstream: how }, actor: opts.actor });
       return { ...fresh, license_id: req.license, ip, updated_at: at };
     });
   }

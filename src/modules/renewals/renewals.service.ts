@@ -8,6 +8,7 @@
 // `scan()` looks at the state of the world, not at when it last ran: running it twice, late, or
 // from two nodes at once raises each invoice once (unique per module and term), takes each
 // payment once (the ledger key and the order's version) and sends each reminder once.
+import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { Db, Executor, Tx } from "../../db/database.ts";
 import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -60,12 +61,16 @@ export function createRenewalService(deps: {
   fulfillment: "automatic" | "manual";
   /** The job kind that prolongs a paid renewal upstream (order.prolong). */
   prolongJobKind: string;
+  /** Told of every module event inside its transaction (mail, outgoing webhooks). */
+  events?: DomainEvents;
 }) {
   const { db, renewals, ordersRepo, orders, catalog, ledger, queue, clock, ids } = deps;
+  const events = deps.events ?? noDomainEvents;
   const now = () => clock.now().toISOString();
 
   async function moduleEvent(ex: Executor, customerModuleId: string, kind: string, detail: Record<string, unknown>, actor: string | null): Promise<void> {
     await renewals.insertModuleEvent(ex, { id: ids.next("cmev"), customer_module_id: customerModuleId, at: now(), kind, detail: JSON.stringify(detail), actor });
+    await events.emit(ex, { type: "module.event", customerModuleId, kind, detail, actor });
   }
 
   /** The current catalog price for the module's period; the price it was bought at when the catalog has none. */
