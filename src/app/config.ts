@@ -91,6 +91,28 @@ export const configSchema = z.object({
     .describe("How long a claimed job stays reserved for its worker, in milliseconds; the worker extends it while the job runs. When a node dies, its jobs are taken over by other nodes this long after its last extension."),
   ECB_RATES_URL: z.url({ protocol: /^https?$/ }).default("https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
     .describe("The ECB daily euro reference-rate feed (XML) that `partnerbill rates fetch-ecb` and the daily price sync read. It has no RUB: rates involving RUB are entered by hand (`partnerbill rates set`)."),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, "must be a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)").optional()
+    .describe("Stripe secret API key; card payments (Stripe Checkout) are offered only when it and STRIPE_WEBHOOK_SECRET are set. Never logged, never put in a URL."),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must be a Stripe webhook signing secret (whsec_…)").optional()
+    .describe("Signing secret of the Stripe webhook endpoint PUBLIC_URL/payments/stripe/webhook (Stripe Dashboard → Developers → Webhooks; events checkout.session.completed and payment_intent.succeeded). Never logged."),
+  STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe("Base URL of the Stripe API, e.g. an egress proxy or stripe-mock (http://127.0.0.1:12111). Default: https://api.stripe.com."),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 30).default(120)
+    .describe("A customer's session ends after this many minutes without a request."),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7)
+    .describe("A customer's session ends this many hours after sign-in, however active."),
+  STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24).default(30)
+    .describe("A staff session (/admin) ends after this many minutes without a request."),
+  STAFF_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12)
+    .describe("A staff session ends this many hours after sign-in, however active."),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465").optional()
+    .describe("SMTP server that sends e-mail (receipts, password resets…), with its credentials: smtp://user:password@host:587 or smtps://user:password@host:465; percent-encode special characters in the password. Never logged. Unset: mail is kept in the outbox with state held, for staff to read (`partnerbill mail outbox`)."),
+  MAIL_FROM: z.string().regex(/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be an address, e.g. billing@example.com or \"Example Hosting <billing@example.com>\"").optional()
+    .describe("Sender of every e-mail, e.g. \"Example Hosting <billing@example.com>\"; the name is also used in the texts. Required with SMTP_URL; the domain should have SPF/DKIM for the SMTP server."),
+  MAIL_REPLY_TO: z.string().regex(/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be an address").optional()
+    .describe("Reply-To of every e-mail (e.g. your support address). Default: none, replies go to MAIL_FROM."),
+  SMTP_TIMEOUT_MS: durationMs.default(30000)
+    .describe("Timeout for connecting to the SMTP server and for each of its replies, in milliseconds; a timed-out message is retried."),
   DEMO_DATA: bool.optional()
     .describe("Seed demo prices into an empty catalog. Default: on when UPSTREAM_URL is sandbox."),
 });
@@ -139,6 +161,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (realUpstream && (!input["UPSTREAM_USER"] || !input["UPSTREAM_PASSWORD"]) && mode.data === "automatic") {
       problems.push("UPSTREAM_USER and UPSTREAM_PASSWORD: required when UPSTREAM_URL is a real client area and FULFILLMENT_MODE is automatic");
     }
+  }
+  if (Boolean(input["STRIPE_SECRET_KEY"]) !== Boolean(input["STRIPE_WEBHOOK_SECRET"])) {
+    problems.push("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to take card payments, or neither");
+  }
+  if (input["SMTP_URL"] && !input["MAIL_FROM"]) {
+    problems.push("MAIL_FROM: required when SMTP_URL is set (the sender of every e-mail)");
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;

@@ -46,6 +46,38 @@ import { reconcileJob } from "../jobs/handlers/reconcile.ts";
 import { JOB_KINDS } from "../jobs/kinds.ts";
 import { createUpstreamClient, type UpstreamHttpClient } from "../upstream/client.ts";
 import { createDomainEvents } from "../modules/events/domain-events.ts";
+import { createMailRepo } from "../modules/mail/mail.repo.ts";
+import { createMailService } from "../modules/mail/mail.service.ts";
+import { senderNameOf } from "../modules/mail/mail.templates.ts";
+import { createSmtpTransport } from "../modules/mail/smtp.transport.ts";
+import { sendMailJob } from "../jobs/handlers/send-mail.ts";
+import { createMailTriggers } from "../modules/mail/mail.triggers.ts";
+import { sendRenewalRemindersJob } from "../jobs/handlers/send-renewal-reminders.ts";
+import { describeError } from "../jobs/job.ts";
+import { createStripeGateway } from "../modules/payments/stripe/stripe.gateway.ts";
+import { createStripeRepo } from "../modules/payments/stripe/stripe.repo.ts";
+import { createStripeService } from "../modules/payments/stripe/stripe.service.ts";
+import { createAuditRepo } from "../modules/audit/audit.repo.ts";
+import { createAuditService } from "../modules/audit/audit.service.ts";
+import { createApiTokensRepo } from "../modules/api-tokens/api-tokens.repo.ts";
+import { createApiTokensService } from "../modules/api-tokens/api-tokens.service.ts";
+import { createPriceSyncRequests } from "../modules/pricing/sync-request.service.ts";
+import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
+import { createSettingsService } from "../modules/settings/settings.service.ts";
+import { createTaxService } from "../modules/tax/tax.service.ts";
+import { createInvoicesRepo } from "../modules/invoices/invoices.repo.ts";
+import { createInvoiceService } from "../modules/invoices/invoices.service.ts";
+import { createPaymentsRepo } from "../modules/payments/payments.repo.ts";
+import { createPaymentsService } from "../modules/payments/payments.service.ts";
+import { createAccountsRepo } from "../modules/accounts/accounts.repo.ts";
+import { createSessionsRepo } from "../modules/accounts/sessions.repo.ts";
+import { createPasswordHasher } from "../modules/accounts/passwords.ts";
+import { createSessionService } from "../modules/accounts/sessions.service.ts";
+import { createLoginThrottle } from "../modules/accounts/throttle.service.ts";
+import { createCustomerAuthService } from "../modules/accounts/customer-auth.service.ts";
+import { createStaffAuthService } from "../modules/accounts/staff-auth.service.ts";
+import { createAccountsCleanup } from "../modules/accounts/cleanup.service.ts";
+import { cleanupAccountsJob } from "../jobs/handlers/cleanup-accounts.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -81,11 +113,50 @@ export function createContainer(opts: ContainerOptions) {
     orders: createOrdersRepo(),
     renewals: createRenewalsRepo(),
     reconciliation: createReconciliationRepo(),
+    accounts: createAccountsRepo(database.dialect),
+    sessions: createSessionsRepo(),
+    settings: createSettingsRepo(),
+    invoices: createInvoicesRepo(),
+    payments: createPaymentsRepo(),
+    stripe: createStripeRepo(),
+    audit: createAuditRepo(),
+    apiTokens: createApiTokensRepo(),
   };
 
   const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
   // Listeners (mail, outgoing webhooks) register below with events.on(...).
   const events = createDomainEvents();
+
+  // E-mail (docs/adr/0014-email.md): queued in the caller's transaction (the outbox), sent by the
+  // mail.send job; without SMTP_URL it is held in the outbox for staff to read.
+  const mailTransport = config.SMTP_URL
+    ? createSmtpTransport({ url: config.SMTP_URL, from: config.MAIL_FROM ?? "", replyTo: config.MAIL_REPLY_TO, timeoutMs: config.SMTP_TIMEOUT_MS })
+    : undefined;
+  const mail = createMailService({
+    db,
+    mail: createMailRepo(),
+    queue,
+    clock,
+    ids,
+    secretKey: opts.secretKey,
+    templates: { publicUrl: config.PUBLIC_URL, senderName: senderNameOf(config.MAIL_FROM, config.PUBLIC_URL) },
+    sendJobKind: JOB_KINDS.sendMail,
+    transport: mailTransport,
+    describeError,
+  });
+  // Order and module mails (receipt, module_active, …) from domain events; renewal reminders from
+  // the renewal_reminders outbox (the mail.renewal_reminders job).
+  const mailTriggers = createMailTriggers({
+    db,
+    mail,
+    customers: repos.customers,
+    catalog: repos.catalog,
+    orders: repos.orders,
+    renewals: repos.renewals,
+    clock,
+    warn: (info, message) => logger.warn(info, message),
+  });
+  events.on(mailTriggers.onEvent);
 
   // Built on first use: most CLI commands never talk upstream, and with UPSTREAM_URL=sandbox the
   // URL exists only once `serve` has started the in-process sandbox.
@@ -122,6 +193,11 @@ export function createContainer(opts: ContainerOptions) {
     readLicense: (id) => upstream().readLicense(id),
   };
 
+  // Who did what (ADR 0017): use cases pass their transaction to audit.record.
+  const audit = createAuditService({ db, audit: repos.audit, clock, ids });
+  const apiTokens = createApiTokensService({ db, tokens: repos.apiTokens, audit, clock, ids });
+  const priceSyncRequests = createPriceSyncRequests({ db, queue, audit, clock });
+
   const priceList = createPriceListService({ db, catalog: repos.catalog, counters: repos.counters, region, metrics });
   const catalog = createCatalogService({
     db,
@@ -148,7 +224,57 @@ export function createContainer(opts: ContainerOptions) {
   });
 
   const ledger = createLedgerService({ ledger: repos.ledger, clock, ids });
+  // Money (ADR 0015): business settings, tax quotes, invoices issued inside order transactions.
+  const settings = createSettingsService({ db, settings: repos.settings, clock });
+  const tax = createTaxService({ db, settings });
+  const invoices = createInvoiceService({
+    db,
+    invoices: repos.invoices,
+    settings,
+    orders: repos.orders,
+    catalog: repos.catalog,
+    transfers: repos.payments,
+    clock,
+    ids,
+  });
   const customers = createCustomersService({ db, customers: repos.customers, ledger, clock, ids });
+
+  // Accounts and sessions (docs/adr/0013-accounts-and-sessions.md).
+  const passwords = createPasswordHasher();
+  const minutes = 60_000;
+  const hours = 3_600_000;
+  const sessions = createSessionService({
+    db,
+    sessions: repos.sessions,
+    clock,
+    lifetimes: {
+      customer: { idleMs: config.SESSION_IDLE_MINUTES * minutes, absoluteMs: config.SESSION_MAX_HOURS * hours },
+      staff: { idleMs: config.STAFF_SESSION_IDLE_MINUTES * minutes, absoluteMs: config.STAFF_SESSION_MAX_HOURS * hours },
+    },
+  });
+  const loginThrottle = createLoginThrottle({ db, accounts: repos.accounts, clock });
+  const customerAuth = createCustomerAuthService({
+    db,
+    accounts: repos.accounts,
+    sessions,
+    passwords,
+    throttle: loginThrottle,
+    mail,
+    clock,
+    ids,
+    publicUrl: config.PUBLIC_URL,
+  });
+  const staffAuth = createStaffAuthService({
+    db,
+    accounts: repos.accounts,
+    sessions,
+    passwords,
+    throttle: loginThrottle,
+    clock,
+    ids,
+    secretKey: opts.secretKey,
+    issuer: `partnerbill ${new URL(config.PUBLIC_URL).hostname}`,
+  });
   const orders = createOrderService({
     db,
     orders: repos.orders,
@@ -162,6 +288,15 @@ export function createContainer(opts: ContainerOptions) {
     fulfillment: config.FULFILLMENT_MODE,
     renewalMode: config.RENEWAL_MODE,
     events,
+    billing: {
+      quote: (ex, order, buyer) => tax.chargeFor(ex, order, buyer),
+      issueInvoice: (tx, input) => invoices.issueForOrder(tx, input),
+      creditNote: (tx, invoiceId, input) => invoices.creditNote(tx, invoiceId, input),
+    },
+    costOf: async (ex, moduleId, periodMonths) => {
+      const c = await repos.pricing.findCost(ex, moduleId, periodMonths);
+      return c ? { minor: Number(c.cost_minor), currency: c.currency } : null;
+    },
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
     precheck: async (order) => {
       const r = await fulfillment.precheck(order);
@@ -181,6 +316,41 @@ export function createContainer(opts: ContainerOptions) {
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
   });
+  // Card payments (Stripe Checkout), enabled when both Stripe secrets are configured.
+  const stripe = createStripeService({
+    db,
+    repo: repos.stripe,
+    gateway: config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
+      ? createStripeGateway({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiUrl: config.STRIPE_API_URL })
+      : null,
+    customers: repos.customers,
+    orders: repos.orders,
+    payOrder: (tx, orderId, customerId, actor) => orders.payFromBalanceIn(tx, orderId, customerId, actor),
+    totalOf: (o) => payments.totalOf(o),
+    precheck: async (order) => {
+      const r = await fulfillment.precheck(order);
+      if (r.ok === true) return;
+      if (r.ok === false) throw invalidInput(r.problem);
+      if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
+    },
+    ledger,
+    alerts,
+    clock,
+    ids,
+    publicUrl: config.PUBLIC_URL,
+    warn: (info, message) => logger.warn(info, message),
+  });
+  // Balance and bank transfer are built in; Stripe registers below when configured.
+  const payments = createPaymentsService({
+    db,
+    payments: repos.payments,
+    invoices: repos.invoices,
+    customers: repos.customers,
+    orders,
+    ledger,
+    clock,
+    ids,
+  });
   const renewals = createRenewalService({
     db,
     renewals: repos.renewals,
@@ -195,6 +365,7 @@ export function createContainer(opts: ContainerOptions) {
     fulfillment: config.FULFILLMENT_MODE,
     prolongJobKind: JOB_KINDS.prolongOrder,
     events,
+    topUpShortfall: (order) => stripe.chargeRenewalShortfall(order.id),
   });
   const prolong = createProlongService({
     db,
@@ -237,6 +408,8 @@ export function createContainer(opts: ContainerOptions) {
   // scheduler are built by the process roles that run them (`serve --roles`).
   const jobRegistry = createJobRegistry([
     bindJob(cleanupJob, { queue }),
+    bindJob(sendMailJob, { mail }),
+    bindJob(sendRenewalRemindersJob, { triggers: mailTriggers }),
     bindJob(placeOrderJob, { fulfillment }),
     bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
     bindJob(syncPricesJob, { pricing }),
@@ -244,6 +417,7 @@ export function createContainer(opts: ContainerOptions) {
     bindJob(prolongOrderJob, { prolong }),
     bindJob(scanRenewalsJob, { renewals }),
     bindJob(reconcileJob, { reconciliation }),
+    bindJob(cleanupAccountsJob, { cleanup: createAccountsCleanup({ db, accounts: repos.accounts, sessions: repos.sessions, clock }) }),
   ]);
   const jobs = {
     registry: jobRegistry,
@@ -278,6 +452,8 @@ export function createContainer(opts: ContainerOptions) {
     pricing,
     queue,
     events,
+    mail,
+    mailTriggers,
     upstream: lazyUpstream,
     ledger,
     customers,
@@ -287,12 +463,25 @@ export function createContainer(opts: ContainerOptions) {
     prolong,
     customerModules,
     reconciliation,
+    passwords,
+    sessions,
+    customerAuth,
+    staffAuth,
+    settings,
+    tax,
+    invoices,
+    payments,
+    stripe,
+    audit,
+    apiTokens,
+    priceSyncRequests,
     jobs,
     /** Closes the upstream connections (idempotent); the database is closed by its owner. */
     async close(): Promise<void> {
       const client = upstreamClient;
       upstreamClient = undefined;
       await client?.close();
+      mailTransport?.close();
     },
   };
 }

@@ -6,7 +6,7 @@ import pino, { type Logger } from "pino";
 export const REDACT_PATHS = [
   "password", "*.password", "passwd", "*.passwd", "authinfo", "*.authinfo",
   "secret", "*.secret", "token", "*.token", "apiKey", "*.apiKey",
-  "UPSTREAM_PASSWORD", "*.UPSTREAM_PASSWORD", "SECRET_KEY", "*.SECRET_KEY",
+  "UPSTREAM_PASSWORD", "*.UPSTREAM_PASSWORD", "SECRET_KEY", "*.SECRET_KEY", "SMTP_URL", "*.SMTP_URL",
   "req.headers.authorization", "req.headers.cookie", "res.headers['set-cookie']",
 ];
 

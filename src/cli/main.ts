@@ -17,6 +17,9 @@ import { registerUpstream } from "./commands/upstream.ts";
 import { registerCustomerModules } from "./commands/customer-modules.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerRenewals } from "./commands/renewals.ts";
+import { registerStaff } from "./commands/staff.ts";
+import { registerMoney } from "./commands/money.ts";
+import { registerMail } from "./commands/mail.ts";
 import { reportError } from "./runtime.ts";
 
 export function buildProgram(): Command {
@@ -39,8 +42,12 @@ export function buildProgram(): Command {
   registerJobs(program);
   // After registerCustomers and registerModules: it adds to their command groups.
   registerCustomerModules(program);
+  // After registerCustomers and registerOrders too: settings, invoices, payments, billing, refunds.
+  registerMoney(program);
   registerRenewals(program);
   registerReconcile(program);
+  registerStaff(program);
+  registerMail(program);
   registerConformance(program);
   return program;
 }

@@ -83,6 +83,23 @@ export interface DB {
   customer_module_events: CustomerModuleEventsTable;
   reconciliation_reports: ReconciliationReportsTable;
   reconciliation_findings: ReconciliationFindingsTable;
+  staff_users: StaffUsersTable;
+  sessions: SessionsTable;
+  account_tokens: AccountTokensTable;
+  login_throttle: LoginThrottleTable;
+  invoice_counters: InvoiceCountersTable;
+  invoices: InvoicesTable;
+  bank_transfers: BankTransfersTable;
+  stripe_checkout_sessions: StripeCheckoutSessionsTable;
+  stripe_events: StripeEventsTable;
+  stripe_customers: StripeCustomersTable;
+  stripe_charges: StripeChargesTable;
+  stripe_refunds: StripeRefundsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export type ModuleRow = Selectable<ModulesTable>;
@@ -98,6 +115,17 @@ export interface CustomersTable {
   name: string | null;
   created_at: string;
   updated_at: string;
+  /** argon2id (migration 0006); NULL until the customer sets a password (sign-up or reset). */
+  password_hash?: string | null;
+  email_verified_at?: string | null;
+  password_changed_at?: string | null;
+  /** Billing details for invoices (migration 0007); optional columns for inserts. */
+  company?: string | null;
+  address?: string | null;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country?: string | null;
+  /** Normalised with its country prefix ("DE123456789"); syntax-checked, not VIES-verified. */
+  vat_id?: string | null;
 }
 
 export interface LedgerAccountsTable {
@@ -156,6 +184,13 @@ export interface OrdersTable {
   updated_at: string;
   paid_at: string | null;
   activated_at: string | null;
+  /** What the customer was charged (migration 0007), fixed at payment or at a bank-transfer invoice. */
+  net_minor: number | null;
+  tax_minor: number | null;
+  tax_rate_bp: number | null;
+  reverse_charge: number | null;
+  total_minor: number | null;
+  invoice_id: string | null;
 }
 
 export interface OrderEventsTable {
@@ -192,7 +227,11 @@ export interface CustomerModulesTable {
   updated_at: string;
 }
 
-export type CustomerRow = Selectable<CustomersTable>;
+/** Billing details (migration 0007) stay optional on the row type: code that creates a customer need not name them. */
+type CustomerBillingColumns = "company" | "address" | "country" | "vat_id";
+/** Password columns (migration 0006) are optional on the row type too: `customers add` creates accounts without them. */
+type CustomerAuthColumns = "password_hash" | "email_verified_at" | "password_changed_at";
+export type CustomerRow = Omit<Selectable<CustomersTable>, CustomerBillingColumns | CustomerAuthColumns> & Partial<Pick<Selectable<CustomersTable>, CustomerBillingColumns | CustomerAuthColumns>>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type LedgerTransactionRow = Selectable<LedgerTransactionsTable>;
@@ -353,3 +392,301 @@ export type RenewalReminderRow = Selectable<RenewalRemindersTable>;
 export type CustomerModuleEventRow = Selectable<CustomerModuleEventsTable>;
 export type ReconciliationReportRow = Selectable<ReconciliationReportsTable>;
 export type ReconciliationFindingRow = Selectable<ReconciliationFindingsTable>;
+
+/** Stripe Checkout Sessions we created (migration 0008): what we asked for and what became of it. */
+export interface StripeCheckoutSessionsTable {
+  /** Stripe's id, cs_… */
+  id: string;
+  purpose: "order" | "top_up";
+  order_id: string | null;
+  customer_id: string;
+  amount_minor: number;
+  currency: string;
+  /** The customer asked to keep the card for renewals. */
+  save_card: number;
+  /** Stripe's hosted payment page. */
+  url: string;
+  /** Where the customer goes after paying (the order's status page, the balance page). */
+  return_url: string;
+  /** open → credited | mismatch (paid, but not the amount or currency we asked for). */
+  state: "open" | "credited" | "mismatch";
+  payment_intent_id: string | null;
+  /** What happened to the money after the credit. */
+  outcome: string | null;
+  created_at: string;
+  settled_at: string | null;
+}
+
+/** Every verified Stripe webhook event: a replayed or duplicated delivery finds its id here. */
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  object_id: string | null;
+  outcome: string;
+  received_at: string;
+}
+
+/** A customer's Stripe customer object and saved card (renewals charge it off-session). */
+export interface StripeCustomersTable {
+  customer_id: string;
+  stripe_customer_id: string;
+  payment_method_id: string | null;
+  /** "visa •••• 4242", for people. */
+  card_label: string | null;
+  card_saved_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Off-session charges of a saved card, one per renewal order, recorded before the call. */
+export interface StripeChargesTable {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  amount_minor: number;
+  currency: string;
+  state: "pending" | "succeeded" | "failed";
+  payment_intent_id: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Refunds to card; the balance is debited when recorded and re-credited if Stripe refuses. */
+export interface StripeRefundsTable {
+  id: string;
+  key: string;
+  payment_intent_id: string;
+  customer_id: string;
+  amount_minor: number;
+  currency: string;
+  reason: string;
+  state: "pending" | "succeeded" | "failed";
+  stripe_refund_id: string | null;
+  error: string | null;
+  actor: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type StripeCheckoutSessionRow = Selectable<StripeCheckoutSessionsTable>;
+export type StripeEventRow = Selectable<StripeEventsTable>;
+export type StripeCustomerRow = Selectable<StripeCustomersTable>;
+export type StripeChargeRow = Selectable<StripeChargesTable>;
+export type StripeRefundRow = Selectable<StripeRefundsTable>;
+
+/** Gapless invoice numbering (migration 0007): the last sequence issued per series and year. */
+export interface InvoiceCountersTable {
+  /** invoice | credit_note */
+  series: string;
+  year: number;
+  last: number;
+}
+
+/** Invoices and credit notes: inserted once, never updated (src/modules/invoices/README.md). */
+export interface InvoicesTable {
+  id: string;
+  kind: "invoice" | "credit_note";
+  number: string;
+  series: string;
+  year: number;
+  seq: number;
+  customer_id: string;
+  order_id: string | null;
+  credited_invoice_id: string | null;
+  issued_at: string;
+  due_on: string | null;
+  currency: string;
+  net_minor: number;
+  tax_minor: number;
+  total_minor: number;
+  tax_rate_bp: number;
+  tax_name: string;
+  reverse_charge: number;
+  /** JSON snapshots taken at issue. */
+  seller: string;
+  buyer: string;
+  lines: string;
+  notes: string;
+  method: string | null;
+  reason: string | null;
+  actor: string | null;
+}
+
+/** A bank transfer we expect: the reference the customer quotes and what it pays for. */
+export interface BankTransfersTable {
+  id: string;
+  reference: string;
+  customer_id: string;
+  purpose: "invoice" | "top_up";
+  invoice_id: string | null;
+  order_id: string | null;
+  amount_minor: number;
+  currency: string;
+  created_at: string;
+  actor: string | null;
+}
+
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type BankTransferRow = Selectable<BankTransfersTable>;
+
+/** Partner staff who sign in to /admin (migration 0006). */
+export interface StaffUsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: "owner" | "staff";
+  /** Encrypted with SECRET_KEY (src/lib/secret-box.ts); NULL: no second factor. */
+  totp_secret: string | null;
+  /** Encrypted; shown during enrolment until a first code confirms it. */
+  totp_pending_secret: string | null;
+  /** The last TOTP time step accepted (replay protection). */
+  totp_last_step: number | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+/** Server-side sessions of both realms; the cookie holds an id whose SHA-256 is `id_hash`. */
+export interface SessionsTable {
+  id_hash: string;
+  realm: "customer" | "staff";
+  subject_id: string;
+  csrf_secret: string;
+  pending_second_factor: number;
+  created_at: string;
+  last_seen_at: string;
+  idle_expires_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** Single-use e-mailed tokens (verification, password reset), stored as SHA-256. */
+export interface AccountTokensTable {
+  id: string;
+  token_hash: string;
+  purpose: "verify_email" | "password_reset";
+  realm: "customer" | "staff";
+  subject_id: string | null;
+  email: string;
+  password_hash: string | null;
+  next_path: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Failed sign-ins per account and per address, shared by every node. */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+  updated_at: string;
+}
+
+export type StaffUserRow = Selectable<StaffUsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type AccountTokenRow = Selectable<AccountTokensTable>;
+export type LoginThrottleRow = Selectable<LoginThrottleTable>;
+
+/** Outgoing webhook endpoints (migration 0011, src/modules/webhooks). */
+export interface WebhookEndpointsTable {
+  id: string;
+  /** http(s) only; redirects are never followed. */
+  url: string;
+  description: string;
+  /** The signing secret sealed with SECRET_KEY (src/lib/secret-box.ts, context "webhook_endpoints.secret:<id>"). */
+  secret_enc: string;
+  /** JSON array of subscribed event types. */
+  events: string;
+  enabled: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One event for one endpoint, with its delivery state: the delivery log. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact JSON body sent and signed. */
+  payload: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_status: number | null;
+  /** Redacted, truncated. */
+  last_error: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+
+/** API tokens (migration 0010, ADR 0017): pb_<id>_<secret>; only the secret's sha256 is kept. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** For display: pb_<id>_ and the secret's first four characters. */
+  prefix: string;
+  /** sha256 of the secret, hex. */
+  hash: string;
+  /** Space-separated scope names. */
+  scopes: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Who did what, when, from where (migration 0010). Append-only: triggers refuse UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  actor_kind: "staff" | "api_token" | "system" | "cli";
+  actor_id: string | null;
+  actor_label: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  /** JSON text, secrets redacted. */
+  before: string | null;
+  after: string | null;
+  ip: string | null;
+  request_id: string | null;
+}
+
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** The e-mail outbox (migration 0009, src/modules/mail). */
+export interface MailOutboxTable {
+  id: string;
+  /** Unique: one message per business fact. */
+  key: string;
+  to_address: string;
+  template: string;
+  subject: string;
+  /** Sealed with SECRET_KEY (src/lib/secret-box.ts, context "mail_outbox.body_text:<id>"). */
+  body_text_enc: string;
+  /** Sealed with SECRET_KEY (context "mail_outbox.body_html:<id>"). */
+  body_html_enc: string;
+  state: MailState;
+  attempts: number;
+  /** Redacted, truncated. */
+  last_error: string | null;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+export type MailState = "queued" | "sent" | "held" | "failed";
+export type MailOutboxRow = Selectable<MailOutboxTable>;

@@ -13,6 +13,10 @@ import { sendError, surfaceOf, type Surface } from "./errors.ts";
 import { registerCheckoutRoutes } from "./checkout.routes.ts";
 import { DEMO_PANEL_PATH, registerDemoRoutes } from "./demo.routes.ts";
 import { registerOpsRoutes } from "./ops.routes.ts";
+import { registerAccountRoutes } from "./account.routes.ts";
+import { registerAdminAuthRoutes } from "./admin-auth.routes.ts";
+import { registerSessions } from "./session.ts";
+import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
 
 declare module "fastify" {
@@ -90,13 +94,18 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
   app.setNotFoundHandler((req, reply) => sendError(req, reply, notFound(`Nothing here: ${req.method} ${req.url.split("?", 1)[0]}`)));
+  // Sessions and CSRF for every page route (src/http/session.ts): registered before any route.
+  registerSessions(app, c);
 
   registerBillmgrRoutes(app, c, fastPath);
   // The web role serves /metrics, so it is the one that reads the order gauges from the database.
   c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));
   registerOpsRoutes(app, c);
   registerCheckoutRoutes(app, c);
+  await registerStripeRoutes(app, c);
   registerDemoRoutes(app, c);
+  registerAccountRoutes(app, c);
+  registerAdminAuthRoutes(app, c);
 
   app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);

@@ -202,7 +202,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
 
   // "Update license information" changes nothing but the panel's own memory, so it needs no CSRF
   // token; it is a POST (a button in a form, no JavaScript) followed by a redirect back.
-  app.post<{ Body: Record<string, unknown> | undefined }>(`${DEMO_PANEL_PATH}/refresh`, { config: { surface: "page" } }, async (req, reply) => {
+  app.post<{ Body: Record<string, unknown> | undefined }>(`${DEMO_PANEL_PATH}/refresh`, { config: { surface: "page", csrf: false } }, async (req, reply) => {
     try {
       const license = parseLicense(req.body?.["license"]);
       if (license === null) throw invalidInput("Which license? The form sends license=<id>.");

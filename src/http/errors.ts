@@ -7,6 +7,7 @@ import { errorDocument, type BillmgrErrorType } from "../protocol/errors.ts";
 import { parseOutputFormat } from "../protocol/document.ts";
 import { contentTypeOf, write } from "../protocol/write.ts";
 import { errorPage } from "./pages.ts";
+import { safeJson } from "./json.ts";
 
 export const STATUS_OF: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -79,7 +80,7 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
     return reply.status(d.status >= 500 ? 500 : 200).type(contentTypeOf(format)).send(body);
   }
   if (surface === "api" || surface === "ops") {
-    return reply.status(d.status).type("application/json; charset=utf-8").send({ error: { code: d.code, message: d.message } });
+    return reply.status(d.status).type("application/json; charset=utf-8").send(safeJson({ error: { code: d.code, message: d.message } }));
   }
   return reply.status(d.status).type("text/html; charset=utf-8").send(errorPage(d.status, titleOf(d.status), d.message));
 }

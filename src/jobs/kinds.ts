@@ -17,6 +17,12 @@ export const JOB_KINDS = {
   scanRenewals: "renewals.scan",
   /** Compares local modules with upstream's list into a stored report (handlers/reconcile.ts). */
   reconcile: "reconcile.daily",
+  /** Deletes expired sessions, old account tokens and throttle rows (handlers/cleanup-accounts.ts). */
+  cleanupAccounts: "accounts.cleanup",
+  /** Sends one e-mail from the outbox over SMTP (handlers/send-mail.ts). */
+  sendMail: "mail.send",
+  /** Turns unsent renewal reminders into e-mail (handlers/send-renewal-reminders.ts). */
+  sendRenewalReminders: "mail.renewal_reminders",
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];

@@ -19,4 +19,8 @@ export const PERIODIC_TASKS: PeriodicTask[] = [
   { kind: JOB_KINDS.scanRenewals, every: "hourly", payload: {} },
   // Daily at 05:00 UTC: local modules against upstream's list (src/modules/reconciliation).
   { kind: JOB_KINDS.reconcile, every: "daily", offsetMs: 5 * HOUR_MS, payload: {} },
+  // Hourly: expired sessions, used and expired account tokens, stale login throttles (src/modules/accounts).
+  { kind: JOB_KINDS.cleanupAccounts, every: "hourly", payload: {} },
+  // Every 5 minutes: renewal reminders recorded by the scan become e-mail (src/modules/mail).
+  { kind: JOB_KINDS.sendRenewalReminders, every: 5 * 60_000, payload: {} },
 ];

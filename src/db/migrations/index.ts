@@ -5,6 +5,12 @@ import * as m0002 from "./0002_pricing.ts";
 import * as m0003 from "./0003_jobs.ts";
 import * as m0004 from "./0004_orders.ts";
 import * as m0005 from "./0005_renewals.ts";
+import * as m0006 from "./0006_accounts.ts";
+import * as m0007 from "./0007_money.ts";
+import * as m0008 from "./0008_stripe.ts";
+import * as m0009 from "./0009_mail.ts";
+import * as m0010 from "./0010_api.ts";
+import * as m0011 from "./0011_webhooks.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_catalog": m0001,
@@ -12,4 +18,10 @@ export const migrations: Record<string, Migration> = {
   "0003_jobs": m0003,
   "0004_orders": m0004,
   "0005_renewals": m0005,
+  "0006_accounts": m0006,
+  "0007_money": m0007,
+  "0008_stripe": m0008,
+  "0009_mail": m0009,
+  "0010_api": m0010,
+  "0011_webhooks": m0011,
 };

@@ -2,16 +2,24 @@
 import type { Executor, Tx } from "../../db/database.ts";
 import type { CustomerRow } from "../../db/schema.ts";
 
+/** Rows leave this repository without the password hash: only src/modules/accounts reads it. */
+function withoutPassword<T extends { password_hash?: unknown }>(row: T): Omit<T, "password_hash"> {
+  const { password_hash: _hidden, ...rest } = row;
+  return rest;
+}
+
 export function createCustomersRepo(dialect: "sqlite" | "postgres") {
   return {
     async insert(ex: Executor, row: CustomerRow): Promise<void> {
       await ex.insertInto("customers").values(row).execute();
     },
-    findById(ex: Executor, id: string): Promise<CustomerRow | undefined> {
-      return ex.selectFrom("customers").selectAll().where("id", "=", id).executeTakeFirst();
+    async findById(ex: Executor, id: string): Promise<CustomerRow | undefined> {
+      const row = await ex.selectFrom("customers").selectAll().where("id", "=", id).executeTakeFirst();
+      return row && withoutPassword(row);
     },
-    findByEmail(ex: Executor, email: string): Promise<CustomerRow | undefined> {
-      return ex.selectFrom("customers").selectAll().where("email", "=", email).executeTakeFirst();
+    async findByEmail(ex: Executor, email: string): Promise<CustomerRow | undefined> {
+      const row = await ex.selectFrom("customers").selectAll().where("email", "=", email).executeTakeFirst();
+      return row && withoutPassword(row);
     },
     /**
      * Serialises money decisions about one customer (spending a balance) across nodes: on
@@ -22,8 +30,16 @@ export function createCustomersRepo(dialect: "sqlite" | "postgres") {
         await tx.selectFrom("customers").select("id").where("id", "=", id).forUpdate().execute();
       }
     },
-    list(ex: Executor, limit = 100): Promise<CustomerRow[]> {
-      return ex.selectFrom("customers").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+    async updateBilling(
+      ex: Executor,
+      id: string,
+      b: { company: string | null; address: string | null; country: string | null; vat_id: string | null; updated_at: string },
+    ): Promise<void> {
+      await ex.updateTable("customers").set(b).where("id", "=", id).execute();
+    },
+    async list(ex: Executor, limit = 100): Promise<CustomerRow[]> {
+      const rows = await ex.selectFrom("customers").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+      return rows.map(withoutPassword);
     },
   };
 }

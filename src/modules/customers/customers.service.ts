@@ -10,6 +10,15 @@ import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { CustomersRepo } from "./customers.repo.ts";
 import { normalizeEmail } from "./customers.logic.ts";
+import { normalizeCountry, normalizeVatId } from "../tax/vat.logic.ts";
+
+export interface BillingDetailsInput {
+  company?: string | null;
+  address?: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country?: string | null;
+  vatId?: string | null;
+}
 
 export function createCustomersService(deps: {
   db: Db;
@@ -59,7 +68,30 @@ export function createCustomersService(deps: {
     return { customer, balances: await ledger.customerBalances(db, customer.id) };
   }
 
-  return { add, find, credit, show, list: (limit?: number) => customers.list(db, limit) };
+  /**
+   * Sets what invoices say about the customer. Empty text clears a field. An EU VAT number must
+   * have its country's shape (syntax only, no VIES call: ADR 0015); it decides the reverse charge
+   * on invoices issued from now on — issued invoices keep the details they were issued with.
+   */
+  async function updateBilling(ref: string, input: BillingDetailsInput): Promise<CustomerRow> {
+    const c = await find(ref);
+    const clean = (v: string | null | undefined, max: number, what: string): string | null => {
+      const t = (v ?? "").trim();
+      if (t.length > max) throw invalidInput(`${what} is longer than ${max} characters`);
+      return t === "" ? null : t;
+    };
+    const company = clean(input.company, 200, "The company name");
+    const address = clean(input.address, 500, "The address");
+    const countryText = (input.country ?? "").trim();
+    const country = countryText === "" ? null : normalizeCountry(countryText);
+    const vatText = clean(input.vatId, 30, "The VAT number");
+    const vatId = vatText === null ? null : normalizeVatId(vatText, country);
+    const patch = { company, address, country, vat_id: vatId, updated_at: clock.now().toISOString() };
+    await customers.updateBilling(db, c.id, patch);
+    return { ...c, ...patch };
+  }
+
+  return { add, find, credit, show, updateBilling, list: (limit?: number) => customers.list(db, limit) };
 }
 
 export type CustomersService = ReturnType<typeof createCustomersService>;

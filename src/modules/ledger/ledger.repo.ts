@@ -49,6 +49,52 @@ export function createLedgerRepo() {
       return ex.selectFrom("ledger_transactions").selectAll().where("order_id", "=", orderId).orderBy("created_at").orderBy("id").execute();
     },
 
+    /** An account's entries with their transactions, oldest first (a customer's statement). */
+    entriesOfAccount(ex: Executor, accountId: string) {
+      return ex
+        .selectFrom("ledger_entries")
+        .innerJoin("ledger_transactions", "ledger_transactions.id", "ledger_entries.transaction_id")
+        .select([
+          "ledger_entries.id as id",
+          "ledger_entries.amount_minor as amount_minor",
+          "ledger_entries.currency as currency",
+          "ledger_entries.created_at as created_at",
+          "ledger_transactions.id as transaction_id",
+          "ledger_transactions.kind as kind",
+          "ledger_transactions.memo as memo",
+          "ledger_transactions.order_id as order_id",
+        ])
+        .where("ledger_entries.account_id", "=", accountId)
+        .orderBy("ledger_entries.created_at")
+        .orderBy("ledger_entries.id")
+        .execute();
+    },
+
+    /** Sums of entries per account kind and currency in [from, to), for the given kinds. */
+    async sumsByKind(ex: Executor, kinds: readonly string[], from: string, to: string): Promise<Array<{ kind: string; currency: string; total: number }>> {
+      const rows = await ex
+        .selectFrom("ledger_entries")
+        .innerJoin("ledger_accounts", "ledger_accounts.id", "ledger_entries.account_id")
+        .select(["ledger_accounts.kind as kind", "ledger_entries.currency as currency", sql<number>`sum(ledger_entries.amount_minor)`.as("total")])
+        .where("ledger_accounts.kind", "in", kinds)
+        .where("ledger_entries.created_at", ">=", from)
+        .where("ledger_entries.created_at", "<", to)
+        .groupBy(["ledger_accounts.kind", "ledger_entries.currency"])
+        .execute();
+      return rows.map((r) => ({ kind: r.kind, currency: r.currency, total: Number(r.total) }));
+    },
+
+    /** Every account with its balance (the property test compares them with their entries). */
+    async allBalances(ex: Executor): Promise<Array<{ id: string; kind: string; owner: string; currency: string; total: number }>> {
+      const rows = await ex
+        .selectFrom("ledger_accounts")
+        .leftJoin("ledger_entries", "ledger_entries.account_id", "ledger_accounts.id")
+        .select(["ledger_accounts.id as id", "ledger_accounts.kind as kind", "ledger_accounts.owner as owner", "ledger_accounts.currency as currency", sql<number>`coalesce(sum(ledger_entries.amount_minor), 0)`.as("total")])
+        .groupBy(["ledger_accounts.id", "ledger_accounts.kind", "ledger_accounts.owner", "ledger_accounts.currency"])
+        .execute();
+      return rows.map((r) => ({ ...r, total: Number(r.total) }));
+    },
+
     /** Transactions whose entries do not sum to zero per currency (must always be empty). */
     async unbalancedTransactions(ex: Executor): Promise<Array<{ transaction_id: string; currency: string; total: number }>> {
       const rows = await ex

@@ -7,6 +7,16 @@ import type { Money } from "../../lib/money.ts";
 import type { LedgerRepo } from "./ledger.repo.ts";
 import { accountId, assertBalanced, type AccountRef, type Posting } from "./ledger.logic.ts";
 
+export interface StatementRow {
+  at: string;
+  transactionId: string;
+  kind: string;
+  memo: string;
+  orderId: string | null;
+  amount: Money;
+  balance: Money;
+}
+
 export interface PostInput {
   kind: string;
   memo: string;
@@ -76,7 +86,52 @@ export function createLedgerService(deps: { ledger: LedgerRepo; clock: Clock; id
     };
   }
 
-  return { post, balance, customerBalances, audit };
+  /**
+   * A customer's statement in one currency: every movement of their balance, oldest first, with
+   * the balance after it. `limit` keeps the latest rows (the running balance stays exact).
+   */
+  async function statement(ex: Executor, customerId: string, currency: string, limit?: number): Promise<StatementRow[]> {
+    let running = 0;
+    const rows = (await ledger.entriesOfAccount(ex, accountId({ kind: "customer", owner: customerId }, currency))).map((e) => {
+      running += Number(e.amount_minor);
+      return {
+        at: e.created_at,
+        transactionId: e.transaction_id,
+        kind: e.kind,
+        memo: e.memo,
+        orderId: e.order_id,
+        amount: { minor: Number(e.amount_minor), currency },
+        balance: { minor: running, currency },
+      };
+    });
+    return limit === undefined ? rows : rows.slice(-limit);
+  }
+
+  /**
+   * Revenue (net of tax), tax collected, upstream cost and margin per currency for entries in
+   * [from, to). Refunds after activation reduce revenue and tax in the period they happen. The
+   * margin is revenue minus upstream cost in the same currency; where the partner sells in one
+   * currency and pays upstream in another, the two appear in different rows and the margin of
+   * each row says only what it can.
+   */
+  async function figures(ex: Executor, range: { from: string; to: string }): Promise<Array<{ currency: string; revenue: Money; tax: Money; upstreamCost: Money; margin: Money }>> {
+    const sums = await ledger.sumsByKind(ex, ["revenue", "tax_payable", "upstream_cost"], range.from, range.to);
+    const currencies = [...new Set(sums.map((s) => s.currency))].sort();
+    return currencies.map((currency) => {
+      const of = (kind: string) => sums.find((s) => s.kind === kind && s.currency === currency)?.total ?? 0;
+      const revenue = of("revenue");
+      const cost = of("upstream_cost");
+      return {
+        currency,
+        revenue: { minor: revenue, currency },
+        tax: { minor: of("tax_payable"), currency },
+        upstreamCost: { minor: cost, currency },
+        margin: { minor: revenue - cost, currency },
+      };
+    });
+  }
+
+  return { post, balance, customerBalances, audit, statement, figures, allBalances: (ex: Executor) => ledger.allBalances(ex) };
 }
 
 export type LedgerService = ReturnType<typeof createLedgerService>;

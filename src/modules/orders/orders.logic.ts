@@ -128,5 +128,39 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     updated_at: at,
     paid_at: null,
     activated_at: null,
+    // Fixed when the order is paid or invoiced (src/modules/invoices).
+    net_minor: null,
+    tax_minor: null,
+    tax_rate_bp: null,
+    reverse_charge: null,
+    total_minor: null,
+    invoice_id: null,
+  };
+}
+
+/** What a customer pays (or paid) for an order, split into net and tax. */
+export interface Charge {
+  net: number;
+  tax: number;
+  total: number;
+  rateBp: number;
+  reverseCharge: boolean;
+}
+
+/**
+ * The figures an order was charged with. Orders paid before tax existed (migration 0007) have no
+ * stored figures: they were charged their price, with no tax.
+ */
+export function chargeOf(o: Pick<OrderRow, "price_minor" | "net_minor" | "tax_minor" | "total_minor" | "tax_rate_bp" | "reverse_charge">): Charge {
+  if (o.total_minor === null || o.total_minor === undefined) {
+    const price = Number(o.price_minor);
+    return { net: price, tax: 0, total: price, rateBp: 0, reverseCharge: false };
+  }
+  return {
+    net: Number(o.net_minor),
+    tax: Number(o.tax_minor),
+    total: Number(o.total_minor),
+    rateBp: Number(o.tax_rate_bp ?? 0),
+    reverseCharge: o.reverse_charge === 1,
   };
 }

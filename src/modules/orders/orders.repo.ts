@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.ts";
 import type { CustomerModuleRow, OrderEventRow, OrderRow } from "../../db/schema.ts";
+import type { OrderKey, OrderPageFilter } from "./orders-list.logic.ts";
 
 export type OrderPatch = Partial<Omit<OrderRow, "id" | "version" | "created_at">>;
 
@@ -66,16 +67,61 @@ export function createOrdersRepo() {
     },
 
     /**
-     * Pending purchases created before `before`, oldest first. Renewal invoices are not among them:
-     * they stay payable until the module's expiry, when the renewal scan cancels them.
+     * One page of the orders list, newest first by (created_at, id), strictly after `after`.
+     * Each single equality filter has an index ending in (created_at, id) (migration 0011), so the
+     * page is a range scan in index order: no sort, no OFFSET, whatever the depth. Several states
+     * are one such scan per state, merged (a plain IN would lose the index order on PostgreSQL).
+     * docs/adr/0018-orders-list.md has the query plans.
      */
-    listPendingBefore(ex: Executor, before: string, limit: number): Promise<OrderRow[]> {
+    page(ex: Executor, f: OrderPageFilter, after: OrderKey | null, limit: number): Promise<OrderRow[]> {
+      return this.pageQuery(ex, f, after, limit).execute();
+    },
+
+    /** The page's query, unexecuted (the benchmark EXPLAINs it). */
+    pageQuery(ex: Executor, f: OrderPageFilter, after: OrderKey | null, limit: number) {
+      const scan = (state: string | undefined) => {
+        let q = ex.selectFrom("orders").selectAll();
+        if (state !== undefined) q = q.where("state", "=", state);
+        if (f.orderId !== undefined) q = q.where("id", "=", f.orderId);
+        if (f.kind !== undefined) q = q.where("kind", "=", f.kind as OrderRow["kind"]);
+        if (f.customerId !== undefined) q = q.where("customer_id", "=", f.customerId);
+        if (f.licenseId !== undefined) q = q.where("license_id", "=", f.licenseId);
+        if (f.moduleId !== undefined) q = q.where("module_id", "=", f.moduleId);
+        if (f.createdFrom !== undefined) q = q.where("created_at", ">=", f.createdFrom);
+        if (f.createdBefore !== undefined) q = q.where("created_at", "<", f.createdBefore);
+        if (after) {
+          // A row-value comparison: both databases turn it into the bound of the index range
+          // ("(created_at,id)<(?,?)" in SQLite's plan, an Index Cond on PostgreSQL).
+          q = q.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(after.createdAt, after.id)));
+        }
+        return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
+      };
+      if (f.states.length <= 1) return scan(f.states[0]);
+      const [first, ...rest] = f.states.map((s, i) => ex.selectFrom(scan(s).as(`s${i}`)).selectAll());
+      let merged = first!;
+      for (const r of rest) merged = merged.unionAll(r);
+      return ex.selectFrom(merged.as("m")).selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
+    },
+
+    /**
+     * Pending purchases created before `before`, oldest first. Renewal invoices are not among them:
+     * they stay payable until the module's expiry, when the renewal scan cancels them. Nor are
+     * orders with a bank-transfer invoice (migration 0007) until that invoice is overdue on `today`:
+     * the customer was told to pay by its due date.
+     */
+    listPendingBefore(ex: Executor, before: string, limit: number, today: string = before.slice(0, 10)): Promise<OrderRow[]> {
       return ex
         .selectFrom("orders")
         .selectAll()
         .where("state", "=", "pending_payment")
         .where("kind", "=", "purchase")
         .where("created_at", "<", before)
+        .where((eb) =>
+          eb.or([
+            eb("invoice_id", "is", null),
+            eb.exists(eb.selectFrom("invoices").select("invoices.id").whereRef("invoices.id", "=", "orders.invoice_id").where("invoices.due_on", "<", today)),
+          ]),
+        )
         .orderBy("created_at")
         .limit(limit)
         .execute();

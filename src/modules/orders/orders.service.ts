@@ -3,20 +3,21 @@
 // here calls the network: fulfillment calls upstream between transitions.
 import type { Db, Executor, Tx } from "../../db/database.ts";
 import { JOB_KINDS } from "../../jobs/kinds.ts";
-import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
+import type { CustomerModuleRow, CustomerRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, conflict, invalidInput, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
-import { format, type Money } from "../../lib/money.ts";
+import { format, subtract, type Money } from "../../lib/money.ts";
 import type { CatalogRepo } from "../catalog/catalog.repo.ts";
 import { joinPrices } from "../catalog/catalog.logic.ts";
 import type { CustomersRepo } from "../customers/customers.repo.ts";
 import { normalizeEmail } from "../customers/customers.logic.ts";
-import { transfer } from "../ledger/ledger.logic.ts";
+import { transfer, type Posting } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
-import { addMonths, assertTransition, newOrder, parseBuyRedirect, statesLeadingTo, type OrderState } from "./orders.logic.ts";
+import { encodeCursor, narrow, parseListInput, type ListOrdersInput } from "./orders-list.logic.ts";
+import { addMonths, assertTransition, chargeOf, newOrder, parseBuyRedirect, statesLeadingTo, type Charge, type OrderState } from "./orders.logic.ts";
 
 /** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
 export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">): { kind: string; key: string } {
@@ -27,6 +28,18 @@ export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">): { kind: stri
 
 export interface Enqueuer {
   enqueue(ex: Executor, job: { kind: string; payload: Record<string, unknown>; key: string; runAt?: Date }): Promise<unknown>;
+}
+
+/**
+ * Tax and invoices (src/modules/tax, src/modules/invoices), called inside the order's transaction.
+ * Without them an order is charged its price, untaxed and uninvoiced.
+ */
+export interface OrderBilling {
+  /** What the customer would be charged for the order now (seller's tax, customer's details). */
+  quote(ex: Executor, order: OrderRow, buyer: Pick<CustomerRow, "country" | "vat_id">): Promise<Charge>;
+  issueInvoice(tx: Tx, input: { order: OrderRow; customer: CustomerRow; charge: Charge; method: string; actor: string | null }): Promise<{ id: string; number: string }>;
+  /** Cancels an invoice by a credit note (once per invoice). */
+  creditNote(tx: Tx, invoiceId: string, input: { reason: string; actor: string | null }): Promise<{ id: string; number: string }>;
 }
 
 export interface TimelineEvent {
@@ -57,6 +70,9 @@ export function createOrderService(deps: {
   onNameMismatch?: (info: { moduleId: number; sent: string; expected: string }) => void;
   /** Told of every transition inside its transaction (mail, outgoing webhooks). */
   events?: DomainEvents;
+  billing?: OrderBilling;
+  /** What upstream charges for a module and period (pricing's module_costs), booked at activation. */
+  costOf?: (ex: Executor, moduleId: string, periodMonths: number) => Promise<Money | null>;
 }) {
   const { db, orders, catalog, customers, ledger, queue, clock, ids, region } = deps;
   const events = deps.events ?? noDomainEvents;
@@ -93,6 +109,10 @@ export function createOrderService(deps: {
     if (!ok) throw conflict(`Order ${order.id} changed while it was being updated; try again`, { order: order.id });
     await addEvent(tx, order.id, { ...ev, kind: "transition", from: order.state, to });
     const moved = { ...order, ...full, version: order.version + 1 } as OrderRow;
+    // An invoice issued for an order that will never be paid is cancelled by a credit note.
+    if (to === "cancelled" && order.invoice_id && deps.billing) {
+      await deps.billing.creditNote(tx, order.invoice_id, { reason: patch.reason ?? "order cancelled", actor: ev.actor ?? null });
+    }
     await events.emit(tx, { type: "order.transition", order: moved, from: order.state, to, actor: ev.actor ?? null });
     return moved;
   }
@@ -143,6 +163,7 @@ export function createOrderService(deps: {
   async function choosePeriod(orderId: string, period: number): Promise<OrderRow> {
     const o = await get(orderId);
     if (o.state !== "pending_payment") throw new AppError("illegal_transition", "The period can only change before payment");
+    if (o.invoice_id) throw new AppError("illegal_transition", "An invoice was issued for this order; its period can no longer change");
     const entry = joinPrices([(await catalog.findModule(db, o.module_id))!], await catalog.pricesOf(db, o.module_id))[0]!;
     const price = period === 1 || period === 12 ? entry.prices[period] : undefined;
     if (!price) throw invalidInput(`This module is not sold for ${period} months`);
@@ -155,7 +176,7 @@ export function createOrderService(deps: {
    * Pays a pending order from the customer's balance and hands it to fulfillment, in one
    * transaction: attach customer, check and debit the balance, hold the money, enqueue placing.
    */
-  async function payFromBalance(orderId: string, customerRef: string, actor: string): Promise<OrderRow> {
+  async function payFromBalance(orderId: string, customerRef: string, actor: string, opts: { method?: string } = {}): Promise<OrderRow> {
     const customer = customerRef.includes("@")
       ? await customers.findByEmail(db, normalizeEmail(customerRef))
       : await customers.findById(db, customerRef);
@@ -163,26 +184,144 @@ export function createOrderService(deps: {
     const pending = await get(orderId);
     // A renewal's module is (rightly) active on its license already: the purchase checks do not apply.
     if (pending.state === "pending_payment" && pending.fulfillment === "automatic" && pending.kind === "purchase") await deps.precheck?.(pending);
-    return db.transaction().execute(async (tx) => {
-      await customers.lock(tx, customer.id);
-      const o = await get(orderId, tx);
-      if (o.customer_id && o.customer_id !== customer.id) throw conflict("This order belongs to another customer");
-      if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
-      const price: Money = { minor: Number(o.price_minor), currency: o.currency };
-      const balance = await ledger.balance(tx, { kind: "customer", owner: customer.id }, o.currency);
-      if (balance.minor < price.minor) {
-        throw new AppError("insufficient_funds", `Balance ${format(balance)} is less than the price ${format(price)}`);
-      }
-      await ledger.post(tx, {
-        kind: "order_payment",
-        memo: `Payment for order ${o.id}`,
-        orderId: o.id,
-        actor,
-        key: `order:${o.id}:payment`,
-        postings: transfer({ kind: "customer", owner: customer.id }, { kind: "held" }, price),
+    return db.transaction().execute((tx) => payFromBalanceIn(tx, orderId, customer.id, actor, opts));
+  }
+
+  /**
+   * The payment itself, inside the caller's transaction: a provider that has just credited the
+   * balance (Stripe) pays the order in the same commit. No pre-check here — it calls the network;
+   * the caller made it before the money was taken.
+   */
+  async function payFromBalanceIn(tx: Tx, orderId: string, customerId: string, actor: string, opts: { method?: string } = {}): Promise<OrderRow> {
+    const customer = await customers.findById(tx, customerId);
+    if (!customer) throw notFound(`No customer ${customerId}`);
+    await customers.lock(tx, customer.id);
+    const o = await get(orderId, tx);
+    if (o.customer_id && o.customer_id !== customer.id) throw conflict("This order belongs to another customer");
+    if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
+    // An order invoiced for a bank transfer is charged what its invoice says; any other is quoted
+    // now, with the customer's billing details as they are in this transaction (tax, invoice).
+    const charge = o.invoice_id ? chargeOf(o) : deps.billing ? await deps.billing.quote(tx, o, customer) : chargeOf(o);
+    const total: Money = { minor: charge.total, currency: o.currency };
+    const balance = await ledger.balance(tx, { kind: "customer", owner: customer.id }, o.currency);
+    if (balance.minor < total.minor) {
+      const shortfall = subtract(total, balance);
+      throw new AppError("insufficient_funds", `The balance (${format(balance)}) is ${format(shortfall)} short of the order's total ${format(total)}`, {
+        balance: format(balance),
+        total: format(total),
+        shortfall: format(shortfall),
       });
-      const paid = await move(tx, o, "paid", { customer_id: customer.id, paid_at: now() }, { kind: "transition", actor, detail: { method: "balance", amount: format(price) } });
-      return handOver(tx, paid, actor);
+    }
+    await ledger.post(tx, {
+      kind: "order_payment",
+      memo: `Payment for order ${o.id}`,
+      orderId: o.id,
+      actor,
+      key: `order:${o.id}:payment`,
+      postings: transfer({ kind: "customer", owner: customer.id }, { kind: "held" }, total),
+    });
+    const method = opts.method ?? "balance";
+    const invoice = o.invoice_id || !deps.billing ? null : await deps.billing.issueInvoice(tx, { order: o, customer, charge, method, actor });
+    const paid = await move(
+      tx,
+      o,
+      "paid",
+      { customer_id: customer.id, paid_at: now(), ...chargePatch(charge), invoice_id: o.invoice_id ?? invoice?.id ?? null },
+      { kind: "transition", actor, detail: { method, amount: format(total), ...(invoice ? { invoice: invoice.number } : {}) } },
+    );
+    return handOver(tx, paid, actor);
+  }
+
+  /**
+   * Issues the invoice of an unpaid order inside `tx` (a bank transfer was chosen): the figures are
+   * fixed now, the order becomes the customer's, and it stays pending_payment until the money
+   * arrives. A second call returns the invoice already issued.
+   */
+  async function invoiceUnpaid(tx: Tx, orderId: string, customerId: string, method: string, actor: string): Promise<{ order: OrderRow; invoiceId: string; created: boolean }> {
+    if (!deps.billing) throw new Error("invoicing is not wired");
+    await customers.lock(tx, customerId);
+    const o = await get(orderId, tx);
+    if (o.customer_id && o.customer_id !== customerId) throw conflict("This order belongs to another customer");
+    if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
+    if (o.invoice_id) return { order: o, invoiceId: o.invoice_id, created: false };
+    const customer = await customers.findById(tx, customerId);
+    if (!customer) throw notFound(`No customer ${customerId}`);
+    const charge = await deps.billing.quote(tx, o, customer);
+    const invoice = await deps.billing.issueInvoice(tx, { order: o, customer, charge, method, actor });
+    const patch = { customer_id: customerId, ...chargePatch(charge), invoice_id: invoice.id, updated_at: now() };
+    if (!(await orders.transition(tx, o.id, ["pending_payment"], o.version, patch))) throw conflict(`Order ${o.id} changed while it was being invoiced; try again`);
+    await addEvent(tx, o.id, { kind: "note", actor, detail: { invoice: invoice.number, method, total: format({ minor: charge.total, currency: o.currency }) } });
+    return { order: { ...o, ...patch, version: o.version + 1 }, invoiceId: invoice.id, created: true };
+  }
+
+  /**
+   * What an order costs this customer (the checkout page shows it before payment): the stored
+   * figures once paid or invoiced, else a quote with the customer's billing details — or, before
+   * sign-in, as for a consumer.
+   */
+  async function quote(orderId: string, customerId: string | null): Promise<Charge> {
+    const o = await get(orderId);
+    if (o.invoice_id || o.state !== "pending_payment" || !deps.billing) return chargeOf(o);
+    const customer = customerId ? await customers.findById(db, customerId) : undefined;
+    return deps.billing.quote(db, o, customer ?? { country: null, vat_id: null });
+  }
+
+  /**
+   * The money of an active order is earned: held → revenue (net) and held → tax_payable (tax), and
+   * what upstream charged for it is booked (upstream → upstream_cost). Inside `tx`, once per order
+   * (ledger keys). Purchases call it here; renewals from their own activation.
+   */
+  async function earn(tx: Tx, o: OrderRow, memo: string): Promise<void> {
+    const charge = chargeOf(o);
+    const cur = o.currency;
+    const postings: Posting[] = [
+      { account: { kind: "held" as const }, amount: { minor: -charge.total, currency: cur } },
+      { account: { kind: "revenue" as const }, amount: { minor: charge.net, currency: cur } },
+      { account: { kind: "tax_payable" as const }, amount: { minor: charge.tax, currency: cur } },
+    ].filter((p) => p.amount.minor !== 0);
+    if (postings.length >= 2) {
+      await ledger.post(tx, { kind: "order_revenue", memo, orderId: o.id, key: `order:${o.id}:earned`, postings });
+    }
+    const cost = await deps.costOf?.(tx, o.module_id, o.period_months);
+    if (cost && cost.minor > 0) {
+      await ledger.post(tx, {
+        kind: "upstream_cost",
+        memo: `Upstream cost of order ${o.id} (module ${o.tariff_id}, ${o.period_months} month(s))`,
+        orderId: o.id,
+        key: `order:${o.id}:cost`,
+        postings: transfer({ kind: "upstream" }, { kind: "upstream_cost" }, cost),
+      });
+    }
+  }
+
+  /**
+   * Staff refund an active order to the customer's balance: revenue and tax go back, upstream's
+   * cost stays (the module was bought), the invoice is cancelled by a credit note. The order stays
+   * active — the module exists upstream; removing it there is a separate decision.
+   */
+  async function refundActive(orderId: string, reason: string, actor: string): Promise<{ order: OrderRow; creditNote: { id: string; number: string } | null; amount: Money }> {
+    const why = reason.trim();
+    if (!why) throw invalidInput("A refund needs a reason");
+    return db.transaction().execute(async (tx) => {
+      const o = await get(orderId, tx);
+      if (o.state !== "active") {
+        throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only active orders are refunded this way (reject an order that is not active yet)`);
+      }
+      if (!o.customer_id) throw new Error(`order ${o.id} has no customer`);
+      await customers.lock(tx, o.customer_id);
+      const charge = chargeOf(o);
+      const cur = o.currency;
+      const postings: Posting[] = [
+        { account: { kind: "revenue" as const }, amount: { minor: -charge.net, currency: cur } },
+        { account: { kind: "tax_payable" as const }, amount: { minor: -charge.tax, currency: cur } },
+        { account: { kind: "customer" as const, owner: o.customer_id }, amount: { minor: charge.total, currency: cur } },
+      ].filter((p) => p.amount.minor !== 0);
+      const amount: Money = { minor: charge.total, currency: cur };
+      const posted = await ledger.post(tx, { kind: "order_refund", memo: `Refund of active order ${o.id}: ${why}`, orderId: o.id, actor, key: `order:${o.id}:refund`, postings });
+      if (!posted.created) throw conflict(`Order ${o.id} was refunded already`);
+      const credit = o.invoice_id && deps.billing ? await deps.billing.creditNote(tx, o.invoice_id, { reason: why, actor }) : null;
+      await addEvent(tx, o.id, { kind: "note", actor, detail: { refund: format(amount), reason: why, ...(credit ? { creditNote: credit.number } : {}) } });
+      return { order: o, creditNote: credit, amount };
     });
   }
 
@@ -222,13 +361,7 @@ export function createOrderService(deps: {
       updated_at: at,
     };
     await orders.insertCustomerModule(tx, cm);
-    await ledger.post(tx, {
-      kind: "order_revenue",
-      memo: `Order ${o.id} active upstream (service ${upstream.serviceId})`,
-      orderId: o.id,
-      key: `order:${o.id}:earned`,
-      postings: transfer({ kind: "held" }, { kind: "revenue" }, { minor: Number(o.price_minor), currency: o.currency }),
-    });
+    await earn(tx, o, `Order ${o.id} active upstream (service ${upstream.serviceId})`);
     return move(tx, o, "active", {
       upstream_service_id: upstream.serviceId,
       upstream_expires_on: expiresOn,
@@ -248,8 +381,10 @@ export function createOrderService(deps: {
       orderId: o.id,
       actor: actor ?? null,
       key: `order:${o.id}:refund`,
-      postings: transfer({ kind: "held" }, { kind: "customer", owner: o.customer_id }, { minor: Number(o.price_minor), currency: o.currency }),
+      postings: transfer({ kind: "held" }, { kind: "customer", owner: o.customer_id }, { minor: chargeOf(o).total, currency: o.currency }),
     });
+    // Nothing was supplied: the invoice is cancelled.
+    if (o.invoice_id && deps.billing) await deps.billing.creditNote(tx, o.invoice_id, { reason, actor: actor ?? null });
     return move(tx, rejected, "refunded", {}, { kind: "transition", actor });
   }
 
@@ -290,7 +425,7 @@ export function createOrderService(deps: {
     const before = new Date(clock.now().getTime() - ttlHours * 3_600_000).toISOString();
     let n = 0;
     for (;;) {
-      const batch = await orders.listPendingBefore(db, before, 200);
+      const batch = await orders.listPendingBefore(db, before, 200, clock.now().toISOString().slice(0, 10));
       for (const o of batch) {
         try {
           await db.transaction().execute((tx) => move(tx, o, "cancelled", { reason: "not paid in time" }, { kind: "transition", actor: "system", detail: { reason: "not paid in time" } }));
@@ -304,6 +439,30 @@ export function createOrderService(deps: {
     }
   }
 
+  /**
+   * The orders list for staff and integrations: filters, one search box, keyset pages newest first
+   * (orders-list.logic.ts, docs/adr/0018-orders-list.md). No total count: counting a million rows
+   * on every page is the slow part of most lists; `countByState` gives the figures per state.
+   */
+  async function listOrders(input: ListOrdersInput = {}): Promise<{ items: OrderRow[]; next: string | null }> {
+    const { filter, search, after, limit } = parseListInput(input);
+    let pinned: Parameters<typeof narrow>[1] = {};
+    if (search?.by === "email") {
+      const c = await customers.findByEmail(db, search.email);
+      if (!c) return { items: [], next: null };
+      pinned = { customerId: c.id };
+    } else if (search?.by === "customer") pinned = { customerId: search.id };
+    else if (search?.by === "license") pinned = { licenseId: search.licenseId };
+    else if (search?.by === "order") pinned = { orderId: search.id };
+    const f = narrow(filter, pinned);
+    if (!f) return { items: [], next: null };
+    // One row more than asked tells whether there is a next page without counting.
+    const rows = await orders.page(db, f, after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null };
+  }
+
   async function timeline(orderId: string) {
     await get(orderId);
     return (await orders.events(db, orderId)).map((e) => ({ ...e, detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null }));
@@ -313,11 +472,15 @@ export function createOrderService(deps: {
     get: (id: string) => get(id),
     find: (id: string) => orders.findById(db, id),
     list: (f?: OrderListFilter) => orders.list(db, f),
+    listOrders,
     countByState: () => orders.countByState(db),
     timeline,
     intake,
     choosePeriod,
     payFromBalance,
+    payFromBalanceIn,
+    quote,
+    refundActive,
     placeManually,
     reject,
     cancel,
@@ -327,7 +490,14 @@ export function createOrderService(deps: {
     activate,
     rejectAndRefund,
     addEvent,
+    invoiceUnpaid,
+    earn,
   };
+}
+
+/** The order columns that record what it is charged. */
+function chargePatch(c: Charge) {
+  return { net_minor: c.net, tax_minor: c.tax, tax_rate_bp: c.rateBp, reverse_charge: c.reverseCharge ? 1 : 0, total_minor: c.total };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;

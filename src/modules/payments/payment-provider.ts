@@ -16,6 +16,8 @@ export interface PayOrderInput {
   /** Absolute URL of the checkout page: where a cancelled payment returns to. */
   cancelUrl: string;
   actor: string;
+  /** The customer asked to keep the card for renewals (Stripe); providers that cannot, ignore it. */
+  saveCard?: boolean;
 }
 
 export interface TopUpInput {
@@ -24,6 +26,8 @@ export interface TopUpInput {
   returnUrl: string;
   cancelUrl: string;
   actor: string;
+  /** The customer asked to keep the card for renewals (Stripe); providers that cannot, ignore it. */
+  saveCard?: boolean;
 }
 
 export type PaymentStart =
@@ -32,7 +36,9 @@ export type PaymentStart =
   /** Send the browser there (Stripe Checkout); the money arrives by webhook or return URL. */
   | { kind: "redirect"; url: string }
   /** An invoice with a payment reference was issued (bank transfer); staff confirm receipt. */
-  | { kind: "invoice"; invoiceId: string };
+  | { kind: "invoice"; invoiceId: string }
+  /** A top-up by bank transfer: the customer transfers quoting `reference` (no invoice: ADR 0015). */
+  | { kind: "transfer"; transferId: string; reference: string };
 
 export interface PaymentProvider {
   id: PaymentProviderId;

@@ -27,6 +27,11 @@ export function createPricingRepo() {
         .execute();
     },
 
+    /** What upstream charges for a module and period, if price sync has seen it. */
+    findCost(ex: Executor, moduleId: string, periodMonths: number): Promise<ModuleCostRow | undefined> {
+      return ex.selectFrom("module_costs").selectAll().where("module_id", "=", moduleId).where("period_months", "=", periodMonths).executeTakeFirst();
+    },
+
     async upsertCost(ex: Executor, row: ModuleCostRow): Promise<void> {
       await ex
         .insertInto("module_costs")

@@ -94,6 +94,17 @@ export function createRenewalsRepo() {
       return q.orderBy("created_at").orderBy("id").execute();
     },
 
+    /** Reminders not delivered yet (the outbox the mail module drains), oldest first. */
+    unsentReminders(ex: Executor, limit: number): Promise<RenewalReminderRow[]> {
+      return ex.selectFrom("renewal_reminders").selectAll().where("sent_at", "is", null).orderBy("created_at").orderBy("id").limit(limit).execute();
+    },
+
+    /** Marks a reminder delivered; false when it already was (another node got there first). */
+    async markReminderSent(ex: Executor, id: string, at: string): Promise<boolean> {
+      const r = await ex.updateTable("renewal_reminders").set({ sent_at: at }).where("id", "=", id).where("sent_at", "is", null).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
     /** active → expired, only if it is still active; false when someone else changed it first. */
     async expireModule(ex: Executor, id: string, now: string): Promise<boolean> {
       const r = await ex

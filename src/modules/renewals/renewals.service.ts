@@ -49,7 +49,7 @@ export function createRenewalService(deps: {
   db: Db;
   renewals: RenewalsRepo;
   ordersRepo: Pick<OrdersRepo, "insert" | "findById" | "findCustomerModule" | "updateCustomerModule">;
-  orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance">;
+  orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance" | "earn">;
   catalog: Pick<CatalogRepo, "findModule" | "pricesOf">;
   ledger: Pick<LedgerService, "post">;
   queue: Enqueuer;
@@ -63,6 +63,11 @@ export function createRenewalService(deps: {
   prolongJobKind: string;
   /** Told of every module event inside its transaction (mail, outgoing webhooks). */
   events?: DomainEvents;
+  /**
+   * Runs before a renewal is paid from the balance, outside any transaction: tops the balance up
+   * when it falls short (a saved card charged off-session, src/modules/payments/stripe). Never throws.
+   */
+  topUpShortfall?: (order: OrderRow) => Promise<unknown>;
 }) {
   const { db, renewals, ordersRepo, orders, catalog, ledger, queue, clock, ids } = deps;
   const events = deps.events ?? noDomainEvents;
@@ -126,6 +131,7 @@ export function createRenewalService(deps: {
 
   /** Pays an unpaid renewal from the balance; false (and a reminder, once per stage) when the balance is short. */
   async function tryToPay(order: OrderRow, cm: CustomerModuleRow, today: string, summary: ScanSummary): Promise<void> {
+    await deps.topUpShortfall?.(order);
     try {
       await orders.payFromBalance(order.id, cm.customer_id, RENEWALS_ACTOR);
       summary.paid++;
@@ -236,13 +242,7 @@ export function createRenewalService(deps: {
       reason: null,
     }, ev);
     const price: Money = { minor: Number(o.price_minor), currency: o.currency };
-    await ledger.post(tx, {
-      kind: "order_revenue",
-      memo: `Renewal ${o.id}: module service ${cm.upstream_service_id} prolonged to ${newExpiry}`,
-      orderId: o.id,
-      key: `order:${o.id}:earned`,
-      postings: transfer({ kind: "held" }, { kind: "revenue" }, price),
-    });
+    await orders.earn(tx, o, `Renewal ${o.id}: module service ${cm.upstream_service_id} prolonged to ${newExpiry}`);
     await ordersRepo.updateCustomerModule(tx, cm.id, { expires_on: newExpiry, state: "active", price_minor: price.minor, currency: price.currency, updated_at: at });
     await moduleEvent(tx, cm.id, "renewed", { order: o.id, from: cm.expires_on, to: newExpiry }, ev.actor ?? null);
     return active;

@@ -1,0 +1,255 @@
+// Customer account pages: sign up, confirm the e-mail address, sign in, sign out, forgot and reset
+// the password, and a minimal /account page (the portal comes later). Server-rendered forms that
+// work without JavaScript; every POST carries the CSRF token (src/http/session.ts). The answers
+// never tell whether an e-mail address has an account (src/modules/accounts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Container } from "../app/container.ts";
+import { isAppError } from "../lib/errors.ts";
+import { html, type SafeHtml } from "../lib/html.ts";
+import { safeNext, waitText } from "../modules/accounts/accounts.logic.ts";
+import { emailField, field, notice, passwordField, redirect, sendAuthPage } from "./auth-pages.ts";
+import { csrfField, currentCustomer, endSession, requireCustomer, startSession } from "./session.ts";
+
+const PAGE = { config: { surface: "page" as const } };
+
+type Query = { Querystring: Record<string, string | undefined> };
+type Form = { Body: Record<string, unknown> | undefined };
+
+function nextOf(value: unknown): string {
+  return safeNext(value, "/account");
+}
+
+function nextField(next: string): SafeHtml {
+  return next === "/account" ? html`` : html`<input type="hidden" name="next" value="${next}">`;
+}
+
+function withNext(path: string, next: string): string {
+  return next === "/account" ? path : `${path}?next=${encodeURIComponent(next)}`;
+}
+
+/** A known problem with the input (bad e-mail, weak password) as a message; anything else rethrown. */
+function inputProblem(e: unknown): string {
+  if (isAppError(e) && e.code === "invalid_input") return e.message;
+  throw e;
+}
+
+const EXPIRED = "This link has expired or has already been used.";
+
+export function registerAccountRoutes(app: FastifyInstance, c: Container): void {
+  function loginPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+    return sendAuthPage(
+      reply,
+      "Sign in",
+      html`<div class="card"><h1>Sign in</h1>${o.message ?? ""}
+<form method="post" action="/account/login">${csrfField(req)}${nextField(o.next)}
+${emailField(o.email ?? "")}
+${passwordField("password", "Password", "current-password")}
+<p><button type="submit">Sign in</button></p>
+</form>
+<p><a href="${withNext("/account/forgot", o.next)}">Forgot your password?</a> · New here? <a href="${withNext("/account/signup", o.next)}">Create an account</a></p></div>`,
+      o.status,
+    );
+  }
+
+  function signupPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+    return sendAuthPage(
+      reply,
+      "Create an account",
+      html`<div class="card"><h1>Create an account</h1>${o.message ?? ""}
+<form method="post" action="/account/signup">${csrfField(req)}${nextField(o.next)}
+${emailField(o.email ?? "")}
+${passwordField("password", "Password (at least 10 characters)", "new-password")}
+<p><button type="submit">Create account</button></p>
+</form>
+<p>Already have an account? <a href="${withNext("/account/login", o.next)}">Sign in</a></p></div>`,
+      o.status,
+    );
+  }
+
+  function checkMailPage(reply: FastifyReply, title: string, text: SafeHtml) {
+    return sendAuthPage(reply, title, html`<div class="card"><h1>${title}</h1>${text}</div>`);
+  }
+
+  function expiredPage(reply: FastifyReply) {
+    return sendAuthPage(
+      reply,
+      "Link expired",
+      html`<div class="card error"><h1>Link expired</h1><p>${EXPIRED}</p><p><a href="/account/login">Sign in</a>, <a href="/account/forgot">ask for a new password link</a> or <a href="/account/signup">sign up again</a>.</p></div>`,
+      400,
+    );
+  }
+
+  // ---- sign up ---------------------------------------------------------------------------------
+
+  app.get<Query>("/account/signup", PAGE, async (req, reply) => {
+    const next = nextOf(req.query.next);
+    if (currentCustomer(req)) return redirect(reply, next);
+    return signupPage(req, reply, { next });
+  });
+
+  app.post<Form>("/account/signup", PAGE, async (req, reply) => {
+    const next = nextOf(field(req.body, "next"));
+    const email = field(req.body, "email");
+    try {
+      const r = await c.customerAuth.signUp({ email, password: field(req.body, "password"), next });
+      // The same page whether or not the address already has an account.
+      return checkMailPage(
+        reply,
+        "Check your e-mail",
+        html`<p>We sent a message to <b>${r.email}</b>. Open the link in it to confirm your address and finish signing up; it works for 24 hours.</p>
+<p class="muted">Nothing arrived? Look in the spam folder, or <a href="${withNext("/account/signup", next)}">sign up again</a> in a few minutes.</p>`,
+      );
+    } catch (e) {
+      return signupPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
+    }
+  });
+
+  // ---- e-mail confirmation ----------------------------------------------------------------------
+  // The e-mailed link opens a page with a button; only the POST uses the token, so mail scanners
+  // that open links do not spend it.
+
+  app.get<Query>("/account/verify", PAGE, async (req, reply) => {
+    const token = req.query.token;
+    const live = await c.customerAuth.peekToken(token, "verify_email");
+    if (!live) return expiredPage(reply);
+    return sendAuthPage(
+      reply,
+      "Confirm your e-mail address",
+      html`<div class="card"><h1>Confirm your e-mail address</h1><p>Confirm <b>${live.email}</b> to finish signing up.</p>
+<form method="post" action="/account/verify">${csrfField(req)}<input type="hidden" name="token" value="${token ?? ""}">
+<p><button type="submit">Confirm and sign in</button></p></form></div>`,
+    );
+  });
+
+  app.post<Form>("/account/verify", PAGE, async (req, reply) => {
+    const r = await c.customerAuth.confirmEmail(field(req.body, "token"));
+    if (!r.ok) return expiredPage(reply);
+    await startSession(req, reply, "customer", r.customerId);
+    return redirect(reply, nextOf(r.next));
+  });
+
+  // ---- sign in / out ----------------------------------------------------------------------------
+
+  app.get<Query>("/account/login", PAGE, async (req, reply) => {
+    const next = nextOf(req.query.next);
+    if (currentCustomer(req)) return redirect(reply, next);
+    const message =
+      req.query.signed_out !== undefined ? notice("ok", "You are signed out.") :
+      req.query.reset !== undefined ? notice("ok", "Your password was changed. Sign in with the new one.") :
+      undefined;
+    return loginPage(req, reply, { next, ...(message ? { message } : {}) });
+  });
+
+  app.post<Form>("/account/login", PAGE, async (req, reply) => {
+    const next = nextOf(field(req.body, "next"));
+    const email = field(req.body, "email");
+    const r = await c.customerAuth.signIn({ email, password: field(req.body, "password"), ip: req.ip });
+    if (r.ok) {
+      await startSession(req, reply, "customer", r.customerId);
+      return redirect(reply, next);
+    }
+    if (r.reason === "locked") {
+      reply.header("retry-after", String(Math.ceil(r.retryAfterMs / 1000)));
+      return loginPage(req, reply, { next, email, status: 429, message: notice("error", `Too many failed sign-in attempts. Please wait ${waitText(r.retryAfterMs)} and try again.`) });
+    }
+    return loginPage(req, reply, { next, email, status: 401, message: notice("error", "The e-mail address or the password is not right.") });
+  });
+
+  app.get("/account/logout", PAGE, async (req, reply) => {
+    if (!currentCustomer(req)) return redirect(reply, "/account/login");
+    return sendAuthPage(
+      reply,
+      "Sign out",
+      html`<div class="card"><h1>Sign out</h1><form method="post" action="/account/logout">${csrfField(req)}<p><button type="submit">Sign out</button></p></form></div>`,
+    );
+  });
+
+  app.post("/account/logout", PAGE, async (req, reply) => {
+    await endSession(req, reply);
+    return redirect(reply, "/account/login?signed_out=1");
+  });
+
+  // ---- forgotten password -----------------------------------------------------------------------
+
+  function forgotPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+    return sendAuthPage(
+      reply,
+      "Forgot your password?",
+      html`<div class="card"><h1>Forgot your password?</h1>${o.message ?? ""}
+<p>Enter your e-mail address and we will send you a link to choose a new password. If our staff created your account, this is also how you set your first password.</p>
+<form method="post" action="/account/forgot">${csrfField(req)}${nextField(o.next)}
+${emailField(o.email ?? "")}
+<p><button type="submit">Send the link</button></p></form>
+<p><a href="${withNext("/account/login", o.next)}">Back to sign in</a></p></div>`,
+      o.status,
+    );
+  }
+
+  app.get<Query>("/account/forgot", PAGE, async (req, reply) => forgotPage(req, reply, { next: nextOf(req.query.next) }));
+
+  app.post<Form>("/account/forgot", PAGE, async (req, reply) => {
+    const next = nextOf(field(req.body, "next"));
+    const email = field(req.body, "email");
+    try {
+      const r = await c.customerAuth.requestReset({ email, next });
+      // The same page whether or not the address has an account.
+      return checkMailPage(
+        reply,
+        "Check your e-mail",
+        html`<p>If <b>${r.email}</b> has an account here, a link to choose a new password is on its way. It works once, for one hour.</p>
+<p><a href="${withNext("/account/login", next)}">Back to sign in</a></p>`,
+      );
+    } catch (e) {
+      return forgotPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
+    }
+  });
+
+  function resetPage(req: FastifyRequest, reply: FastifyReply, o: { token: string; email: string; message?: SafeHtml; status?: number }) {
+    return sendAuthPage(
+      reply,
+      "Choose a new password",
+      html`<div class="card"><h1>Choose a new password</h1>${o.message ?? ""}<p>For <b>${o.email}</b>.</p>
+<form method="post" action="/account/reset">${csrfField(req)}<input type="hidden" name="token" value="${o.token}">
+<input type="hidden" name="username" autocomplete="username" value="${o.email}">
+${passwordField("password", "New password (at least 10 characters)", "new-password", true)}
+<p><button type="submit">Set password and sign in</button></p></form></div>`,
+      o.status,
+    );
+  }
+
+  app.get<Query>("/account/reset", PAGE, async (req, reply) => {
+    const token = req.query.token ?? "";
+    const live = await c.customerAuth.peekToken(token, "password_reset");
+    if (!live) return expiredPage(reply);
+    return resetPage(req, reply, { token, email: live.email });
+  });
+
+  app.post<Form>("/account/reset", PAGE, async (req, reply) => {
+    const token = field(req.body, "token");
+    try {
+      const r = await c.customerAuth.resetPassword({ token, password: field(req.body, "password") });
+      if (!r.ok) return expiredPage(reply);
+      // Every other session of this customer ended with the reset; this browser gets a new one.
+      await startSession(req, reply, "customer", r.customerId);
+      return redirect(reply, nextOf(r.next));
+    } catch (e) {
+      const message = inputProblem(e);
+      const live = await c.customerAuth.peekToken(token, "password_reset");
+      if (!live) return expiredPage(reply);
+      return resetPage(req, reply, { token, email: live.email, message: notice("error", message), status: 400 });
+    }
+  });
+
+  // ---- the account itself (the portal builds on this) --------------------------------------------
+
+  app.get("/account", { ...PAGE, preHandler: requireCustomer }, async (req, reply) => {
+    const me = currentCustomer(req)!;
+    return sendAuthPage(
+      reply,
+      "Your account",
+      html`<div class="card"><h1>Your account</h1>
+<p>Signed in as <b>${me.email}</b>${me.name ? html` (${me.name})` : ""}.</p>
+<form method="post" action="/account/logout">${csrfField(req)}<p><button type="submit">Sign out</button></p></form></div>`,
+    );
+  });
+}

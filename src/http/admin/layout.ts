@@ -1,0 +1,40 @@
+// The frame of every admin console page: the navigation bar, the signed-in staff user and the
+// sign-out form. Pages call sendAdminPage with the key of their section; owner-only sections are
+// shown to owners only (the routes enforce it with requireStaff("owner")).
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { html, type SafeHtml } from "../../lib/html.ts";
+import { sendAuthPage } from "../auth-pages.ts";
+import { csrfField, currentStaff } from "../session.ts";
+
+export const ADMIN_SECTIONS = [
+  { key: "dashboard", href: "/admin", label: "Dashboard" },
+  { key: "orders", href: "/admin/orders", label: "Orders" },
+  { key: "manual", href: "/admin/manual", label: "Manual queue" },
+  { key: "customers", href: "/admin/customers", label: "Customers" },
+  { key: "catalog", href: "/admin/catalog", label: "Catalog & prices" },
+  { key: "ledger", href: "/admin/ledger", label: "Ledger" },
+  { key: "jobs", href: "/admin/jobs", label: "Jobs" },
+  { key: "audit", href: "/admin/audit", label: "Audit log" },
+  { key: "webhooks", href: "/admin/webhooks", label: "Webhooks", owner: true },
+  { key: "tokens", href: "/admin/tokens", label: "API tokens", owner: true },
+  { key: "settings", href: "/admin/settings", label: "Settings", owner: true },
+] as const;
+
+export type AdminSection = (typeof ADMIN_SECTIONS)[number]["key"] | "account";
+
+export function adminNav(req: FastifyRequest, active: AdminSection): SafeHtml {
+  const me = currentStaff(req);
+  const links = ADMIN_SECTIONS.filter((s) => !("owner" in s) || me?.role === "owner").map(
+    (s) => html`<a href="${s.href}"${s.key === active ? html` class="on" aria-current="page"` : ""}>${s.label}</a>`,
+  );
+  return html`<nav class="top" aria-label="Admin"><div><a class="brand" href="/admin">partnerbill</a>${links}${
+    me
+      ? html`<form method="post" action="/admin/logout">${csrfField(req)}<a href="/admin/totp"${active === "account" ? html` class="on"` : ""}>${me.email}</a> <button class="link" type="submit">Sign out</button></form>`
+      : ""
+  }</div></nav>`;
+}
+
+/** Sends an admin page (never cached, never framed) inside the console frame. */
+export function sendAdminPage(req: FastifyRequest, reply: FastifyReply, o: { title: string; section: AdminSection; body: SafeHtml; status?: number }): FastifyReply {
+  return sendAuthPage(reply, o.title, o.body, o.status ?? 200, { nav: adminNav(req, o.section), wide: true });
+}

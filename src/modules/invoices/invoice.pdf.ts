@@ -1,0 +1,156 @@
+// The PDF of an invoice or credit note, drawn with pdf-lib (pure JavaScript). Text is set in
+// DejaVu Sans, embedded as a subset, so that any name or address a customer types (Cyrillic,
+// accents) prints as typed — the PDF standard fonts know only Western European letters. The
+// document's title and subject carry the number, for archives that index PDFs.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import fontkit from "@pdf-lib/fontkit";
+import { PDFDocument, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import { format } from "../../lib/money.ts";
+import { formatRate } from "./invoices.logic.ts";
+import type { InvoiceDocument } from "./invoices.service.ts";
+
+const require = createRequire(import.meta.url);
+let fonts: { regular: Uint8Array; bold: Uint8Array } | undefined;
+function fontBytes() {
+  fonts ??= {
+    regular: readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf")),
+    bold: readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf")),
+  };
+  return fonts;
+}
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = 50;
+const GREY = rgb(0.42, 0.46, 0.52);
+const INK = rgb(0.11, 0.14, 0.19);
+
+/** Splits text into lines that fit `width` at `size` (words kept whole unless longer than a line). */
+function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+  const out: string[] = [];
+  for (const para of text.split("\n")) {
+    let line = "";
+    for (const word of para.split(/\s+/).filter(Boolean)) {
+      const next = line ? `${line} ${word}` : word;
+      if (font.widthOfTextAtSize(next, size) <= width || !line) line = next;
+      else {
+        out.push(line);
+        line = word;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
+  const inv = doc.invoice;
+  const isCredit = inv.kind === "credit_note";
+  const title = `${isCredit ? "Credit note" : "Invoice"} ${inv.number}`;
+  const pdf = await PDFDocument.create();
+  pdf.registerFontkit(fontkit);
+  const { regular, bold } = fontBytes();
+  const font = await pdf.embedFont(regular, { subset: true });
+  const strong = await pdf.embedFont(bold, { subset: true });
+  pdf.setTitle(title);
+  pdf.setSubject(inv.number);
+  pdf.setAuthor(inv.seller.legalName || "partnerbill");
+  pdf.setCreator("partnerbill");
+  pdf.setProducer("partnerbill");
+  const issued = new Date(inv.issued_at);
+  pdf.setCreationDate(issued);
+  pdf.setModificationDate(issued);
+
+  let page: PDFPage = pdf.addPage([A4.width, A4.height]);
+  let y = A4.height - MARGIN;
+  const m = (minor: number) => format({ minor, currency: inv.currency });
+  const newPageIfNeeded = (need: number) => {
+    if (y - need >= MARGIN) return;
+    page = pdf.addPage([A4.width, A4.height]);
+    y = A4.height - MARGIN;
+  };
+  const text = (t: string, x: number, opts: { size?: number; f?: PDFFont; color?: ReturnType<typeof rgb>; width?: number } = {}) => {
+    const size = opts.size ?? 10;
+    const f = opts.f ?? font;
+    for (const line of wrap(t, f, size, opts.width ?? A4.width - MARGIN - x)) {
+      newPageIfNeeded(size + 4);
+      page.drawText(line, { x, y: y - size, size, font: f, color: opts.color ?? INK });
+      y -= size + 4;
+    }
+  };
+  const right = (t: string, xRight: number, size = 10, f: PDFFont = font) => {
+    page.drawText(t, { x: xRight - f.widthOfTextAtSize(t, size), y: y - size, size, font: f, color: INK });
+  };
+
+  text(title, MARGIN, { size: 20, f: strong });
+  y -= 2;
+  const related = doc.related ? ` · ${isCredit ? "corrects invoice" : "credit note"} ${doc.related.number}` : "";
+  text(`Issued ${inv.issued_at.slice(0, 10)}${inv.due_on ? ` · due ${inv.due_on}` : ""}${related}`, MARGIN, { color: GREY });
+  y -= 14;
+
+  // Seller and buyer side by side.
+  const top = y;
+  const col = (A4.width - 2 * MARGIN) / 2;
+  const s = inv.seller;
+  const b = inv.buyer;
+  const party = (x: number, label: string, lines: Array<string | null | undefined>) => {
+    y = top;
+    text(label, x, { color: GREY, width: col - 10 });
+    lines.filter((l): l is string => !!l).forEach((l, i) => text(l, x, { f: i === 0 ? strong : font, width: col - 10 }));
+    return y;
+  };
+  const afterSeller = party(MARGIN, "From", [s.legalName || "(seller name not set)", s.address, s.country, s.vatId ? `VAT ${s.vatId}` : null, s.email]);
+  const afterBuyer = party(MARGIN + col, "To", [b.company || b.name || b.email, b.company ? b.name : null, b.address, b.country, b.vatId ? `VAT ${b.vatId}` : null, b.email]);
+  y = Math.min(afterSeller, afterBuyer) - 20;
+
+  // Lines.
+  const xQty = MARGIN + 270;
+  const xNet = MARGIN + 340;
+  const xTax = MARGIN + 420;
+  const xTotal = A4.width - MARGIN;
+  const header = () => {
+    page.drawText("Description", { x: MARGIN, y: y - 9, size: 9, font: strong, color: GREY });
+    right("Qty", xQty, 9, strong);
+    right("Net", xNet, 9, strong);
+    right(inv.tax_name, xTax, 9, strong);
+    right("Total", xTotal, 9, strong);
+    y -= 16;
+  };
+  header();
+  for (const l of inv.lines) {
+    newPageIfNeeded(40);
+    const rowTop = y;
+    right(String(l.quantity), xQty);
+    right(m(l.net), xNet);
+    right(`${formatRate(l.taxRateBp)} ${m(l.tax)}`, xTax);
+    right(m(l.total), xTotal);
+    text(l.description, MARGIN, { width: 200 });
+    y = Math.min(y, rowTop - 14) - 6;
+  }
+  page.drawLine({ start: { x: MARGIN, y }, end: { x: xTotal, y }, thickness: 0.5, color: GREY });
+  y -= 10;
+  for (const [label, amount, f] of [
+    ["Net", m(inv.net_minor), font],
+    [`${inv.tax_name} ${formatRate(inv.tax_rate_bp)}`, m(inv.tax_minor), font],
+    ["Total", m(inv.total_minor), strong],
+  ] as const) {
+    newPageIfNeeded(16);
+    right(label, xNet, 10, f);
+    right(amount, xTotal, 10, f);
+    y -= 15;
+  }
+  y -= 10;
+  for (const n of inv.notes) text(n, MARGIN, { size: 9 });
+
+  if (doc.transferReference && (doc.status === "awaiting_payment" || doc.status === "overdue")) {
+    y -= 10;
+    text("Pay by bank transfer", MARGIN, { f: strong });
+    text(`Amount: ${m(inv.total_minor)}`, MARGIN);
+    if (s.iban) text(`IBAN: ${s.iban}`, MARGIN);
+    if (s.bic) text(`BIC: ${s.bic}`, MARGIN);
+    if (s.bankName) text(`Bank: ${s.bankName}`, MARGIN);
+    text(`Beneficiary: ${s.legalName}`, MARGIN);
+    text(`Reference: ${doc.transferReference}`, MARGIN, { f: strong });
+  }
+  return pdf.save();
+}
