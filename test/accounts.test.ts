@@ -394,6 +394,8 @@ describeEachDialect("customer accounts", (ctx) => {
     const { app, c } = await createTestApp(ctx());
     const web = new WebClient(app);
     await signUp(web, c, "ann@example.com");
+    // With no staff user at all, /admin leads to the set-up wizard instead (ADR 0023).
+    await c.staffAuth.add({ email: "owner@example.com", role: "owner", password: "owner long password" });
     const admin = await web.get("/admin");
     assert.equal(admin.statusCode, 303);
     assert.equal(admin.headers.location, "/admin/login?next=%2Fadmin");

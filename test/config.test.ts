@@ -72,16 +72,17 @@ describe("configuration", () => {
     });
     const keys = problems.map((p) => p.split(":")[0]);
     assert.deepEqual(keys.sort(), ["CATALOG_POLL_MS", "DATABASE_URL", "FULFILLMENT_MODE", "LOG_LEVEL", "PORT", "SECRET_KEY"]);
-    assert.throws(() => loadConfig({ PORT: "70000", UPSTREAM_URL: "eu" }), (e: unknown) => {
+    assert.throws(() => loadConfig({ PORT: "70000", UPSTREAM_URL: "eu", UPSTREAM_USER: "a@example.com" }), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
-      assert.equal(e.problems.length, 2, "a port out of range and the missing credentials, together");
-      assert.match(e.message, /^Invalid configuration:\n {2}- PORT: .+\n {2}- UPSTREAM_USER and UPSTREAM_PASSWORD: required/);
+      assert.equal(e.problems.length, 2, "a port out of range and the half-given credentials, together");
+      assert.match(e.message, /^Invalid configuration:\n {2}- PORT: .+\n {2}- UPSTREAM_USER and UPSTREAM_PASSWORD: set both/);
       return true;
     });
   });
 
-  it("asks for client-area credentials only when orders go upstream automatically", () => {
-    assert.equal(problemsOf({ UPSTREAM_URL: "https://api-eu.ispmanager.com/billmgr" }).length, 1);
+  it("takes client-area credentials as a pair, or none (the set-up wizard stores them)", () => {
+    assert.equal(problemsOf({ UPSTREAM_URL: "https://api-eu.ispmanager.com/billmgr", UPSTREAM_PASSWORD: "pw" }).length, 1);
+    assert.doesNotThrow(() => loadConfig({ UPSTREAM_URL: "https://api-eu.ispmanager.com/billmgr" }));
     assert.doesNotThrow(() => loadConfig({ UPSTREAM_URL: "eu", FULFILLMENT_MODE: "manual" }));
     assert.doesNotThrow(() => loadConfig({ UPSTREAM_URL: "sandbox" }));
   });
@@ -101,7 +102,7 @@ describe("configuration", () => {
     };
     assert.throws(() => loadConfig(env), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
-      assert.equal(e.problems.length, 9);
+      assert.equal(e.problems.length, 10, "nine bad values and a password without a user");
       assert.doesNotMatch(e.message, /tok\d/);
       return true;
     });

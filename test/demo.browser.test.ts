@@ -1,8 +1,8 @@
 // The newcomer's journey in a real browser (chromium through playwright-core): `partnerbill serve`
 // runs as a child process against its in-process sandbox; the demo ispmanager panel offers the
-// price list, Buy leads to the checkout page, staff take the payment with the CLI (customer
-// payment pages come later), the order becomes active upstream, and the panel shows the module as
-// installed once "Update license information" is pressed.
+// price list, Buy leads to the checkout page, the newcomer signs up there, confirms the address
+// from the demo mailbox, pays with the demo money, watches the order become active upstream, and
+// the panel shows the module as installed once "Update license information" is pressed.
 //
 // One dialect (SQLite) only: the database is incidental here — this test is about the pages and
 // the HTTP round trips between browser, partnerbill and the sandbox; every database behaviour on
@@ -16,17 +16,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { launchBrowser, saveForDocs, type TestBrowser } from "./helpers/browser.ts";
-import { runCli } from "./helpers/cli.ts";
+import { freePort } from "./helpers/nginx.ts";
 import { startServe, type ServeProcess } from "./helpers/serve-process.ts";
 
 const LICENSE = "100001";
 const CUSTOMER = "newcomer@customer.example";
 
 describe("demo ispmanager panel in a browser", () => {
-  it("walks from the Buy button through checkout and payment to the module installed on the license", { timeout: 180_000 }, async () => {
+  it("walks from the Buy button through sign-up, the demo mailbox and paying with demo money to the module installed on the license", { timeout: 180_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "pb-demo-browser-"));
     // UPSTREAM_URL is left at its default, sandbox; the database is SQLite under DATA_DIR.
-    const env = { DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+    // A fixed port, so that PUBLIC_URL (the sender name and links in the demo mailbox) is the real address.
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: String(await freePort()) };
     let server: ServeProcess | undefined;
     let browser: TestBrowser | undefined;
     const docShots: Array<[path: string, name: string]> = [];
@@ -56,42 +57,52 @@ describe("demo ispmanager panel in a browser", () => {
       await ddos.getByRole("link", { name: "Buy" }).click();
       await page.waitForURL(/\/checkout\/ord_[a-z0-9]+$/);
       const orderId = /\/checkout\/(ord_[a-z0-9]+)$/.exec(page.url())![1]!;
-      const checkout = await page.locator(".card").innerText();
+      const checkout = await page.locator("#order").innerText();
       assert.match(checkout, /DDoS-GUARD/);
       assert.match(checkout, new RegExp(`Order\\s+${orderId}`));
       assert.match(checkout, /ispmanager license\s+100001 \(203\.0\.113\.11\)/);
       assert.match(checkout, /Period\s+1 month/);
       assert.match(checkout, /Price\s+11\.90 EUR/);
+      assert.match(checkout, /Total\s+11\.90 EUR/);
       assert.match(checkout, /Status\s+Awaiting payment/);
-      docShots.push([await browser.screenshot("03-checkout"), "checkout"]);
+      await browser.screenshot("03-checkout-anonymous");
 
-      // Staff take the payment from a customer's balance (customer payment pages are a later issue).
-      for (const args of [
-        ["customers", "add", CUSTOMER, "--name", "Demo Newcomer"],
-        ["customers", "credit", CUSTOMER, "--amount", "50.00", "--currency", "EUR"],
-        ["orders", "pay", orderId, "--customer", CUSTOMER],
-      ]) {
-        const r = await runCli(args, env);
-        assert.equal(r.code, 0, `partnerbill ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
-      }
+      // Sign up inline; with no SMTP server the demo mailbox holds the confirmation e-mail.
+      await page.locator("#signup-email").fill(CUSTOMER);
+      await page.locator("#signup-password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "Check your e-mail" }).waitFor();
+      await browser.screenshot("04-check-your-email");
+      await page.getByRole("link", { name: "demo mailbox" }).click();
+      await page.waitForURL(/\/demo\/mailbox$/);
+      assert.match(await page.locator("main").innerText(), /Demo mode only/);
+      await page.locator("#mails").getByRole("link", { name: /Confirm your e-mail address/ }).click();
+      await page.waitForURL(/\/demo\/mailbox\/mail_[a-z0-9]+$/);
+      docShots.push([await browser.screenshot("05-demo-mailbox"), "demo-mailbox"]);
+      await page.locator("#mail-text a[href^='/account/verify']").click();
+      await page.getByRole("button", { name: "Confirm and sign in" }).click();
 
-      // The server's worker places the order upstream; the checkout page follows it to Active.
-      const until = Date.now() + 30_000;
-      let status = "";
-      for (;;) {
-        await page.reload();
-        status = await page.locator("tr", { hasText: "Status" }).locator("td").innerText();
-        if (status === "Active") break;
-        if (Date.now() > until) assert.fail(`the order did not become Active within 30 s (status: ${status})\n${server.stdout()}\n${server.stderr()}`);
-        await page.waitForTimeout(250);
-      }
-      assert.match(await page.locator(".card").innerText(), /Update license information/);
-      await browser.screenshot("04-checkout-active");
+      // Back on the checkout, signed in, with demo money on the balance.
+      await page.waitForURL(new RegExp(`/checkout/${orderId}$`));
+      const pay = await page.locator("#pay").innerText();
+      assert.match(pay, new RegExp(`Signed in as ${CUSTOMER.replace(/[.]/g, "\\.")}`));
+      assert.match(pay, /Balance: 200\.00 EUR\s+includes demo money/);
+      docShots.push([await browser.screenshot("06-checkout"), "checkout"]);
+
+      // Pay with the demo balance; the server's worker places the order in the sandbox and the
+      // status page, refreshing itself, follows it to Active.
+      await page.getByRole("button", { name: "Pay 11.90 EUR from balance" }).click();
+      await page.waitForURL(new RegExp(`/checkout/${orderId}/status$`));
+      await page.locator('#status[data-state="active"]').waitFor({ timeout: 60_000 });
+      const status = await page.locator("#status").innerText();
+      assert.match(status, /Your module is active/);
+      assert.match(status, /License management → Update license information/);
+      docShots.push([await browser.screenshot("07-active"), "active"]);
 
       // Back in the panel nothing has changed yet: it knows only the license information it fetched before.
       await page.goto(`${server.url}/demo/panel?license=${LICENSE}`);
       assert.equal(await ddos.locator(".buy").count(), 1, "before the update the panel still offers Buy");
-      await browser.screenshot("05-panel-before-update");
+      await browser.screenshot("08-panel-before-update");
 
       // "Update license information" asks the sandbox: DDoS-GUARD is installed on license 100001.
       await page.getByRole("button", { name: "Update license information" }).click();
@@ -101,7 +112,7 @@ describe("demo ispmanager panel in a browser", () => {
       const installed = await page.locator("#installed").innerText();
       assert.match(installed, /DDoS-GUARD\s+Active\s+\d{4}-\d{2}-\d{2}/);
       assert.match(await page.locator("#license-info").innerText(), /License information\s+updated \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
-      docShots.push([await browser.screenshot("06-installed"), "installed"]);
+      docShots.push([await browser.screenshot("09-installed"), "installed"]);
 
       // The module is on license 100001 only: the panel of 100002 still offers it.
       await page.locator("select[name=license]").selectOption("100002");

@@ -126,6 +126,8 @@ export interface Config extends Omit<Env, "DATABASE_URL" | "UPSTREAM_REGION" | "
   PUBLIC_URL: string;
   /** The resolved upstream API base URL, or "sandbox". */
   upstreamBaseUrl: string;
+  /** The variables given in the environment (not defaulted): they override console settings. */
+  envSet: ReadonlySet<string>;
 }
 
 export class ConfigError extends Error {
@@ -154,13 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // Checked on the fields themselves rather than on a successful parse, so that this problem is
   // listed together with the others instead of after they are fixed.
-  const upstream = configSchema.shape.UPSTREAM_URL.safeParse(input["UPSTREAM_URL"]);
-  const mode = configSchema.shape.FULFILLMENT_MODE.safeParse(input["FULFILLMENT_MODE"]);
-  if (upstream.success && mode.success) {
-    const realUpstream = upstream.data !== "sandbox";
-    if (realUpstream && (!input["UPSTREAM_USER"] || !input["UPSTREAM_PASSWORD"]) && mode.data === "automatic") {
-      problems.push("UPSTREAM_USER and UPSTREAM_PASSWORD: required when UPSTREAM_URL is a real client area and FULFILLMENT_MODE is automatic");
-    }
+  // Client-area credentials may instead be entered in the set-up wizard (/admin/setup, stored
+  // encrypted); only a half-given pair is a mistake here.
+  if (Boolean(input["UPSTREAM_USER"]) !== Boolean(input["UPSTREAM_PASSWORD"])) {
+    problems.push("UPSTREAM_USER and UPSTREAM_PASSWORD: set both, or neither and enter them at /admin/setup");
   }
   if (Boolean(input["STRIPE_SECRET_KEY"]) !== Boolean(input["STRIPE_WEBHOOK_SECRET"])) {
     problems.push("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set both to take card payments, or neither");
@@ -181,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DEMO_DATA: e.DEMO_DATA ?? e.UPSTREAM_URL === "sandbox",
     PUBLIC_URL: publicUrl,
     upstreamBaseUrl,
+    envSet: new Set(Object.keys(input)),
   };
 }
 

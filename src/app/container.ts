@@ -1,6 +1,6 @@
 // The one place that calls the factories: it wires repositories and services together for a
 // process (or for a test, which passes its own database, clock and id generator).
-import type { Config } from "./config.ts";
+import { UPSTREAM_PRESETS, type Config } from "./config.ts";
 import type { Database } from "../db/database.ts";
 import { createChangeCountersRepo } from "../db/change-counters.repo.ts";
 import { systemClock, type Clock } from "../lib/clock.ts";
@@ -37,6 +37,7 @@ import { createProlongService } from "../modules/fulfillment/prolong.service.ts"
 import { createRenewalsRepo } from "../modules/renewals/renewals.repo.ts";
 import { createRenewalService } from "../modules/renewals/renewals.service.ts";
 import { createCustomerModulesService } from "../modules/renewals/customer-modules.service.ts";
+import { createPortalService } from "../modules/portal/portal.service.ts";
 import { orderingForRenewalMode } from "../modules/renewals/upstream-renewal.ts";
 import { createReconciliationRepo } from "../modules/reconciliation/reconciliation.repo.ts";
 import { createReconciliationService } from "../modules/reconciliation/reconciliation.service.ts";
@@ -57,10 +58,16 @@ import { describeError } from "../jobs/job.ts";
 import { createStripeGateway } from "../modules/payments/stripe/stripe.gateway.ts";
 import { createStripeRepo } from "../modules/payments/stripe/stripe.repo.ts";
 import { createStripeService } from "../modules/payments/stripe/stripe.service.ts";
+import { createStripeProvider } from "../modules/payments/stripe/stripe.provider.ts";
+import { createDemoService } from "../modules/demo/demo.service.ts";
 import { createAuditRepo } from "../modules/audit/audit.repo.ts";
 import { createAuditService } from "../modules/audit/audit.service.ts";
 import { createApiTokensRepo } from "../modules/api-tokens/api-tokens.repo.ts";
 import { createApiTokensService } from "../modules/api-tokens/api-tokens.service.ts";
+import { createWebhooksRepo } from "../modules/webhooks/webhooks.repo.ts";
+import { createWebhooksService } from "../modules/webhooks/webhooks.service.ts";
+import { createWebhookSender, WEBHOOK_TIMEOUT_MS } from "../modules/webhooks/webhook.transport.ts";
+import { deliverWebhookJob } from "../jobs/handlers/deliver-webhook.ts";
 import { createPriceSyncRequests } from "../modules/pricing/sync-request.service.ts";
 import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
 import { createSettingsService } from "../modules/settings/settings.service.ts";
@@ -78,6 +85,11 @@ import { createCustomerAuthService } from "../modules/accounts/customer-auth.ser
 import { createStaffAuthService } from "../modules/accounts/staff-auth.service.ts";
 import { createAccountsCleanup } from "../modules/accounts/cleanup.service.ts";
 import { cleanupAccountsJob } from "../jobs/handlers/cleanup-accounts.ts";
+import { createConsoleRepo } from "../modules/console/console.repo.ts";
+import { createConsoleService } from "../modules/console/console.service.ts";
+import { createSetupService } from "../modules/setup/setup.service.ts";
+import { createMarginsService } from "../modules/pricing/margins.service.ts";
+import { runUpstreamCheck } from "../upstream/check.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -121,6 +133,7 @@ export function createContainer(opts: ContainerOptions) {
     stripe: createStripeRepo(),
     audit: createAuditRepo(),
     apiTokens: createApiTokensRepo(),
+    webhooks: createWebhooksRepo(),
   };
 
   const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
@@ -159,16 +172,22 @@ export function createContainer(opts: ContainerOptions) {
   events.on(mailTriggers.onEvent);
 
   // Built on first use: most CLI commands never talk upstream, and with UPSTREAM_URL=sandbox the
-  // URL exists only once `serve` has started the in-process sandbox.
-  let upstreamClient: UpstreamHttpClient | undefined;
-  function upstream(): UpstreamHttpClient {
-    if (upstreamClient) return upstreamClient;
+  // URL exists only once `serve` has started the in-process sandbox. The credentials are looked up
+  // per call (the environment's, else the ones stored by /admin/setup), so a change in the console
+  // applies from the next call on every node; a new pair replaces the client.
+  let upstreamClient: { client: UpstreamHttpClient; user: string; password: string } | undefined;
+  async function upstream(): Promise<UpstreamHttpClient> {
     const baseUrl = opts.upstreamUrl ?? config.upstreamBaseUrl;
     if (baseUrl === "sandbox") {
       throw new AppError("upstream_unavailable", "UPSTREAM_URL is sandbox: the sandbox runs inside `partnerbill serve` (or start one with `partnerbill sandbox` and set UPSTREAM_URL to its /billmgr URL)");
     }
-    const creds = opts.upstreamCredentials ?? { user: config.UPSTREAM_USER ?? "", password: config.UPSTREAM_PASSWORD ?? "" };
-    upstreamClient = createUpstreamClient({
+    const creds = await setup.credentials();
+    if (!creds) {
+      throw new AppError("upstream_unavailable", "No client-area credentials: enter them in the set-up wizard (/admin/setup) or set UPSTREAM_USER and UPSTREAM_PASSWORD");
+    }
+    const current = upstreamClient;
+    if (current && current.user === creds.user && current.password === creds.password) return current.client;
+    const client = createUpstreamClient({
       baseUrl,
       ...creds,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -178,25 +197,45 @@ export function createContainer(opts: ContainerOptions) {
         metrics.upstreamDuration.observe({ func: e.func }, e.durationMs / 1000);
       },
     });
-    return upstreamClient;
+    upstreamClient = { client, ...creds };
+    // Calls in flight on the old client finish; it holds no state worth keeping.
+    if (current) void current.client.close().catch(() => {});
+    return client;
   }
   /** The upstream client, resolved per call (see `upstream()`). */
   const lazyUpstream: UpstreamClient = {
-    priceList: (o) => upstream().priceList(o),
-    orderModule: (i) => upstream().orderModule(i),
-    readModule: (id) => upstream().readModule(id),
-    rebindModule: (id, license) => upstream().rebindModule(id, license),
-    prolong: (id, period) => upstream().prolong(id, period),
-    deleteModule: (id) => upstream().deleteModule(id),
-    listModules: () => upstream().listModules(),
-    listLicenses: () => upstream().listLicenses(),
-    readLicense: (id) => upstream().readLicense(id),
+    priceList: async (o) => (await upstream()).priceList(o),
+    orderModule: async (i) => (await upstream()).orderModule(i),
+    readModule: async (id) => (await upstream()).readModule(id),
+    rebindModule: async (id, license) => (await upstream()).rebindModule(id, license),
+    prolong: async (id, period) => (await upstream()).prolong(id, period),
+    deleteModule: async (id) => (await upstream()).deleteModule(id),
+    listModules: async () => (await upstream()).listModules(),
+    listLicenses: async () => (await upstream()).listLicenses(),
+    readLicense: async (id) => (await upstream()).readLicense(id),
   };
 
   // Who did what (ADR 0017): use cases pass their transaction to audit.record.
   const audit = createAuditService({ db, audit: repos.audit, clock, ids });
   const apiTokens = createApiTokensService({ db, tokens: repos.apiTokens, audit, clock, ids });
   const priceSyncRequests = createPriceSyncRequests({ db, queue, audit, clock });
+  // Outgoing webhooks (ADR 0019): deliveries written by this listener inside the changing
+  // transaction, POSTed by the webhook.deliver job.
+  const webhookSender = createWebhookSender({ timeoutMs: WEBHOOK_TIMEOUT_MS });
+  const webhooks = createWebhooksService({
+    db,
+    webhooks: repos.webhooks,
+    customerModules: repos.orders,
+    audit,
+    queue,
+    clock,
+    ids,
+    secretKey: opts.secretKey,
+    sender: webhookSender,
+    deliverJobKind: JOB_KINDS.deliverWebhook,
+    describeError,
+  });
+  events.on(webhooks.onEvent);
 
   const priceList = createPriceListService({ db, catalog: repos.catalog, counters: repos.counters, region, metrics });
   const catalog = createCatalogService({
@@ -223,6 +262,7 @@ export function createContainer(opts: ContainerOptions) {
     onChange: () => priceList.invalidate(),
   });
 
+  const margins = createMarginsService({ db, pricing: repos.pricing, catalog, region });
   const ledger = createLedgerService({ ledger: repos.ledger, clock, ids });
   // Money (ADR 0015): business settings, tax quotes, invoices issued inside order transactions.
   const settings = createSettingsService({ db, settings: repos.settings, clock });
@@ -253,6 +293,14 @@ export function createContainer(opts: ContainerOptions) {
     },
   });
   const loginThrottle = createLoginThrottle({ db, accounts: repos.accounts, clock });
+  // Demo mode (ADR 0020): only with the built-in sandbox, never with a real (money-spending) upstream.
+  const demo = createDemoService({
+    enabled: config.DEMO_DATA && config.UPSTREAM_URL === "sandbox",
+    ledger,
+    ledgerRepo: repos.ledger,
+    catalog: repos.catalog,
+    region,
+  });
   const customerAuth = createCustomerAuthService({
     db,
     accounts: repos.accounts,
@@ -263,6 +311,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
     publicUrl: config.PUBLIC_URL,
+    onVerified: (tx, customerId) => demo.creditNewCustomer(tx, customerId),
   });
   const staffAuth = createStaffAuthService({
     db,
@@ -275,6 +324,29 @@ export function createContainer(opts: ContainerOptions) {
     secretKey: opts.secretKey,
     issuer: `partnerbill ${new URL(config.PUBLIC_URL).hostname}`,
   });
+  // First-run set-up (ADR 0023): the first owner, the client-area credentials (sealed), the
+  // fulfillment mode. The environment's values win over the stored ones.
+  const setup = createSetupService({
+    db,
+    settings: repos.settings,
+    staffAuth,
+    audit,
+    clock,
+    secretKey: opts.secretKey,
+    running: {
+      area: region,
+      fixedUrl: opts.upstreamUrl ?? (config.UPSTREAM_URL === "eu" || config.UPSTREAM_URL === "ru" ? null : config.upstreamBaseUrl),
+      envCredentials: config.UPSTREAM_USER && config.UPSTREAM_PASSWORD ? { user: config.UPSTREAM_USER, password: config.UPSTREAM_PASSWORD } : null,
+      envFulfillment: config.envSet.has("FULFILLMENT_MODE") ? config.FULFILLMENT_MODE : null,
+      defaultFulfillment: config.FULFILLMENT_MODE,
+      defaultCredentials: opts.upstreamCredentials ?? null,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    },
+    urlOf: (a) => UPSTREAM_PRESETS[a],
+    check: runUpstreamCheck,
+    warn: (info, message) => logger.warn(info, message),
+  });
+  void setup.refreshMode();
   const orders = createOrderService({
     db,
     orders: repos.orders,
@@ -285,7 +357,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
     region,
-    fulfillment: config.FULFILLMENT_MODE,
+    get fulfillment() { return setup.modeNow(); },
     renewalMode: config.RENEWAL_MODE,
     events,
     billing: {
@@ -351,6 +423,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
   });
+  payments.register(createStripeProvider(stripe));
   const renewals = createRenewalService({
     db,
     renewals: repos.renewals,
@@ -362,7 +435,7 @@ export function createContainer(opts: ContainerOptions) {
     clock,
     ids,
     noticeDays: config.RENEWAL_NOTICE_DAYS,
-    fulfillment: config.FULFILLMENT_MODE,
+    get fulfillment() { return setup.modeNow(); },
     prolongJobKind: JOB_KINDS.prolongOrder,
     events,
     topUpShortfall: (order) => stripe.chargeRenewalShortfall(order.id),
@@ -386,8 +459,25 @@ export function createContainer(opts: ContainerOptions) {
     upstream: lazyUpstream,
     clock,
     ids,
-    fulfillment: config.FULFILLMENT_MODE,
+    get fulfillment() { return setup.modeNow(); },
     events,
+  });
+  // The customer portal (/account): only the signed-in customer's own rows (ADR 0021).
+  const portal = createPortalService({
+    db,
+    ordersRepo: repos.orders,
+    orders,
+    catalog: repos.catalog,
+    customers,
+    ledger,
+    invoices,
+    renewals,
+    customerModules,
+    payments,
+    stripe,
+    tax,
+    settings,
+    publicUrl: config.PUBLIC_URL,
   });
   const reconciliation = createReconciliationService({
     db,
@@ -404,11 +494,15 @@ export function createContainer(opts: ContainerOptions) {
     events,
   });
 
+  // The admin console's figures, listings and staff actions (docs/adr/0022-admin-console.md).
+  const adminConsole = createConsoleService({ db, repo: createConsoleRepo(), ledger, customers: repos.customers, ordersRepo: repos.orders, alerts, queue, audit, clock });
+
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
   // scheduler are built by the process roles that run them (`serve --roles`).
   const jobRegistry = createJobRegistry([
     bindJob(cleanupJob, { queue }),
     bindJob(sendMailJob, { mail }),
+    bindJob(deliverWebhookJob, { webhooks }),
     bindJob(sendRenewalRemindersJob, { triggers: mailTriggers }),
     bindJob(placeOrderJob, { fulfillment }),
     bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
@@ -462,26 +556,33 @@ export function createContainer(opts: ContainerOptions) {
     renewals,
     prolong,
     customerModules,
+    portal,
     reconciliation,
     passwords,
     sessions,
     customerAuth,
     staffAuth,
+    setup,
+    margins,
     settings,
     tax,
     invoices,
     payments,
     stripe,
+    demo,
     audit,
     apiTokens,
     priceSyncRequests,
+    webhooks,
+    adminConsole,
     jobs,
     /** Closes the upstream connections (idempotent); the database is closed by its owner. */
     async close(): Promise<void> {
-      const client = upstreamClient;
+      const current = upstreamClient;
       upstreamClient = undefined;
-      await client?.close();
+      await current?.client.close();
       mailTransport?.close();
+      await webhookSender.close();
     },
   };
 }

@@ -18,6 +18,7 @@ import { registerCustomerModules } from "./commands/customer-modules.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerRenewals } from "./commands/renewals.ts";
 import { registerStaff } from "./commands/staff.ts";
+import { registerTokens } from "./commands/tokens.ts";
 import { registerMoney } from "./commands/money.ts";
 import { registerMail } from "./commands/mail.ts";
 import { reportError } from "./runtime.ts";
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerRenewals(program);
   registerReconcile(program);
   registerStaff(program);
+  registerTokens(program);
   registerMail(program);
   registerConformance(program);
   return program;

@@ -1,10 +1,12 @@
 // What every command that touches the database needs: config → database → migrations → container.
 import { userInfo } from "node:os";
-import { loadConfig, ConfigError, type Config } from "../app/config.ts";
+import { loadConfig, ConfigError, UPSTREAM_PRESETS, type Config } from "../app/config.ts";
 import { createContainer, type Container } from "../app/container.ts";
 import { createLogger } from "../app/logger.ts";
 import { resolveSecretKey } from "../app/secret-key.ts";
-import { createDatabase } from "../db/database.ts";
+import { createDatabase, type Database } from "../db/database.ts";
+import { readStoredArea } from "../modules/setup/setup.service.ts";
+import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { isAppError } from "../lib/errors.ts";
 
@@ -28,7 +30,7 @@ export async function openContainer(
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
     return createContainer({
-      config,
+      config: await withStoredArea(config, database, opts.upstreamUrl),
       database,
       secretKey: resolveSecretKey(config),
       logger: createLogger(opts.logLevel ?? config.LOG_LEVEL),
@@ -39,6 +41,22 @@ export async function openContainer(
     await database.close();
     throw e;
   }
+}
+
+/**
+ * The client area chosen in the set-up wizard replaces UPSTREAM_URL=eu|ru (and the region that
+ * follows from it) from the next start; an explicit URL, the sandbox or UPSTREAM_REGION win.
+ */
+async function withStoredArea(config: Config, database: Database, upstreamUrl: string | undefined): Promise<Config> {
+  if (upstreamUrl || config.envSet.has("UPSTREAM_REGION") || (config.UPSTREAM_URL !== "eu" && config.UPSTREAM_URL !== "ru")) return config;
+  let area: "eu" | "ru" | null = null;
+  try {
+    area = await readStoredArea(createSettingsRepo(), database.db);
+  } catch {
+    return config; // not migrated yet (`migrate --dry-run` and the like)
+  }
+  if (!area || area === config.UPSTREAM_URL) return config;
+  return { ...config, UPSTREAM_URL: area, UPSTREAM_REGION: area, upstreamBaseUrl: UPSTREAM_PRESETS[area] };
 }
 
 /** Who a CLI change is attributed to in timelines, the ledger and price history. */

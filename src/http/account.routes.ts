@@ -1,5 +1,5 @@
 // Customer account pages: sign up, confirm the e-mail address, sign in, sign out, forgot and reset
-// the password, and a minimal /account page (the portal comes later). Server-rendered forms that
+// the password. The portal itself (/account and below) is in ./portal/. Server-rendered forms that
 // work without JavaScript; every POST carries the CSRF token (src/http/session.ts). The answers
 // never tell whether an e-mail address has an account (src/modules/accounts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -8,7 +8,8 @@ import { isAppError } from "../lib/errors.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
 import { safeNext, waitText } from "../modules/accounts/accounts.logic.ts";
 import { emailField, field, notice, passwordField, redirect, sendAuthPage } from "./auth-pages.ts";
-import { csrfField, currentCustomer, endSession, requireCustomer, startSession } from "./session.ts";
+import { demoMailboxNote } from "./demo-mailbox.routes.ts";
+import { csrfField, currentCustomer, endSession, startSession } from "./session.ts";
 
 const PAGE = { config: { surface: "page" as const } };
 
@@ -97,7 +98,8 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password")
         reply,
         "Check your e-mail",
         html`<p>We sent a message to <b>${r.email}</b>. Open the link in it to confirm your address and finish signing up; it works for 24 hours.</p>
-<p class="muted">Nothing arrived? Look in the spam folder, or <a href="${withNext("/account/signup", next)}">sign up again</a> in a few minutes.</p>`,
+<p class="muted">Nothing arrived? Look in the spam folder, or <a href="${withNext("/account/signup", next)}">sign up again</a> in a few minutes.</p>
+${demoMailboxNote(c)}`,
       );
     } catch (e) {
       return signupPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
@@ -238,18 +240,5 @@ ${passwordField("password", "New password (at least 10 characters)", "new-passwo
       if (!live) return expiredPage(reply);
       return resetPage(req, reply, { token, email: live.email, message: notice("error", message), status: 400 });
     }
-  });
-
-  // ---- the account itself (the portal builds on this) --------------------------------------------
-
-  app.get("/account", { ...PAGE, preHandler: requireCustomer }, async (req, reply) => {
-    const me = currentCustomer(req)!;
-    return sendAuthPage(
-      reply,
-      "Your account",
-      html`<div class="card"><h1>Your account</h1>
-<p>Signed in as <b>${me.email}</b>${me.name ? html` (${me.name})` : ""}.</p>
-<form method="post" action="/account/logout">${csrfField(req)}<p><button type="submit">Sign out</button></p></form></div>`,
-    );
   });
 }

@@ -1,5 +1,5 @@
 // Staff sign-in for the admin console: /admin/login, the TOTP second step and TOTP settings at
-// /admin/totp, /admin/logout, and the /admin landing page (the console's pages replace its body).
+// /admin/totp and /admin/logout. The console's pages live in src/http/admin/.
 // Staff sessions are their own realm with their own cookie: a customer session opens nothing here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../app/container.ts";
@@ -161,17 +161,5 @@ ${codeField()}
     await startSession(req, reply, "staff", me.id);
     return redirect(reply, "/admin/totp?off=1");
   });
-
-  // ---- the landing page (the admin console replaces its body) -------------------------------------
-
-  app.get("/admin", signedIn, async (req, reply) => {
-    const me = currentStaff(req)!;
-    return sendAuthPage(
-      reply,
-      "Admin",
-      html`<div class="card"><h1>partnerbill admin</h1>
-<p>Signed in as <b>${me.email}</b> (${me.role}). Two-factor authentication: ${me.totp ? "on" : "off"} — <a href="/admin/totp">change</a>.</p>
-<form method="post" action="/admin/logout">${csrfField(req)}<p><button type="submit">Sign out</button></p></form></div>`,
-    );
-  });
+  // /admin itself is the dashboard (src/http/admin/dashboard.routes.ts).
 }

@@ -355,6 +355,41 @@ export function apiRoutes(c: Container): ApiRoute[] {
       query: S.AuditQuery, response: S.AuditList,
       handle: async ({ query }) => c.audit.list(query),
     }),
+
+    // -- webhooks (ADR 0019); the service writes each change's audit entry in its transaction
+    route({
+      method: "GET", path: "/api/v1/webhooks", operationId: "listWebhookEndpoints", tag: "webhooks", scope: "webhooks:read",
+      summary: "List outgoing webhook endpoints (never their signing secrets)",
+      response: S.WebhookEndpointList,
+      handle: async () => ({ endpoints: await c.webhooks.listEndpoints() }),
+    }),
+    route({
+      method: "POST", path: "/api/v1/webhooks", operationId: "createWebhookEndpoint", tag: "webhooks", scope: "webhooks:write",
+      summary: "Add an endpoint; the answer carries its signing secret, which is never shown again",
+      body: S.CreateWebhookBody, status: 201, response: S.CreateWebhookResult,
+      handle: async ({ body, ctx }) => c.webhooks.addEndpoint({ url: body.url, description: body.description ?? "", events: body.events }, ctx),
+    }),
+    route({
+      method: "DELETE", path: "/api/v1/webhooks/:endpoint", operationId: "deleteWebhookEndpoint", tag: "webhooks", scope: "webhooks:write",
+      summary: "Delete an endpoint and its delivery log",
+      params: S.WebhookParams, response: S.DeleteWebhookResult,
+      handle: async ({ params, ctx }) => {
+        await c.webhooks.removeEndpoint(params.endpoint, ctx);
+        return { deleted: true as const };
+      },
+    }),
+    route({
+      method: "GET", path: "/api/v1/webhooks/:endpoint/deliveries", operationId: "listWebhookDeliveries", tag: "webhooks", scope: "webhooks:read",
+      summary: "An endpoint's delivery log, newest first",
+      params: S.WebhookParams, query: S.WebhookDeliveriesQuery, response: S.WebhookDeliveryList,
+      handle: async ({ params, query }) => ({ deliveries: await c.webhooks.listDeliveries({ endpointId: params.endpoint, limit: query.limit ?? 50 }) }),
+    }),
+    route({
+      method: "POST", path: "/api/v1/webhooks/:endpoint/test", operationId: "sendWebhookTest", tag: "webhooks", scope: "webhooks:write",
+      summary: "Queue a webhook.test event to this endpoint",
+      params: S.WebhookParams, status: 202, response: S.WebhookDeliveryResult,
+      handle: async ({ params, ctx }) => ({ delivery: await c.webhooks.sendTest(params.endpoint, ctx) }),
+    }),
   ];
 }
 

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ACTOR_KINDS } from "../modules/audit/audit.logic.ts";
 import { ORDER_STATES } from "../modules/orders/orders.logic.ts";
+import { WEBHOOK_EVENT_NAMES } from "../modules/webhooks/webhooks.logic.ts";
 
 // ---- shared pieces -------------------------------------------------------------------------
 
@@ -172,6 +173,48 @@ export const AuditEntryView = z.object({
   requestId: z.string().nullable(),
 });
 export const AuditList = z.object({ entries: z.array(AuditEntryView), nextCursor: z.string().nullable() });
+
+// ---- webhooks ------------------------------------------------------------------------------
+
+export const WebhookParams = z.object({ endpoint: z.string().regex(/^whe_[0-9a-z]{1,40}$/).describe("Endpoint id (whe_…)") });
+const WebhookEventName = z.enum(WEBHOOK_EVENT_NAMES);
+export const WebhookEndpointView = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string(),
+  events: z.array(WebhookEventName),
+  enabled: z.boolean(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const WebhookEndpointList = z.object({ endpoints: z.array(WebhookEndpointView) });
+export const CreateWebhookBody = z.strictObject({
+  url: z.string().max(2000).describe("http(s) URL the events are POSTed to"),
+  description: z.string().max(200).optional(),
+  events: z.array(WebhookEventName).min(1).max(20),
+});
+export const CreateWebhookResult = z.object({
+  endpoint: WebhookEndpointView,
+  secret: z.string().describe("The signing secret (whsec_…): returned only in this answer, store it with the receiver"),
+});
+export const WebhookDeliveryView = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  eventId: z.string().describe("Shared by an event's deliveries to every endpoint; receivers de-duplicate on it"),
+  eventType: z.string(),
+  state: z.enum(["pending", "delivered", "failed"]),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const WebhookDeliveryList = z.object({ deliveries: z.array(WebhookDeliveryView) });
+export const WebhookDeliveriesQuery = z.object({ limit: Limit(500).optional() });
+export const WebhookDeliveryResult = z.object({ delivery: WebhookDeliveryView });
+export const DeleteWebhookResult = z.object({ deleted: z.literal(true) });
 
 // ---- errors --------------------------------------------------------------------------------
 

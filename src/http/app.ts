@@ -3,7 +3,7 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import { createServer } from "node:http";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory, type RouteOptions } from "fastify";
 import type { Container } from "../app/container.ts";
 import { notFound } from "../lib/errors.ts";
 import { html } from "../lib/html.ts";
@@ -12,9 +12,21 @@ import { createPriceListFastPath, registerBillmgrRoutes, type PriceListFastPath 
 import { sendError, surfaceOf, type Surface } from "./errors.ts";
 import { registerCheckoutRoutes } from "./checkout.routes.ts";
 import { DEMO_PANEL_PATH, registerDemoRoutes } from "./demo.routes.ts";
+import { registerDemoMailboxRoutes } from "./demo-mailbox.routes.ts";
 import { registerOpsRoutes } from "./ops.routes.ts";
 import { registerAccountRoutes } from "./account.routes.ts";
+import { registerPortalRoutes } from "./portal/routes.ts";
 import { registerAdminAuthRoutes } from "./admin-auth.routes.ts";
+import { registerDashboardRoutes } from "./admin/dashboard.routes.ts";
+import { registerAdminOrderRoutes } from "./admin/orders.routes.ts";
+import { registerAdminCustomerRoutes } from "./admin/customers.routes.ts";
+import { registerAdminRecordRoutes } from "./admin/records.routes.ts";
+import { registerAdminSetupRoutes } from "./admin/setup.routes.ts";
+import { registerAdminCatalogRoutes } from "./admin/catalog.routes.ts";
+import { registerAdminSettingsRoutes } from "./admin/settings.routes.ts";
+import { registerApiRoutes } from "./api.routes.ts";
+import { registerAdminTokenRoutes } from "./admin/tokens.routes.ts";
+import { registerAdminWebhookRoutes } from "./admin/webhooks.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
@@ -54,7 +66,8 @@ function serverWithFastPath(fastPath: PriceListFastPath): FastifyServerFactory {
   };
 }
 
-export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
+/** `onRoute` sees every route as it is registered (tests compare /api routes with the OpenAPI document). */
+export async function buildHttpApp(c: Container, opts: { onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   // With every request logged, every request must go through fastify's logging.
   const fastPath = c.config.LOG_REQUESTS ? undefined : createPriceListFastPath(c);
   const app = Fastify({
@@ -68,6 +81,7 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
     trustProxy: c.config.TRUST_PROXY,
     ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
   });
+  if (opts.onRoute) app.addHook("onRoute", opts.onRoute);
   if (fastPath) {
     app.addHook("preClose", async () => fastPath.close());
     // The fast path counts its answers in batches; a scrape must see all of them.
@@ -104,8 +118,22 @@ export async function buildHttpApp(c: Container): Promise<FastifyInstance> {
   registerCheckoutRoutes(app, c);
   await registerStripeRoutes(app, c);
   registerDemoRoutes(app, c);
+  registerDemoMailboxRoutes(app, c);
   registerAccountRoutes(app, c);
+  registerPortalRoutes(app, c);
+  registerAdminSetupRoutes(app, c);
+  registerAdminCatalogRoutes(app, c);
+  registerAdminSettingsRoutes(app, c);
   registerAdminAuthRoutes(app, c);
+  // The console's day-to-day pages (docs/adr/0022-admin-console.md).
+  registerDashboardRoutes(app, c);
+  registerAdminOrderRoutes(app, c);
+  registerAdminCustomerRoutes(app, c);
+  registerAdminRecordRoutes(app, c);
+  // The JSON API (ADR 0017): bearer tokens only, sessions never authorize it.
+  registerApiRoutes(app, c);
+  registerAdminTokenRoutes(app, c);
+  registerAdminWebhookRoutes(app, c);
 
   app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);

@@ -30,12 +30,14 @@ select,textarea{font:inherit;padding:6px 8px;border:1px solid #c5cdd8;border-rad
 export interface PageFrame {
   nav?: SafeHtml;
   wide?: boolean;
+  /** Extra markup for <head> (a status page's <meta http-equiv="refresh">). */
+  head?: SafeHtml;
 }
 
 export function page(title: string, body: SafeHtml, frame: PageFrame = {}): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · partnerbill</title><style>${STYLE}${FRAME_STYLE}</style></head>
+<title>${title} · partnerbill</title>${frame.head ?? ""}<style>${STYLE}${FRAME_STYLE}</style></head>
 <body>${frame.nav ?? ""}<main${frame.wide ? html` class="wide"` : ""}>${body}</main></body></html>`.toString();
 }
 

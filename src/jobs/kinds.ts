@@ -23,6 +23,8 @@ export const JOB_KINDS = {
   sendMail: "mail.send",
   /** Turns unsent renewal reminders into e-mail (handlers/send-renewal-reminders.ts). */
   sendRenewalReminders: "mail.renewal_reminders",
+  /** POSTs one signed outgoing webhook delivery (handlers/deliver-webhook.ts). */
+  deliverWebhook: "webhook.deliver",
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];

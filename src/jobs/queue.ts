@@ -266,10 +266,13 @@ export function createJobQueue(deps: { db: Db; dialect: Dialect; clock: Clock; i
         .execute();
     },
 
-    /** Revives a dead (or cancelled) job with a fresh set of attempts, due now. */
-    async retry(id: string): Promise<JobRow> {
+    /**
+     * Revives a dead (or cancelled) job with a fresh set of attempts, due now. Pass `ex` to do it
+     * inside a transaction (the admin console writes its audit entry in the same commit).
+     */
+    async retry(id: string, ex: Executor = db): Promise<JobRow> {
       const now = iso(clock.now());
-      const row = await db
+      const row = await ex
         .updateTable("jobs")
         .set({ state: "queued", attempts: 0, run_at: now, lease_owner: null, lease_expires_at: null, finished_at: null, updated_at: now })
         .where("id", "=", id)
@@ -277,25 +280,31 @@ export function createJobQueue(deps: { db: Db; dialect: Dialect; clock: Clock; i
         .returningAll()
         .executeTakeFirst();
       if (!row) {
-        const job = await get(id);
+        const job = await ex.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
         if (!job) throw notFound(`No job ${id}`);
         throw conflict(`Job ${id} is ${job.state}; only dead or cancelled jobs can be retried`);
       }
-      await wake(db);
+      await wake(ex);
       return row;
     },
 
-    /** Revives every dead job; returns how many. */
-    async retryAllDead(): Promise<number> {
+    /** Revives every dead job; returns how many (`ex`: as for retry). */
+    async retryAllDead(ex: Executor = db): Promise<number> {
       const now = iso(clock.now());
-      const r = await db
+      const r = await ex
         .updateTable("jobs")
         .set({ state: "queued", attempts: 0, run_at: now, lease_owner: null, lease_expires_at: null, finished_at: null, updated_at: now })
         .where("state", "=", "dead")
         .executeTakeFirst();
       const n = count(r);
-      if (n > 0) await wake(db);
+      if (n > 0) await wake(ex);
       return n;
+    },
+
+    /** How many jobs are in each state (states with none are absent). */
+    async countByState(): Promise<Record<string, number>> {
+      const rows = await db.selectFrom("jobs").select((eb) => ["state", eb.fn.countAll<number>().as("n")]).groupBy("state").execute();
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
     },
 
     /**

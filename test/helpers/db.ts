@@ -11,7 +11,19 @@ import { createDatabase, type Database, type Dialect } from "../../src/db/databa
 import { migrateToLatest } from "../../src/db/migrate.ts";
 
 export const TEST_PG_URL = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
-export const DIALECTS: Dialect[] = ["sqlite", "postgres"];
+/**
+ * The dialects database tests run on: both by default. TEST_DIALECTS=sqlite narrows a run (the
+ * other-Node-versions pass in CI, scripts/test-node-versions.sh, checks the runtime, not the
+ * databases again).
+ */
+export const DIALECTS: Dialect[] = dialectsFrom(process.env["TEST_DIALECTS"]);
+
+function dialectsFrom(raw: string | undefined): Dialect[] {
+  if (raw === undefined || raw.trim() === "") return ["sqlite", "postgres"];
+  const list = raw.split(",").map((d) => d.trim());
+  for (const d of list) if (d !== "sqlite" && d !== "postgres") throw new Error(`TEST_DIALECTS: unknown dialect "${d}" (sqlite, postgres)`);
+  return list as Dialect[];
+}
 
 export interface TestDatabase {
   dialect: Dialect;

@@ -17,6 +17,7 @@ export const ADMIN_SECTIONS = [
   { key: "audit", href: "/admin/audit", label: "Audit log" },
   { key: "webhooks", href: "/admin/webhooks", label: "Webhooks", owner: true },
   { key: "tokens", href: "/admin/tokens", label: "API tokens", owner: true },
+  { key: "staff", href: "/admin/staff", label: "Staff", owner: true },
   { key: "settings", href: "/admin/settings", label: "Settings", owner: true },
 ] as const;
 

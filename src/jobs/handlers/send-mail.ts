@@ -13,7 +13,9 @@ export const SEND_MAIL_BACKOFF = { baseMs: 30_000, maxMs: 30 * 60_000 };
 export const sendMailJob = defineJob({
   kind: JOB_KINDS.sendMail,
   payloadSchema: z.object({ mailId: z.string().min(1) }),
-  // With the backoff: retries for roughly a day before giving up.
+  // With the backoff (30 s doubling to 30 min): retries for about two hours, then the message is
+  // `failed` and staff send it again with `mail retry` (a relay that queues for days is the SMTP
+  // server's job).
   maxAttempts: 10,
   backoff: SEND_MAIL_BACKOFF,
   timeoutMs: 2 * 60_000,

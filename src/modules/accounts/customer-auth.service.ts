@@ -6,7 +6,7 @@
 // Sign-up does not create the account: the chosen password waits (hashed) in the verification
 // token, and the account exists once the link is opened. So a customer cannot sign in before
 // proving the address, and "this e-mail is taken" is never observable.
-import type { Db } from "../../db/database.ts";
+import type { Db, Tx } from "../../db/database.ts";
 import type { CustomerRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { invalidInput } from "../../lib/errors.ts";
@@ -48,6 +48,8 @@ export function createCustomerAuthService(deps: {
   ids: IdGenerator;
   /** PUBLIC_URL: e-mailed links are absolute. */
   publicUrl: string;
+  /** Called inside the transaction that confirms an address (demo mode's demo credit). */
+  onVerified?: (tx: Tx, customerId: string) => Promise<void>;
 }) {
   const { db, accounts, sessions, passwords, throttle, mail, clock, ids, publicUrl } = deps;
 
@@ -133,12 +135,14 @@ export function createCustomerAuthService(deps: {
           password_changed_at: row.password_hash ? now : null,
         };
         await accounts.insertCustomer(tx, customer);
+        await deps.onVerified?.(tx, customer.id);
         return { ok: true, customerId: customer.id, next: row.next_path };
       }
       // The account appeared after the sign-up (staff added it, or another sign-up was confirmed
       // first). The link proves the mailbox: it may set the first password, never replace one.
       if (!existing.password_hash && row.password_hash) await accounts.setCustomerPassword(tx, existing.id, row.password_hash, now, true);
       else await accounts.markCustomerVerified(tx, existing.id, now);
+      await deps.onVerified?.(tx, existing.id);
       return { ok: true, customerId: existing.id, next: row.next_path };
     });
   }

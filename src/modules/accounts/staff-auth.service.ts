@@ -1,7 +1,7 @@
 // Staff accounts: added from the command line (or by the set-up wizard), signed in at /admin/login
 // with the same protections as customers (argon2id, throttling, no enumeration), with an optional
 // TOTP second factor. TOTP secrets are stored encrypted with SECRET_KEY.
-import type { Db } from "../../db/database.ts";
+import type { Db, Executor } from "../../db/database.ts";
 import type { StaffUserRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { conflict, invalidInput, notFound } from "../../lib/errors.ts";
@@ -98,6 +98,37 @@ export function createStaffAuthService(deps: {
     };
     await accounts.insertStaff(db, row);
     return viewOf(row);
+  }
+
+  /**
+   * The first owner (the set-up wizard): created only while no staff user exists, and exactly once
+   * even when two browsers submit at once — `claim` inserts, in the same transaction, a row that
+   * can exist only once; whoever does not get it creates nothing (null).
+   */
+  async function addFirstOwner(input: { email: string; password: string }, claim: (tx: Executor) => Promise<boolean>): Promise<StaffView | null> {
+    const email = normalizeEmail(input.email);
+    const problem = passwordProblem(input.password, email);
+    if (problem) throw invalidInput(problem);
+    const passwordHash = await passwords.hash(input.password);
+    const now = clock.now().toISOString();
+    const row: StaffUserRow = {
+      id: ids.next("stf"),
+      email,
+      password_hash: passwordHash,
+      role: "owner",
+      totp_secret: null,
+      totp_pending_secret: null,
+      totp_last_step: null,
+      disabled: 0,
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
+    };
+    return db.transaction().execute(async (tx) => {
+      if (!(await claim(tx)) || (await accounts.countStaff(tx)) > 0) return null;
+      await accounts.insertStaff(tx, row);
+      return viewOf(row);
+    });
   }
 
   async function setPassword(ref: string, password: string): Promise<StaffView> {
@@ -232,6 +263,7 @@ export function createStaffAuthService(deps: {
 
   return {
     add,
+    addFirstOwner,
     list: async () => (await accounts.listStaff(db)).map(viewOf),
     /** True once any staff user exists (the set-up wizard creates the first, an owner). */
     hasAny: async () => (await accounts.countStaff(db)) > 0,

@@ -19,7 +19,7 @@ export const SCOPES = {
   "balance:write": "Credit a customer's balance (with a reason)",
   "audit:read": "Read the audit log",
   "webhooks:read": "List webhook endpoints and their deliveries",
-  "webhooks:write": "Add, change and remove webhook endpoints; send test events",
+  "webhooks:write": "Add and remove webhook endpoints; send test events",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -33,7 +33,7 @@ export function createCustomersRepo(dialect: "sqlite" | "postgres") {
     async updateBilling(
       ex: Executor,
       id: string,
-      b: { company: string | null; address: string | null; country: string | null; vat_id: string | null; updated_at: string },
+      b: { name?: string | null; company: string | null; address: string | null; country: string | null; vat_id: string | null; updated_at: string },
     ): Promise<void> {
       await ex.updateTable("customers").set(b).where("id", "=", id).execute();
     },

@@ -13,6 +13,8 @@ import { normalizeEmail } from "./customers.logic.ts";
 import { normalizeCountry, normalizeVatId } from "../tax/vat.logic.ts";
 
 export interface BillingDetailsInput {
+  /** The customer's own name; left as it is when not given. */
+  name?: string | null;
   company?: string | null;
   address?: string | null;
   /** ISO 3166-1 alpha-2. */
@@ -80,13 +82,14 @@ export function createCustomersService(deps: {
       if (t.length > max) throw invalidInput(`${what} is longer than ${max} characters`);
       return t === "" ? null : t;
     };
+    const name = input.name === undefined ? undefined : clean(input.name, 200, "The name");
     const company = clean(input.company, 200, "The company name");
     const address = clean(input.address, 500, "The address");
     const countryText = (input.country ?? "").trim();
     const country = countryText === "" ? null : normalizeCountry(countryText);
     const vatText = clean(input.vatId, 30, "The VAT number");
     const vatId = vatText === null ? null : normalizeVatId(vatText, country);
-    const patch = { company, address, country, vat_id: vatId, updated_at: clock.now().toISOString() };
+    const patch = { ...(name !== undefined ? { name } : {}), company, address, country, vat_id: vatId, updated_at: clock.now().toISOString() };
     await customers.updateBilling(db, c.id, patch);
     return { ...c, ...patch };
   }

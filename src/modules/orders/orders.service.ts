@@ -42,6 +42,12 @@ export interface OrderBilling {
   creditNote(tx: Tx, invoiceId: string, input: { reason: string; actor: string | null }): Promise<{ id: string; number: string }>;
 }
 
+/**
+ * Runs inside a staff action's transaction, after the change and before the commit: the admin
+ * console writes its audit entry there, so the change and its entry commit together.
+ */
+export type StaffActionHook = (tx: Tx, change: { before: OrderRow; after: OrderRow; detail?: Record<string, unknown> }) => Promise<void>;
+
 export interface TimelineEvent {
   kind: "transition" | "upstream_call" | "note";
   detail?: Record<string, unknown>;
@@ -299,7 +305,7 @@ export function createOrderService(deps: {
    * cost stays (the module was bought), the invoice is cancelled by a credit note. The order stays
    * active — the module exists upstream; removing it there is a separate decision.
    */
-  async function refundActive(orderId: string, reason: string, actor: string): Promise<{ order: OrderRow; creditNote: { id: string; number: string } | null; amount: Money }> {
+  async function refundActive(orderId: string, reason: string, actor: string, hook?: StaffActionHook): Promise<{ order: OrderRow; creditNote: { id: string; number: string } | null; amount: Money }> {
     const why = reason.trim();
     if (!why) throw invalidInput("A refund needs a reason");
     return db.transaction().execute(async (tx) => {
@@ -321,6 +327,7 @@ export function createOrderService(deps: {
       if (!posted.created) throw conflict(`Order ${o.id} was refunded already`);
       const credit = o.invoice_id && deps.billing ? await deps.billing.creditNote(tx, o.invoice_id, { reason: why, actor }) : null;
       await addEvent(tx, o.id, { kind: "note", actor, detail: { refund: format(amount), reason: why, ...(credit ? { creditNote: credit.number } : {}) } });
+      await hook?.(tx, { before: o, after: o, detail: { refunded: amount, reason: why, creditNote: credit?.number ?? null } });
       return { order: o, creditNote: credit, amount };
     });
   }
@@ -389,7 +396,7 @@ export function createOrderService(deps: {
   }
 
   /** Staff placed the module by hand (manual mode) or resolved an order that needed attention. */
-  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null }, actor: string): Promise<OrderRow> {
+  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null }, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
     if (!Number.isSafeInteger(input.upstreamId) || input.upstreamId <= 0) throw invalidInput("The upstream service id must be a positive whole number");
     if (input.expiresOn && !/^\d{4}-\d{2}-\d{2}$/.test(input.expiresOn)) throw invalidInput("Expiry must be a date like 2027-01-31");
     return db.transaction().execute(async (tx) => {
@@ -401,23 +408,32 @@ export function createOrderService(deps: {
       }
       const taken = await orders.claimedUpstreamIds(tx, [input.upstreamId]);
       if (taken.has(input.upstreamId)) throw conflict(`Upstream service ${input.upstreamId} already belongs to another order`);
-      return activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
+      const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
+      await hook?.(tx, { before: o, after });
+      return after;
     });
   }
 
-  async function reject(orderId: string, reason: string, actor: string): Promise<OrderRow> {
+  async function reject(orderId: string, reason: string, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
     if (!reason.trim()) throw invalidInput("A rejection needs a reason");
     return db.transaction().execute(async (tx) => {
       const o = await get(orderId, tx);
       if (!["manual_queue", "needs_attention", "awaiting_funds"].includes(o.state)) {
         throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only orders in the manual queue, awaiting funds or needing attention can be rejected`);
       }
-      return rejectAndRefund(tx, o, reason.trim(), actor);
+      const after = await rejectAndRefund(tx, o, reason.trim(), actor);
+      await hook?.(tx, { before: o, after, detail: { refunded: { minor: chargeOf(o).total, currency: o.currency } } });
+      return after;
     });
   }
 
-  async function cancel(orderId: string, actor: string, reason = "cancelled by staff"): Promise<OrderRow> {
-    return db.transaction().execute(async (tx) => move(tx, await get(orderId, tx), "cancelled", { reason }, { kind: "transition", actor, detail: { reason } }));
+  async function cancel(orderId: string, actor: string, reason = "cancelled by staff", hook?: StaffActionHook): Promise<OrderRow> {
+    return db.transaction().execute(async (tx) => {
+      const before = await get(orderId, tx);
+      const after = await move(tx, before, "cancelled", { reason }, { kind: "transition", actor, detail: { reason } });
+      await hook?.(tx, { before, after });
+      return after;
+    });
   }
 
   /** Cancels unpaid orders created more than `ttlHours` ago; returns how many. */

@@ -12,7 +12,7 @@ import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { Db, Executor, Tx } from "../../db/database.ts";
 import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { AppError, invalidInput, isAppError, notFound } from "../../lib/errors.ts";
+import { AppError, conflict, invalidInput, isAppError, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
 import { format, type Money } from "../../lib/money.ts";
 import type { CatalogRepo } from "../catalog/catalog.repo.ts";
@@ -49,7 +49,7 @@ export function createRenewalService(deps: {
   db: Db;
   renewals: RenewalsRepo;
   ordersRepo: Pick<OrdersRepo, "insert" | "findById" | "findCustomerModule" | "updateCustomerModule">;
-  orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance" | "earn">;
+  orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance" | "payFromBalanceIn" | "earn">;
   catalog: Pick<CatalogRepo, "findModule" | "pricesOf">;
   ledger: Pick<LedgerService, "post">;
   queue: Enqueuer;
@@ -86,13 +86,9 @@ export function createRenewalService(deps: {
     return current ?? { minor: Number(cm.price_minor), currency: cm.currency };
   }
 
-  /** Raises the renewal invoice of the module's current term, once; null when this term already has one. */
-  async function invoice(cm: CustomerModuleRow): Promise<OrderRow | null> {
-    const term = cm.expires_on!;
-    if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
-    const price = await priceOf(cm);
-    const at = now();
-    const order = newOrder(
+  /** The renewal order of the module's current term, not stored yet. */
+  function renewalOrderOf(cm: CustomerModuleRow, price: Money, at: string): OrderRow {
+    return newOrder(
       {
         id: ids.next("ord"),
         kind: "renewal",
@@ -110,23 +106,81 @@ export function createRenewalService(deps: {
       },
       at,
     );
+  }
+
+  /** Stores a renewal order with its renewals row and first timeline event, inside `tx`. */
+  async function insertRenewalOrder(tx: Tx, order: OrderRow, cm: CustomerModuleRow, price: Money, source: string, actor: string): Promise<void> {
+    await ordersRepo.insert(tx, order);
+    await renewals.insertRenewal(tx, { order_id: order.id, customer_module_id: cm.id, term_expires_on: cm.expires_on!, expiry_before_call: null, created_at: order.created_at });
+    await orders.addEvent(tx, order.id, {
+      kind: "transition",
+      to: "pending_payment",
+      actor,
+      detail: { source, customerModule: cm.id, expiresOn: cm.expires_on, amount: format(price) },
+    });
+  }
+
+  /** Raises the renewal invoice of the module's current term, once; null when this term already has one. */
+  async function invoice(cm: CustomerModuleRow): Promise<OrderRow | null> {
+    const term = cm.expires_on!;
+    if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
+    const price = await priceOf(cm);
+    const order = renewalOrderOf(cm, price, now());
     try {
-      await db.transaction().execute(async (tx) => {
-        await ordersRepo.insert(tx, order);
-        await renewals.insertRenewal(tx, { order_id: order.id, customer_module_id: cm.id, term_expires_on: term, expiry_before_call: null, created_at: at });
-        await orders.addEvent(tx, order.id, {
-          kind: "transition",
-          to: "pending_payment",
-          actor: RENEWALS_ACTOR,
-          detail: { source: "renewal", customerModule: cm.id, expiresOn: term, amount: format(price) },
-        });
-      });
+      await db.transaction().execute((tx) => insertRenewalOrder(tx, order, cm, price, "renewal", RENEWALS_ACTOR));
     } catch (e) {
       // Another scan raised it between our look and our insert: the unique term key refused ours.
       if (await renewals.findRenewalOfTerm(db, cm.id, term)) return null;
       throw e;
     }
     return order;
+  }
+
+  /** A customer's own charge-mode module that can be renewed now; anything else refused with the reason. */
+  async function renewable(customerModuleId: string, customerId: string): Promise<CustomerModuleRow & { expires_on: string }> {
+    const cm = await ordersRepo.findCustomerModule(db, customerModuleId);
+    // Another customer's module is "not found", exactly like a module that does not exist.
+    if (!cm || cm.customer_id !== customerId) throw notFound(`No module ${customerModuleId}`);
+    if (cm.state !== "active" || !cm.expires_on) throw new AppError("illegal_transition", `This module is ${cm.state}; only active modules can be renewed`);
+    if (cm.renewal !== "charge") throw invalidInput("This module is renewed by ispmanager itself (automatic renewal upstream); there is nothing to pay here");
+    return cm as CustomerModuleRow & { expires_on: string };
+  }
+
+  /**
+   * What "Renew now" would do for the customer's module: pay the open renewal of the current term
+   * (the scan raised it), or raise one for the term at the current price.
+   */
+  async function renewNowQuote(customerModuleId: string, customerId: string): Promise<{ module: CustomerModuleRow & { expires_on: string }; open: OrderRow | null; price: Money }> {
+    const cm = await renewable(customerModuleId, customerId);
+    const open = (await renewals.openRenewalOrder(db, cm.id)) ?? null;
+    if (open && open.state !== "pending_payment") throw conflict("The renewal of this module is already paid and under way");
+    if (!open && (await renewals.findRenewalOfTerm(db, cm.id, cm.expires_on))) {
+      throw conflict(`The renewal of the term ending ${cm.expires_on} was cancelled, so the module ends then; contact us to keep it`);
+    }
+    return { module: cm, open, price: open ? { minor: Number(open.price_minor), currency: open.currency } : await priceOf(cm) };
+  }
+
+  /**
+   * The customer pays the module's next term now, from the balance (the portal's "Renew now"). An
+   * open renewal is paid as it stands; otherwise the renewal is raised and paid in one transaction,
+   * so a short balance (insufficient_funds) leaves nothing behind. Tax is quoted at payment with
+   * the customer's billing details, as for any order; the term then follows the usual path
+   * (order.prolong upstream, or the manual queue).
+   */
+  async function renewNow(customerModuleId: string, opts: { customerId: string; actor: string }): Promise<OrderRow> {
+    const { module: cm, open, price } = await renewNowQuote(customerModuleId, opts.customerId);
+    if (open) return orders.payFromBalance(open.id, opts.customerId, opts.actor);
+    const order = renewalOrderOf(cm, price, now());
+    try {
+      return await db.transaction().execute(async (tx) => {
+        await insertRenewalOrder(tx, order, cm, price, "renew_now", opts.actor);
+        return orders.payFromBalanceIn(tx, order.id, opts.customerId, opts.actor);
+      });
+    } catch (e) {
+      // The scan (or a second click) raised this term's renewal between our look and our insert.
+      if (!isAppError(e) && (await renewals.findRenewalOfTerm(db, cm.id, cm.expires_on))) throw conflict("The renewal of this module changed meanwhile; look at it again");
+      throw e;
+    }
   }
 
   /** Pays an unpaid renewal from the balance; false (and a reminder, once per stage) when the balance is short. */
@@ -276,6 +330,8 @@ export function createRenewalService(deps: {
 
   return {
     scan,
+    renewNowQuote,
+    renewNow,
     activate,
     completeManually,
     listOpen,

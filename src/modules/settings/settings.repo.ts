@@ -16,6 +16,16 @@ export function createSettingsRepo() {
         .execute();
     },
 
+    /** Inserts `key` only when it does not exist yet; true when this call inserted it. */
+    async insertIfAbsent(ex: Executor, key: string, value: string, at: string): Promise<boolean> {
+      const r = await ex
+        .insertInto("settings")
+        .values({ key, value, updated_at: at })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
     async remove(ex: Executor, key: string): Promise<void> {
       await ex.deleteFrom("settings").where("key", "=", key).execute();
     },

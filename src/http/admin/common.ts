@@ -1,0 +1,93 @@
+// What the admin console's pages share: route options (staff only), who is acting (for audit
+// entries), links that keep a list's filters, and how a refused action is shown.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { isAppError } from "../../lib/errors.ts";
+import { html, type SafeHtml } from "../../lib/html.ts";
+import { format, type Money } from "../../lib/money.ts";
+import type { StaffAct } from "../../modules/console/console.service.ts";
+import { notice } from "../auth-pages.ts";
+import { STATUS_OF, sendError } from "../errors.ts";
+import { currentStaff, requireStaff } from "../session.ts";
+
+/** A page every signed-in staff member may open (owners included). */
+export const STAFF_PAGE = { config: { surface: "page" as const }, preHandler: requireStaff() };
+
+export type Query = { Querystring: Record<string, string | string[] | undefined> };
+export type Params<K extends string> = { Params: Record<K, string> };
+export type Form = { Body: Record<string, unknown> | undefined };
+
+/** Who is acting, for audit entries (id, e-mail, address, request) and ledgers/timelines ("staff:<e-mail>"). */
+export function staffAct(req: FastifyRequest): StaffAct {
+  const me = currentStaff(req)!;
+  return { ctx: { actor: { kind: "staff", id: me.id, label: me.email }, ip: req.ip, requestId: req.id }, actor: `staff:${me.email}` };
+}
+
+/** One text value of a query parameter ('' when absent; the first when repeated). */
+export function param(q: Record<string, string | string[] | undefined>, name: string): string {
+  const v = q[name];
+  return (Array.isArray(v) ? v[0] : v)?.trim() ?? "";
+}
+
+/** The `limit` query parameter, for the services to check ({} when absent). */
+export function limitParam(q: Record<string, string | string[] | undefined>): { limit?: number } {
+  const v = param(q, "limit");
+  return v === "" ? {} : { limit: /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN };
+}
+
+/** `path?a=1&b=2` with the empty values left out. */
+export function href(path: string, params: Record<string, string | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) sp.set(k, v);
+  const s = sp.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export function money(m: Money | null | undefined): string {
+  return m ? format(m) : "—";
+}
+
+/** An ISO instant as "2026-12-01 10:00 UTC". */
+export function when(iso: string | null | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—";
+}
+
+export function badge(text: string): SafeHtml {
+  return html`<span class="badge">${text}</span>`;
+}
+
+/** The "next page" link of a keyset list (there is no "previous": go back in the browser). */
+export function nextLink(path: string, params: Record<string, string | undefined>, next: string | null): SafeHtml {
+  return next ? html`<p><a rel="next" href="${href(path, { ...params, after: next })}">Next page →</a></p>` : html``;
+}
+
+/** A selected option. */
+export function option(value: string, label: string, selected: string): SafeHtml {
+  return html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`;
+}
+
+/**
+ * Runs a page's work; an AppError (bad input, a refused action) comes back as its notice and HTTP
+ * status for the page to show, anything else goes to the error page (500, logged).
+ */
+export async function attempt<T>(work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; status: number; message: SafeHtml }> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    return { ok: false, status: STATUS_OF[e.code], message: notice("error", e.message) };
+  }
+}
+
+export function fail(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  return sendError(req, reply, err, "page");
+}
+
+export const ADMIN_STYLE = html`<style>
+.filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:end}.filters label{margin:0;font-weight:600;font-size:14px}
+.filters input,.filters select{display:block;margin-top:2px;padding:6px 8px;font:inherit;border:1px solid #c5cdd8;border-radius:6px;max-width:260px}
+table.list td,table.list th{font-size:14px;vertical-align:top}.inline{display:inline-flex;gap:6px;align-items:center;margin:0}
+.inline input[type=text]{width:auto;max-width:200px;padding:4px 6px}button.small{padding:4px 10px;font-size:14px}button.danger{background:#b3261e}
+pre.json{white-space:pre-wrap;word-break:break-all;font-size:12px;margin:0;background:#f6f8fa;padding:4px 6px;border-radius:4px}
+.kpi b{display:block;font-size:22px}.chart{width:100%;height:auto;max-height:260px}.legend span{display:inline-block;margin-right:12px;font-size:13px}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+</style>`;

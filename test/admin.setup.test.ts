@@ -1,0 +1,213 @@
+// The set-up wizard and the owner's pages over real fastify (WebClient) on both dialects, with the
+// sandbox over real HTTP for the live credential check: the first owner exactly once, credentials
+// checked, refused or stored sealed and used by the upstream client, costs and markup, a price
+// change reaching pricelist.export over HTTP, settings validation, staff, and audit entries.
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import type { Container } from "../src/app/container.ts";
+import { createTestApp } from "./helpers/app.ts";
+import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
+import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
+import { WebClient } from "./helpers/web-client.ts";
+
+const OWNER = { email: "owner@example.com", password: "correct horse battery" };
+const WRONG = "tok-wrong-password-9f3a";
+
+let sb: TestSandbox;
+before(async () => {
+  sb = await startSandbox();
+});
+after(async () => {
+  await sb.stop();
+});
+
+async function setupApp(t: TestDatabase, env: Record<string, string> = {}) {
+  // UPSTREAM_URL names the sandbox; no UPSTREAM_USER/PASSWORD: the wizard's credentials are used.
+  return createTestApp(t, { UPSTREAM_URL: sb.billmgrUrl, PUBLIC_URL: "https://billing.example.com", ...env });
+}
+
+async function createOwner(web: WebClient) {
+  return web.submit("/admin/setup", "/admin/setup/owner", OWNER);
+}
+
+async function auditActions(c: Container): Promise<string[]> {
+  return (await c.audit.list({ limit: 200 })).entries.map((e) => e.action);
+}
+
+async function storedSettings(c: Container): Promise<Record<string, string>> {
+  return c.repos.settings.all(c.db);
+}
+
+describeEachDialect("admin set-up wizard", (ctx) => {
+  it("leads every admin page to the wizard until an owner exists, then never offers the create step again", async () => {
+    const { app } = await setupApp(ctx());
+    const web = new WebClient(app);
+    for (const path of ["/admin", "/admin/catalog", "/admin/login"]) {
+      const r = await web.get(path);
+      assert.equal(r.statusCode, 303, path);
+      assert.equal(r.headers.location, "/admin/setup");
+    }
+    assert.match((await web.get("/admin/setup")).body, /Create the owner/);
+    const created = await createOwner(web);
+    assert.equal(created.statusCode, 303, created.body);
+    assert.equal(created.headers.location, "/admin/setup?ok=owner");
+    const wizard = await web.get("/admin/setup?ok=owner");
+    assert.match(wizard.body, /Client area and credentials/);
+
+    const stranger = new WebClient(app, "198.51.100.9");
+    const again = await stranger.get("/admin/setup");
+    assert.equal(again.statusCode, 303);
+    assert.match(String(again.headers.location), /^\/admin\/login/);
+    await stranger.get("/admin/login");
+    const late = await stranger.post("/admin/setup/owner", { email: "intruder@example.com", password: "another long password" });
+    assert.equal(late.statusCode, 409);
+    assert.deepEqual((await app.inject({ method: "GET", url: "/admin/login" })).statusCode, 200);
+  });
+
+  it("creates exactly one owner when two browsers submit at the same moment", async () => {
+    const { app, c } = await setupApp(ctx());
+    const a = new WebClient(app, "198.51.100.1");
+    const b = new WebClient(app, "198.51.100.2");
+    await a.get("/admin/setup");
+    await b.get("/admin/setup");
+    const [ra, rb] = await Promise.all([
+      a.post("/admin/setup/owner", { email: "a@example.com", password: "first long password" }),
+      b.post("/admin/setup/owner", { email: "b@example.com", password: "second long password" }),
+    ]);
+    assert.deepEqual([ra.statusCode, rb.statusCode].sort(), [303, 409]);
+    const staff = await c.staffAuth.list();
+    assert.equal(staff.length, 1);
+    assert.equal(staff[0]!.role, "owner");
+    assert.equal((await auditActions(c)).filter((x) => x === "staff.create_owner").length, 1);
+  });
+
+  it("refuses wrong client-area credentials readably and stores nothing; stores right ones sealed and the upstream client uses them", async () => {
+    const { app, c, logs } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+    await web.get("/admin/setup");
+    await assert.rejects(c.upstream.listLicenses(), /No client-area credentials/);
+
+    const refused = await web.post("/admin/setup/upstream", { area: "eu", user: sb.credentials.user, password: WRONG });
+    assert.equal(refused.statusCode, 422);
+    assert.match(refused.body, /nothing was stored: wrong user or password/);
+    assert.ok(!refused.body.includes(WRONG) && !refused.body.includes(sb.credentials.user), "no credentials echoed in the page");
+    assert.deepEqual(Object.keys(await storedSettings(c)).filter((k) => k.startsWith("upstream.")), []);
+
+    const saved = await web.post("/admin/setup/upstream", { area: "eu", user: sb.credentials.user, password: sb.credentials.password });
+    assert.equal(saved.statusCode, 303, saved.body);
+    const stored = await storedSettings(c);
+    assert.equal(stored["upstream.area"], "eu");
+    assert.ok(stored["upstream.eu.password_sealed"], "a sealed password is stored");
+    assert.ok(!JSON.stringify(stored).includes(sb.credentials.password), "the password is not stored in the clear");
+    assert.ok((await c.upstream.listLicenses()).length > 0, "the upstream client logs in with the stored credentials");
+    assert.equal((await c.setup.status()).credentials.source, "stored");
+
+    const page = await web.get("/admin/setup");
+    const audit = JSON.stringify((await c.audit.list({ limit: 50 })).entries);
+    for (const text of [page.body, logs.join(""), audit]) {
+      assert.ok(!text.includes(sb.credentials.password) && !text.includes(WRONG), "no password in pages, logs or the audit log");
+    }
+    const actions = await auditActions(c);
+    assert.ok(actions.includes("upstream_credentials.check_failed") && actions.includes("upstream_credentials.set"), actions.join());
+  });
+
+  it("lets the environment's credentials win over stored ones", async () => {
+    const { c } = await setupApp(ctx(), { UPSTREAM_USER: sb.credentials.user, UPSTREAM_PASSWORD: sb.credentials.password });
+    assert.equal((await c.setup.status()).credentials.source, "env");
+    assert.ok((await c.upstream.listLicenses()).length > 0);
+  });
+
+  it("imports costs, applies a markup, and a price set in the catalog shows in pricelist.export over HTTP", async () => {
+    const { app, c } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+    await web.submit("/admin/setup", "/admin/setup/upstream", { area: "eu", user: sb.credentials.user, password: sb.credentials.password });
+    assert.equal((await web.submit("/admin/setup", "/admin/setup/import", {})).statusCode, 303);
+    const markup = await web.submit("/admin/setup", "/admin/setup/markup", { markupPercent: "40", currency: "EUR", rounding: "99" });
+    assert.equal(markup.statusCode, 303, markup.body);
+    const rows = await c.margins.list();
+    assert.ok(rows.some((r) => r.periods[1].cost !== null), "costs imported");
+    assert.ok(rows.filter((r) => r.periods[1].price !== null).every((r) => !r.negative), "marked-up prices are above cost");
+
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const addr = app.server.address();
+    const base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    const exportUrl = `${base}/billmgr?func=pricelist.export&itemtype=addition&onlyavailable=on&out=xml`;
+    assert.doesNotMatch(await (await fetch(exportUrl)).text(), /77\.77/);
+
+    const set = await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "1", amount: "77.77", currency: "EUR" });
+    assert.equal(set.statusCode, 303, set.body);
+    assert.match(await (await fetch(exportUrl)).text(), /77\.77/);
+
+    // Below cost: refused by nobody, but shown in red.
+    await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "1", amount: "0.01", currency: "EUR" });
+    const list = await web.get("/admin/catalog");
+    assert.match(list.body, /<tr class="error" title="Sells below cost" data-module="23221">/);
+    const detail = await web.get("/admin/catalog/23221");
+    assert.match(detail.body, /0\.01/);
+    assert.match(detail.body, /77\.77/, "the history shows the earlier price");
+
+    const bad = await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "3", amount: "abc", currency: "EUR" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /class="notice error"/);
+
+    assert.equal((await web.submit("/admin/catalog/23221", "/admin/catalog/23221/disable", {})).statusCode, 303);
+    assert.doesNotMatch(await (await fetch(exportUrl)).text(), /<id>23221<\/id>/);
+    assert.equal((await web.submit("/admin/catalog", "/admin/catalog/sync", {})).statusCode, 303);
+
+    const actions = await auditActions(c);
+    for (const a of ["prices.import", "pricing_rule.set", "price.set", "module.disable", "prices.sync"]) assert.ok(actions.includes(a), `${a} in ${actions.join()}`);
+    const priceSet = (await c.audit.list({ action: "price.set", limit: 5 })).entries[0]!;
+    assert.equal(priceSet.ip, "203.0.113.7");
+    assert.equal(priceSet.actor.label, OWNER.email);
+    assert.deepEqual(priceSet.after, { period: 1, price: { minor: 1, currency: "EUR" } });
+  });
+
+  it("stores the fulfillment mode for new orders, unless FULFILLMENT_MODE is set in the environment", async () => {
+    const { app, c } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+    assert.equal(c.setup.modeNow(), "automatic");
+    assert.equal((await web.submit("/admin/setup", "/admin/setup/fulfillment", { mode: "manual" })).statusCode, 303);
+    assert.equal(c.setup.modeNow(), "manual");
+    assert.equal((await c.setup.status()).fulfillment.source, "stored");
+    const bad = await web.submit("/admin/setup", "/admin/setup/fulfillment", { mode: "sometimes" });
+    assert.equal(bad.statusCode, 400);
+
+    const fixed = await setupApp(ctx(), { FULFILLMENT_MODE: "automatic" });
+    assert.equal((await fixed.c.setup.status()).fulfillment.source, "env");
+    assert.equal(fixed.c.setup.modeNow(), "automatic", "the environment wins over the stored manual");
+  });
+
+  it("validates settings readably, saves nothing on error, and keeps owner pages from staff", async () => {
+    const { app, c } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+    const bad = await web.submit("/admin/settings", "/admin/settings", { "seller.legal_name": "Example GmbH", "seller.iban": "not an iban" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /seller\.iban: an IBAN such as/);
+    assert.match(bad.body, /Nothing was saved/);
+    assert.equal((await c.settings.get()).seller.legalName, "", "nothing saved");
+    const ok = await web.submit("/admin/settings", "/admin/settings", { "seller.legal_name": "Example GmbH", "seller.iban": "DE89 3704 0044 0532 0130 00" });
+    assert.equal(ok.statusCode, 303, ok.body);
+    assert.equal((await c.settings.get()).seller.iban, "DE89370400440532013000");
+    assert.match((await web.get("/admin/settings")).body, /SMTP is <b>not configured<\/b>/);
+    const upd = (await c.audit.list({ action: "settings.update", limit: 5 })).entries[0]!;
+    assert.deepEqual(upd.after, { "seller.legal_name": "Example GmbH", "seller.iban": "DE89370400440532013000" });
+
+    const added = await web.submit("/admin/staff", "/admin/staff", { email: "clerk@example.com", role: "staff", password: "clerk long password" });
+    assert.equal(added.statusCode, 303, added.body);
+    const clerk = new WebClient(app, "198.51.100.3");
+    await clerk.submit("/admin/login", "/admin/login", { email: "clerk@example.com", password: "clerk long password" });
+    assert.equal((await clerk.get("/admin/catalog")).statusCode, 200);
+    for (const path of ["/admin/settings", "/admin/staff", "/admin/setup"]) assert.equal((await clerk.get(path)).statusCode, 403, path);
+    assert.doesNotMatch((await clerk.get("/admin/catalog")).body, /href="\/admin\/staff"/);
+
+    const id = (await c.staffAuth.list()).find((s) => s.email === "clerk@example.com")!.id;
+    assert.equal((await web.submit("/admin/staff", "/admin/staff/disable", { id })).statusCode, 303);
+    assert.equal((await clerk.get("/admin/catalog")).statusCode, 303, "a disabled member is signed out");
+    const actions = await auditActions(c);
+    for (const a of ["settings.update", "staff.add", "staff.disable"]) assert.ok(actions.includes(a), a);
+  });
+});
