@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { Container } from "../src/app/container.ts";
-import { createTestApp } from "./helpers/app.ts";
+import { loadConfig, UPSTREAM_PRESETS } from "../src/app/config.ts";
+import { openContainer } from "../src/cli/runtime.ts";
+import { SETUP_KEYS } from "../src/modules/setup/setup.service.ts";
+import { createTestApp, TEST_SECRET } from "./helpers/app.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 import { WebClient } from "./helpers/web-client.ts";
@@ -40,7 +43,7 @@ async function storedSettings(c: Container): Promise<Record<string, string>> {
 
 describeEachDialect("admin set-up wizard", (ctx) => {
   it("leads every admin page to the wizard until an owner exists, then never offers the create step again", async () => {
-    const { app } = await setupApp(ctx());
+    const { app, c } = await setupApp(ctx());
     const web = new WebClient(app);
     for (const path of ["/admin", "/admin/catalog", "/admin/login"]) {
       const r = await web.get(path);
@@ -48,6 +51,10 @@ describeEachDialect("admin set-up wizard", (ctx) => {
       assert.equal(r.headers.location, "/admin/setup");
     }
     assert.match((await web.get("/admin/setup")).body, /Create the owner/);
+    const weak = await web.post("/admin/setup/owner", { email: OWNER.email, password: "short" });
+    assert.equal(weak.statusCode, 400);
+    assert.match(weak.body, /class="notice error"[^>]*>[^<]*characters/);
+    assert.equal((await c.staffAuth.list()).length, 0, "nothing created");
     const created = await createOwner(web);
     assert.equal(created.statusCode, 303, created.body);
     assert.equal(created.headers.location, "/admin/setup?ok=owner");
@@ -79,6 +86,26 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     assert.equal(staff.length, 1);
     assert.equal(staff[0]!.role, "owner");
     assert.equal((await auditActions(c)).filter((x) => x === "staff.create_owner").length, 1);
+  });
+
+  it("lets one of two first-owner transactions through even when both start before either writes", async () => {
+    const { c } = await setupApp(ctx());
+    // Both transactions wait here until both have started (SQLite runs one transaction at a time,
+    // so there the first goes on after a moment), then race for the claim row.
+    let arrived = 0;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const claim = async (tx: Parameters<typeof c.repos.settings.insertIfAbsent>[0]) => {
+      if (++arrived === 2) release();
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 300))]);
+      return c.repos.settings.insertIfAbsent(tx, SETUP_KEYS.ownerClaim, "claimed", "2026-12-01T10:00:00.000Z");
+    };
+    const results = await Promise.all([
+      c.staffAuth.addFirstOwner({ email: "a@example.com", password: "first long password" }, claim),
+      c.staffAuth.addFirstOwner({ email: "b@example.com", password: "second long password" }, claim),
+    ]);
+    assert.equal(results.filter((r) => r !== null).length, 1);
+    assert.equal((await c.staffAuth.list()).length, 1);
   });
 
   it("refuses wrong client-area credentials readably and stores nothing; stores right ones sealed and the upstream client uses them", async () => {
@@ -136,7 +163,7 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     const exportUrl = `${base}/billmgr?func=pricelist.export&itemtype=addition&onlyavailable=on&out=xml`;
     assert.doesNotMatch(await (await fetch(exportUrl)).text(), /77\.77/);
 
-    const set = await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "1", amount: "77.77", currency: "EUR" });
+    const set = await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "1", amount: "77.77", currency: "EUR", hand: "on" });
     assert.equal(set.statusCode, 303, set.body);
     assert.match(await (await fetch(exportUrl)).text(), /77\.77/);
 
@@ -161,7 +188,30 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     const priceSet = (await c.audit.list({ action: "price.set", limit: 5 })).entries[0]!;
     assert.equal(priceSet.ip, "203.0.113.7");
     assert.equal(priceSet.actor.label, OWNER.email);
-    assert.deepEqual(priceSet.after, { period: 1, price: { minor: 1, currency: "EUR" } });
+    assert.deepEqual(priceSet.after, { period: 1, price: { minor: 1, currency: "EUR" }, pricing: "manual" });
+    assert.equal((await c.catalog.getModule("23221")).module.pricing_mode, "manual", "a hand-set price is not overwritten by the next sync");
+    await app.close();
+  });
+
+  it("switches to the client area chosen in the wizard at the next start, unless the environment fixes it", async () => {
+    const t = ctx();
+    const { c } = await setupApp(t);
+    await c.repos.settings.put(c.db, "upstream.area", "ru", "2026-12-01T10:00:00.000Z");
+    const env = { DATABASE_URL: t.url, DATA_DIR: "/nonexistent-test-data-dir", SECRET_KEY: TEST_SECRET, LOG_LEVEL: "silent" };
+    for (const [extra, region, url] of [
+      [{ UPSTREAM_URL: "eu" }, "ru", UPSTREAM_PRESETS.ru],
+      [{ UPSTREAM_URL: "eu", UPSTREAM_REGION: "eu" }, "eu", UPSTREAM_PRESETS.eu],
+      [{ UPSTREAM_URL: sb.billmgrUrl }, "eu", sb.billmgrUrl],
+    ] as const) {
+      const next = await openContainer(loadConfig({ ...env, ...extra }));
+      try {
+        assert.equal(next.config.UPSTREAM_REGION, region, JSON.stringify(extra));
+        assert.equal(next.config.upstreamBaseUrl, url);
+      } finally {
+        await next.close();
+        await next.database.close();
+      }
+    }
   });
 
   it("stores the fulfillment mode for new orders, unless FULFILLMENT_MODE is set in the environment", async () => {

@@ -58,17 +58,17 @@ export const configSchema = z.object({
   SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional()
     .describe("Key that encrypts stored secrets and signs tokens. When unset, one is generated into DATA_DIR/secret.key on first run; keep it in backups — without it stored credentials cannot be read."),
   UPSTREAM_URL: z.string().regex(/^(sandbox|eu|ru|https?:\/\/.+)$/, "must be sandbox, eu, ru or an http(s) URL").default("sandbox")
-    .describe("ispmanager client area API: `sandbox` (the built-in emulator, with demo data), `eu` (api-eu.ispmanager.com), `ru` (api.ispmanager.ru) or a URL."),
+    .describe("ispmanager client area API: `sandbox` (the built-in emulator, with demo data), `eu` (api-eu.ispmanager.com), `ru` (api.ispmanager.ru) or a URL. With eu or ru, the client area chosen in the set-up wizard replaces it from the next start; a URL or sandbox fixes it."),
   UPSTREAM_REGION: z.enum(["eu", "ru"]).optional()
     .describe("Which client area's module tariff ids the catalog uses (Dr.Web and BitNinja differ between EU and RU). Default: ru when UPSTREAM_URL is ru, else eu."),
   UPSTREAM_USER: z.string().optional()
-    .describe("Client-area login (e-mail). Never logged."),
+    .describe("Client-area login (e-mail). Never logged. Optional: the set-up wizard (/admin/setup) checks and stores the credentials encrypted instead; when set (with UPSTREAM_PASSWORD), these win."),
   UPSTREAM_PASSWORD: z.string().optional()
-    .describe("Client-area password. Never logged, never put in a URL."),
+    .describe("Client-area password. Never logged, never put in a URL. Set both or neither (see UPSTREAM_USER)."),
   UPSTREAM_TIMEOUT_MS: durationMs.default(15000)
     .describe("Timeout of one upstream API call, in milliseconds."),
   FULFILLMENT_MODE: z.enum(["automatic", "manual"]).default("automatic")
-    .describe("automatic: paid orders are placed upstream through the API; manual: they wait in a queue for staff."),
+    .describe("automatic: paid orders are placed upstream through the API; manual: they wait in a queue for staff. When set here it wins; otherwise the owner's choice in the admin console (/admin/setup) applies, and automatic until one is made."),
   RENEWAL_MODE: z.enum(["charge", "upstream"]).default("charge")
     .describe("How modules renew. charge: partnerbill invoices the customer RENEWAL_NOTICE_DAYS before expiry, takes the balance, then renews upstream with service.prolong (unpaid at expiry: the module expires). upstream: modules are ordered with upstream autoprolong, partnerbill charges nothing for renewals and follows the new expiry through reconciliation. Applies to modules bought from then on; never both for one module."),
   RENEWAL_NOTICE_DAYS: z.coerce.number().int().min(0).max(60).default(7)

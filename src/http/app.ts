@@ -146,7 +146,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 <h2>Price list as panels read it</h2><p><a href="${urls.priceList}"><code>${urls.priceList}</code></a></p>
 ${c.config.UPSTREAM_URL === "sandbox" ? html`<h2>Try it</h2><p><a href="${DEMO_PANEL_PATH}">Demo ispmanager panel</a>: buy a module from the sandbox's demo licenses, as a panel user would.</p>` : ""}
 <h2>Operations</h2><p><a href="${urls.health}">health</a> · <a href="${urls.ready}">readiness</a> · <a href="${urls.metrics}">metrics</a></p>
-<p class="muted">Upstream: ${c.config.UPSTREAM_URL} · fulfillment: ${c.config.FULFILLMENT_MODE} · region: ${c.config.UPSTREAM_REGION.toUpperCase()}</p></div>`,
+<p class="muted">Upstream: ${c.config.UPSTREAM_URL} · fulfillment: ${c.setup.modeNow()} · region: ${c.config.UPSTREAM_REGION.toUpperCase()}</p></div>`,
       ),
     );
   });

@@ -73,7 +73,7 @@ export function registerServe(program: Command): void {
             `partnerbill is serving on http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
             `  roles:          ${[...roles].join(", ")}`,
             `  database:       ${c.database.displayUrl}`,
-            `  upstream:       ${sandbox ? `sandbox at ${sandbox.url} (state: ${sandbox.url}/sandbox-control/state)` : config.UPSTREAM_URL} (${config.UPSTREAM_REGION.toUpperCase()} catalog, ${config.FULFILLMENT_MODE} fulfillment)`,
+            `  upstream:       ${sandbox ? `sandbox at ${sandbox.url} (state: ${sandbox.url}/sandbox-control/state)` : c.config.UPSTREAM_URL} (${c.config.UPSTREAM_REGION.toUpperCase()} catalog, ${c.setup.modeNow()} fulfillment)`,
             `  billing URL for ispmanager staff: ${urls.billing}`,
             `  price list:     ${urls.priceList}`,
             ...(sandbox ? [`  demo panel:     ${publicUrl}${DEMO_PANEL_PATH}  (try the whole flow in a browser)`] : []),

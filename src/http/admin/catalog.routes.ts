@@ -48,8 +48,8 @@ ${PERIODS.map((p) => {
 <label for="period">Period</label><select id="period" name="period">${PERIODS.map((p) => html`<option value="${String(p)}">${PERIOD_LABEL[p]}</option>`)}</select>
 <label for="amount">Amount</label><input id="amount" name="amount" type="text" inputmode="decimal" required maxlength="20">
 <label for="currency">Currency</label><input id="currency" name="currency" type="text" maxlength="3" required value="${entry.prices[1]?.currency ?? entry.prices[12]?.currency ?? (m.region === "ru" ? "RUB" : "EUR")}">
+${m.pricing_mode === "rules" ? html`<label style="font-weight:400"><input type="checkbox" name="hand" value="on" checked> Price this module by hand from now on (otherwise the next price sync recomputes it from cost by the markup rule)</label>` : ""}
 <p><button type="submit">Set price</button></p></form>
-${m.pricing_mode === "rules" ? html`<p class="muted">This module follows the markup rule: the next price sync recomputes its prices. A price set here lasts until then.</p>` : ""}
 <h2>Price history</h2>
 <table><thead><tr><th>When</th><th>Period</th><th class="num">Was</th><th class="num">Now</th><th>By</th></tr></thead><tbody>
 ${history.map(
@@ -78,7 +78,16 @@ ${history.map(
     const r = await attempt(async () => {
       const input = { period: field(req.body, "period"), amount: field(req.body, "amount"), currency: field(req.body, "currency") };
       const set = await c.catalog.setPrice(req.params.ref, input, { source: "admin", name: act.actor });
-      await c.audit.record(c.db, { ...act.ctx, action: "price.set", subject: { type: "module", id: set.module.id }, before: { period: set.period, price: set.previous }, after: { period: set.period, price: set.price } });
+      // A hand-set price on a rule-priced module would be overwritten by the next sync.
+      const toHand = set.module.pricing_mode === "rules" && field(req.body, "hand") === "on";
+      if (toHand) await c.pricing.setMode([set.module.id], "manual");
+      await c.audit.record(c.db, {
+        ...act.ctx,
+        action: "price.set",
+        subject: { type: "module", id: set.module.id },
+        before: { period: set.period, price: set.previous, pricing: set.module.pricing_mode },
+        after: { period: set.period, price: set.price, pricing: toHand ? "manual" : set.module.pricing_mode },
+      });
       return set;
     });
     if (!r.ok) return modulePage(req, reply, req.params.ref, { message: r.message, status: r.status });
