@@ -21,10 +21,14 @@ function find(dir, out = []) {
 // one file at a time.
 const HEAVY = new Set(["test/chaos.test.ts", "test/two-nodes.test.ts"]);
 
+// A test that hangs (a deadlock, a handle never closed) fails after this long instead of holding
+// CI until its time runs out. Generous: the slowest tests (chaos, browsers) take about a minute.
+const TEST_TIMEOUT_MS = 10 * 60_000;
+
 function run(files, concurrency) {
   const r = spawnSync(
     process.execPath,
-    ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+    ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, "--test-reporter=spec", ...files],
     { stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } },
   );
   return r.status ?? 1;

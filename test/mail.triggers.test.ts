@@ -94,9 +94,11 @@ describeEachDialect("mail triggers", (ctx) => {
     const { c, mails } = await setup();
     const { order } = await c.orders.intake(BUY, null);
     const row = (await c.repos.orders.findById(c.db, order.id))!;
+    // Read before the transaction: SQLite has one connection, which the transaction holds.
+    const customerId = (await c.customers.list())[0]!.id;
     await assert.rejects(
       c.db.transaction().execute(async (tx) => {
-        await c.events.emit(tx, { type: "order.transition", order: { ...row, state: "paid", customer_id: (await c.customers.list())[0]!.id }, from: "pending_payment", to: "paid", actor: null });
+        await c.events.emit(tx, { type: "order.transition", order: { ...row, state: "paid", customer_id: customerId }, from: "pending_payment", to: "paid", actor: null });
         throw new Error("payment failed after the event");
       }),
     );
