@@ -1,5 +1,6 @@
 // The one place that calls the factories: it wires repositories and services together for a
 // process (or for a test, which passes its own database, clock and id generator).
+import type { OrderRow } from "../db/schema.ts";
 import { UPSTREAM_PRESETS, type Config } from "./config.ts";
 import type { Database } from "../db/database.ts";
 import { createChangeCountersRepo } from "../db/change-counters.repo.ts";
@@ -347,6 +348,15 @@ export function createContainer(opts: ContainerOptions) {
     warn: (info, message) => logger.warn(info, message),
   });
   void setup.refreshMode();
+  // Before money is taken (checkout, Stripe): the license and module checked upstream
+  // (PAY_WHEN_UPSTREAM_UNREACHABLE decides when the client area cannot be asked).
+  const paymentPrecheck = async (order: OrderRow): Promise<void> => {
+    const r = await fulfillment.precheck(order);
+    if (r.ok === true) return;
+    if (r.ok === false) throw invalidInput(r.problem);
+    if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
+    logger.warn({ order: order.id, problem: r.problem }, "payment taken without the upstream pre-check");
+  };
   const orders = createOrderService({
     db,
     orders: repos.orders,
@@ -370,13 +380,7 @@ export function createContainer(opts: ContainerOptions) {
       return c ? { minor: Number(c.cost_minor), currency: c.currency } : null;
     },
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
-    precheck: async (order) => {
-      const r = await fulfillment.precheck(order);
-      if (r.ok === true) return;
-      if (r.ok === false) throw invalidInput(r.problem);
-      if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
-      logger.warn({ order: order.id, problem: r.problem }, "payment taken without the upstream pre-check");
-    },
+    precheck: paymentPrecheck,
   });
   const fulfillment = createFulfillmentService({
     db,
@@ -399,12 +403,7 @@ export function createContainer(opts: ContainerOptions) {
     orders: repos.orders,
     payOrder: (tx, orderId, customerId, actor) => orders.payFromBalanceIn(tx, orderId, customerId, actor),
     totalOf: (o) => payments.totalOf(o),
-    precheck: async (order) => {
-      const r = await fulfillment.precheck(order);
-      if (r.ok === true) return;
-      if (r.ok === false) throw invalidInput(r.problem);
-      if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
-    },
+    precheck: paymentPrecheck,
     ledger,
     alerts,
     clock,

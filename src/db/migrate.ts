@@ -24,8 +24,8 @@ async function migrator(db: Db, set: Record<string, Migration> = migrations): Pr
 }
 
 // Kysely also looks for those tables by introspecting every schema of the database, and on
-// PostgreSQL that read fails ("schema … does not exist", "relation … does not exist") when another
-// session drops a schema or table meanwhile — another app's, or the test suite's parallel schemas.
+// PostgreSQL that read fails ("schema … does not exist", "relation … does not exist", "column … of
+// relation … does not exist") when another session drops a schema or table meanwhile — another app's, or the test suite's parallel schemas.
 // It fails before any migration has run, so it is simply read again.
 const INTROSPECTION_ATTEMPTS = 8;
 
@@ -34,7 +34,7 @@ const pause = (attempt: number) => new Promise((r) => setTimeout(r, 25 * attempt
 
 function isConcurrentDrop(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return code === "3F000" || code === "42P01";
+  return code === "3F000" || code === "42P01" || code === "42703";
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -10,6 +10,7 @@
 // click carries no personal data); once a customer has claimed it (paid or invoiced) only that
 // customer — anyone else gets the same 404 as for an order that does not exist.
 import { randomBytes } from "node:crypto";
+import { ORDER_STATE_TEXT } from "./portal/common.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../app/container.ts";
 import type { OrderRow } from "../db/schema.ts";
@@ -56,19 +57,8 @@ const PAGE = { config: { surface: "page" as const } };
 const ORDER_ID = /^ord_[a-z0-9]{6,40}$/;
 const METHODS: readonly PaymentProviderId[] = ["balance", "stripe", "bank_transfer"];
 
-/** The short status shown in the order table. */
-const STATE_TEXT: Record<string, string> = {
-  pending_payment: "Awaiting payment",
-  paid: "Paid — ordering the module",
-  placing: "Ordering the module from ispmanager",
-  active: "Active",
-  needs_attention: "Paid — our staff are checking the order",
-  awaiting_funds: "Paid — the order will be placed shortly",
-  manual_queue: "Paid — our staff will activate the module shortly",
-  rejected: "Rejected",
-  refunded: "Refunded to your balance",
-  cancelled: "Cancelled",
-};
+/** The short status shown on the checkout: the portal's wording, with what happens after payment. */
+const STATE_TEXT: Record<string, string> = { ...ORDER_STATE_TEXT, paid: "Paid — ordering the module" };
 
 const CHECKOUT_STYLE = html`<style>.card>h2:first-child{margin-top:0}h3{font-size:16px;margin:16px 0 4px}form.period{margin:12px 0 0}.method{border-top:1px solid #eef1f5;margin-top:14px}</style>`;
 

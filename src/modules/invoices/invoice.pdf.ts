@@ -4,8 +4,7 @@
 // document's title and subject carry the number, for archives that index PDFs.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import fontkit from "@pdf-lib/fontkit";
-import { PDFDocument, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import type { PDFFont, PDFPage, RGB } from "pdf-lib";
 import { format } from "../../lib/money.ts";
 import { formatRate } from "./invoices.logic.ts";
 import type { InvoiceDocument } from "./invoices.service.ts";
@@ -22,8 +21,6 @@ function fontBytes() {
 
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 50;
-const GREY = rgb(0.42, 0.46, 0.52);
-const INK = rgb(0.11, 0.14, 0.19);
 
 /** Splits text into lines that fit `width` at `size` (words kept whole unless longer than a line). */
 function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
@@ -47,6 +44,10 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
   const inv = doc.invoice;
   const isCredit = inv.kind === "credit_note";
   const title = `${isCredit ? "Credit note" : "Invoice"} ${inv.number}`;
+  // pdf-lib and fontkit are loaded on the first PDF: most processes never render one.
+  const [{ PDFDocument, rgb }, { default: fontkit }] = await Promise.all([import("pdf-lib"), import("@pdf-lib/fontkit")]);
+  const GREY = rgb(0.42, 0.46, 0.52);
+  const INK = rgb(0.11, 0.14, 0.19);
   const pdf = await PDFDocument.create();
   pdf.registerFontkit(fontkit);
   const { regular, bold } = fontBytes();
@@ -69,7 +70,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
     page = pdf.addPage([A4.width, A4.height]);
     y = A4.height - MARGIN;
   };
-  const text = (t: string, x: number, opts: { size?: number; f?: PDFFont; color?: ReturnType<typeof rgb>; width?: number } = {}) => {
+  const text = (t: string, x: number, opts: { size?: number; f?: PDFFont; color?: RGB; width?: number } = {}) => {
     const size = opts.size ?? 10;
     const f = opts.f ?? font;
     for (const line of wrap(t, f, size, opts.width ?? A4.width - MARGIN - x)) {

@@ -1,7 +1,7 @@
 // Sending one message over SMTP with nodemailer. The SMTP_URL carries credentials: it is parsed
 // here into options and never logged, and every error that leaves this file has the password (and
 // the URL's user:password part) removed from its text, since errors end up in job rows and logs.
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { invalidInput } from "../../lib/errors.ts";
 
 export interface OutgoingMail {
@@ -98,23 +98,32 @@ export function createSmtpTransport(opts: { url: string; from: string; replyTo?:
   const s = parseSmtpUrl(opts.url);
   const secrets = [opts.url, s.password ?? "", s.password ? encodeURIComponent(s.password) : "", s.password ? Buffer.from(s.password).toString("base64") : ""]
     .filter((v) => v.length >= 3);
-  const transporter = nodemailer.createTransport({
-    host: s.host,
-    port: s.port,
-    secure: s.secure,
-    ...(s.user !== undefined ? { auth: { user: s.user, pass: s.password ?? "" } } : {}),
-    connectionTimeout: opts.timeoutMs,
-    greetingTimeout: opts.timeoutMs,
-    socketTimeout: opts.timeoutMs,
-    logger: false,
-    debug: false,
-  });
+  // nodemailer is loaded on the first message: most processes (the CLI, web-only nodes) never send.
+  let transporter: Transporter | undefined;
+  let closed = false;
+  const transporterOf = async (): Promise<Transporter> => {
+    if (transporter) return transporter;
+    const { default: nodemailer } = await import("nodemailer");
+    transporter = nodemailer.createTransport({
+      host: s.host,
+      port: s.port,
+      secure: s.secure,
+      ...(s.user !== undefined ? { auth: { user: s.user, pass: s.password ?? "" } } : {}),
+      connectionTimeout: opts.timeoutMs,
+      greetingTimeout: opts.timeoutMs,
+      socketTimeout: opts.timeoutMs,
+      logger: false,
+      debug: false,
+    });
+    if (closed) transporter.close();
+    return transporter;
+  };
   const fromDomain = /@([^>\s]+)>?\s*$/.exec(opts.from)?.[1] ?? "partnerbill.invalid";
 
   return {
     async send(mail) {
       try {
-        const info = await transporter.sendMail({
+        const info = await (await transporterOf()).sendMail({
           from: opts.from,
           to: mail.to,
           ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
@@ -137,7 +146,8 @@ export function createSmtpTransport(opts: { url: string; from: string; replyTo?:
       }
     },
     close() {
-      transporter.close();
+      closed = true;
+      transporter?.close();
     },
   };
 }
