@@ -13,6 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
   // Every query it served is served by orders_customer_id_created_idx, which starts with its columns.
   await db.schema.dropIndex("orders_customer_idx").execute();
+  // The admin console's ledger page lists transactions newest first in keyset pages.
+  await db.schema.createIndex("ledger_transactions_created_idx").on("ledger_transactions").columns(["created_at", "id"]).execute();
 
   await db.schema
     .createTable("webhook_endpoints")
