@@ -20,6 +20,7 @@ import * as S from "./api.schemas.ts";
 import { sendError } from "./errors.ts";
 import { safeJson } from "./json.ts";
 import { buildOpenApi, OPENAPI_PATH } from "./openapi.ts";
+import { orderData } from "../modules/webhooks/webhooks.logic.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -88,26 +89,9 @@ function moduleView(e: CatalogEntry): z.infer<typeof S.ModuleView> {
 }
 
 export function orderView(o: OrderRow): z.infer<typeof S.OrderView> {
-  return {
-    id: o.id,
-    kind: o.kind,
-    state: o.state,
-    customerId: o.customer_id,
-    moduleId: o.module_id,
-    tariffId: Number(o.tariff_id),
-    licenseId: Number(o.license_id),
-    ip: o.ip,
-    periodMonths: Number(o.period_months),
-    price: { minor: Number(o.price_minor), currency: o.currency },
-    fulfillment: o.fulfillment,
-    upstreamServiceId: o.upstream_service_id === null ? null : Number(o.upstream_service_id),
-    upstreamExpiresOn: o.upstream_expires_on,
-    reason: o.reason,
-    createdAt: o.created_at,
-    updatedAt: o.updated_at,
-    paidAt: o.paid_at,
-    activatedAt: o.activated_at,
-  };
+  // The same public shape as webhook bodies (webhooks.logic.ts), with updatedAt and without total.
+  const { total: _total, ...common } = orderData(o);
+  return { ...common, updatedAt: o.updated_at };
 }
 
 function customerView(c: Pick<CustomerRow, "id" | "email" | "name" | "created_at">): z.infer<typeof S.CustomerView> {

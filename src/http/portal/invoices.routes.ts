@@ -5,24 +5,16 @@ import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html } from "../../lib/html.ts";
 import { format } from "../../lib/money.ts";
+import { INVOICE_STATUS_TEXT } from "../../modules/invoices/invoice.html.ts";
 import { sendPortalPage } from "./layout.ts";
 import { ID_SHAPE, me, PORTAL_PAGE, refusalOf, sendPortalNotFound, type IdParams } from "./common.ts";
-
-const STATUS_TEXT: Record<string, string> = {
-  paid: "Paid",
-  awaiting_payment: "Awaiting payment",
-  overdue: "Overdue",
-  credited: "Cancelled by credit note",
-  cancelled: "Cancelled",
-  issued: "Issued",
-};
 
 export function registerPortalInvoiceRoutes(app: FastifyInstance, c: Container): void {
   app.get("/account/invoices", PORTAL_PAGE, async (req, reply) => {
     const list = await c.portal.invoices(me(req).id);
     const rows = list.map(
       (i) =>
-        html`<tr><td><a href="/account/invoices/${i.id}">${i.number}</a></td><td>${i.kind === "credit_note" ? "Credit note" : "Invoice"}</td><td>${i.issued_at.slice(0, 10)}</td><td class="num">${format({ minor: Number(i.total_minor), currency: i.currency })}</td><td>${STATUS_TEXT[i.status] ?? i.status}</td><td><a href="/account/invoices/${i.id}.pdf">PDF</a></td></tr>`,
+        html`<tr><td><a href="/account/invoices/${i.id}">${i.number}</a></td><td>${i.kind === "credit_note" ? "Credit note" : "Invoice"}</td><td>${i.issued_at.slice(0, 10)}</td><td class="num">${format({ minor: Number(i.total_minor), currency: i.currency })}</td><td>${INVOICE_STATUS_TEXT[i.status] ?? i.status}</td><td><a href="/account/invoices/${i.id}.pdf">PDF</a></td></tr>`,
     );
     return sendPortalPage(req, reply, {
       title: "Invoices",

@@ -23,6 +23,17 @@ export function passwordProblem(password: string, email: string): string | null 
 // ---- tokens and session ids ------------------------------------------------------------------
 
 /** 256 random bits, URL-safe: session ids, e-mailed tokens, CSRF secrets. */
+/**
+ * What a sign-in form sent, bounded and typed: the e-mail as typed, lower-cased (the throttle's
+ * key, also for addresses that are not well-formed) and the password ('' when absent).
+ */
+export function signInFields(input: { email: unknown; password: unknown }): { typed: string; password: string } {
+  return {
+    typed: typeof input.email === "string" ? input.email.trim().toLowerCase().slice(0, 320) : "",
+    password: typeof input.password === "string" ? input.password.slice(0, 1024) : "",
+  };
+}
+
 export function newSecretToken(): string {
   return randomBytes(32).toString("base64url");
 }

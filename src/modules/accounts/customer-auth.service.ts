@@ -22,6 +22,7 @@ import {
   newSecretToken,
   passwordProblem,
   safeNext,
+  signInFields,
 } from "./accounts.logic.ts";
 import type { AccountsRepo } from "./accounts.repo.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -148,8 +149,7 @@ export function createCustomerAuthService(deps: {
   }
 
   async function signIn(input: { email: unknown; password: unknown; ip: string }): Promise<SignInResult> {
-    const typed = typeof input.email === "string" ? input.email.trim().toLowerCase().slice(0, 320) : "";
-    const password = typeof input.password === "string" ? input.password.slice(0, 1024) : "";
+    const { typed, password } = signInFields(input);
     const accountKey = throttleKeys.account("customer", typed);
     const addressKey = throttleKeys.address("customer", input.ip);
     const locked = await throttle.lockRemaining([accountKey, addressKey]);

@@ -8,7 +8,7 @@ import { conflict, invalidInput, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
 import { open, seal } from "../../lib/secret-box.ts";
 import { normalizeEmail } from "../customers/customers.logic.ts";
-import { THROTTLE, passwordProblem } from "./accounts.logic.ts";
+import { THROTTLE, passwordProblem, signInFields } from "./accounts.logic.ts";
 import type { AccountsRepo } from "./accounts.repo.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { SessionService } from "./sessions.service.ts";
@@ -75,15 +75,14 @@ export function createStaffAuthService(deps: {
     return row;
   }
 
-  async function add(input: { email: string; role: string; password: string }): Promise<StaffView> {
+  /** A new staff user's row: e-mail normalised, password checked against the policy and hashed. */
+  async function newStaffRow(input: { email: string; password: string }, role: StaffRole): Promise<StaffUserRow> {
     const email = normalizeEmail(input.email);
-    const role = parseRole(input.role);
     const problem = passwordProblem(input.password, email);
     if (problem) throw invalidInput(problem);
     const passwordHash = await passwords.hash(input.password);
-    if (await accounts.findStaffByEmail(db, email)) throw conflict(`A staff user with e-mail ${email} already exists`);
     const now = clock.now().toISOString();
-    const row: StaffUserRow = {
+    return {
       id: ids.next("stf"),
       email,
       password_hash: passwordHash,
@@ -96,6 +95,11 @@ export function createStaffAuthService(deps: {
       updated_at: now,
       last_login_at: null,
     };
+  }
+
+  async function add(input: { email: string; role: string; password: string }): Promise<StaffView> {
+    const row = await newStaffRow(input, parseRole(input.role));
+    if (await accounts.findStaffByEmail(db, row.email)) throw conflict(`A staff user with e-mail ${row.email} already exists`);
     await accounts.insertStaff(db, row);
     return viewOf(row);
   }
@@ -106,24 +110,7 @@ export function createStaffAuthService(deps: {
    * can exist only once; whoever does not get it creates nothing (null).
    */
   async function addFirstOwner(input: { email: string; password: string }, claim: (tx: Executor) => Promise<boolean>): Promise<StaffView | null> {
-    const email = normalizeEmail(input.email);
-    const problem = passwordProblem(input.password, email);
-    if (problem) throw invalidInput(problem);
-    const passwordHash = await passwords.hash(input.password);
-    const now = clock.now().toISOString();
-    const row: StaffUserRow = {
-      id: ids.next("stf"),
-      email,
-      password_hash: passwordHash,
-      role: "owner",
-      totp_secret: null,
-      totp_pending_secret: null,
-      totp_last_step: null,
-      disabled: 0,
-      created_at: now,
-      updated_at: now,
-      last_login_at: null,
-    };
+    const row = await newStaffRow(input, "owner");
     return db.transaction().execute(async (tx) => {
       if (!(await claim(tx)) || (await accounts.countStaff(tx)) > 0) return null;
       await accounts.insertStaff(tx, row);
@@ -165,8 +152,7 @@ export function createStaffAuthService(deps: {
   }
 
   async function signIn(input: { email: unknown; password: unknown; ip: string }): Promise<StaffSignInResult> {
-    const typed = typeof input.email === "string" ? input.email.trim().toLowerCase().slice(0, 320) : "";
-    const password = typeof input.password === "string" ? input.password.slice(0, 1024) : "";
+    const { typed, password } = signInFields(input);
     const accountKey = throttleKeys.account("staff", typed);
     const addressKey = throttleKeys.address("staff", input.ip);
     const locked = await throttle.lockRemaining([accountKey, addressKey]);

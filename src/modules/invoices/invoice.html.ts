@@ -5,7 +5,8 @@ import { format } from "../../lib/money.ts";
 import { formatRate } from "./invoices.logic.ts";
 import type { InvoiceDocument } from "./invoices.service.ts";
 
-const STATUS_TEXT: Record<string, string> = {
+/** An invoice's status in words, for every page that lists or shows invoices. */
+export const INVOICE_STATUS_TEXT: Record<string, string> = {
   paid: "Paid",
   awaiting_payment: "Awaiting payment",
   overdue: "Overdue",
@@ -41,7 +42,7 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
   const body = html`<div class="sheet">
   <h1>${title}</h1>
   <div class="muted">Issued ${inv.issued_at.slice(0, 10)}${inv.due_on ? html` · due ${inv.due_on}` : ""}${doc.related ? html` · ${isCredit ? "corrects invoice" : "credit note"} ${doc.related.number}` : ""}</div>
-  <p><span class="status">${STATUS_TEXT[doc.status] ?? doc.status}</span></p>
+  <p><span class="status">${INVOICE_STATUS_TEXT[doc.status] ?? doc.status}</span></p>
   <div class="parties">
     <div><div class="muted">From</div><strong>${s.legalName || "(seller name not set)"}</strong>${multiline(s.address)}${s.country ? html`<div>${s.country}</div>` : ""}${s.vatId ? html`<div>VAT ${s.vatId}</div>` : ""}${s.email ? html`<div>${s.email}</div>` : ""}</div>
     <div><div class="muted">To</div><strong>${b.company || b.name || b.email}</strong>${b.company && b.name ? html`<div>${b.name}</div>` : ""}${multiline(b.address)}${b.country ? html`<div>${b.country}</div>` : ""}${b.vatId ? html`<div>VAT ${b.vatId}</div>` : ""}<div>${b.email}</div></div>
