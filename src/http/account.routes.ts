@@ -16,9 +16,6 @@ const PAGE = { config: { surface: "page" as const } };
 type Query = { Querystring: Record<string, string | undefined> };
 type Form = { Body: Record<string, unknown> | undefined };
 
-function nextOf(value: unknown): string {
-  return safeNext(value, "/account");
-}
 
 function nextField(next: string): SafeHtml {
   return next === "/account" ? html`` : html`<input type="hidden" name="next" value="${next}">`;
@@ -36,7 +33,27 @@ function inputProblem(e: unknown): string {
 
 const EXPIRED = "This link has expired or has already been used.";
 
+/** The script that moves an e-mailed token from the link's fragment into the page's form. */
+export const LINK_SCRIPT_PATH = "/account/link.js";
+
+// The token of an e-mailed link is in the URL's fragment ("…/account/verify#<token>"), which the
+// browser never sends: no request log can hold it. This script (no inline script: the pages' CSP
+// allows only scripts of this site) copies it into the form, removes it from the address bar and
+// submits — which only shows the password form, so a mail scanner that runs scripts spends
+// nothing. Without JavaScript the page asks for the code printed in the mail.
+const LINK_SCRIPT = `(function () {
+  var form = document.getElementById("link-form");
+  var token = location.hash.replace(/^#/, "");
+  if (!form || !/^[A-Za-z0-9_-]{43}$/.test(token)) return;
+  if (history.replaceState) history.replaceState(null, "", location.pathname);
+  form.elements.namedItem("token").value = token;
+  form.submit();
+})();
+`;
+
 export function registerAccountRoutes(app: FastifyInstance, c: Container): void {
+  const nextOf = (value: unknown): string => safeNext(value, "/account", c.config.PUBLIC_URL);
+
   function loginPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
     return sendAuthPage(
       reply,
@@ -59,7 +76,7 @@ ${passwordField("password", "Password", "current-password")}
       html`<div class="card"><h1>Create an account</h1>${o.message ?? ""}
 <form method="post" action="/account/signup">${csrfField(req)}${nextField(o.next)}
 ${emailField(o.email ?? "")}
-${passwordField("password", "Password (at least 10 characters)", "new-password")}
+<p class="muted">We e-mail you a link; you choose your password after opening it.</p>
 <p><button type="submit">Create account</button></p>
 </form>
 <p>Already have an account? <a href="${withNext("/account/login", o.next)}">Sign in</a></p></div>`,
@@ -92,12 +109,13 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password")
     const next = nextOf(field(req.body, "next"));
     const email = field(req.body, "email");
     try {
-      const r = await c.customerAuth.signUp({ email, password: field(req.body, "password"), next });
+      // Only the address: a password sent with it (an old form, or a stranger) is ignored.
+      const r = await c.customerAuth.signUp({ email, next });
       // The same page whether or not the address already has an account.
       return checkMailPage(
         reply,
         "Check your e-mail",
-        html`<p>We sent a message to <b>${r.email}</b>. Open the link in it to confirm your address and finish signing up; it works for 24 hours.</p>
+        html`<p>We sent a message to <b>${r.email}</b>. Open the link in it to confirm your address and choose your password; it works for 24 hours.</p>
 <p class="muted">Nothing arrived? Look in the spam folder, or <a href="${withNext("/account/signup", next)}">sign up again</a> in a few minutes.</p>
 ${demoMailboxNote(c)}`,
       );
@@ -106,29 +124,73 @@ ${demoMailboxNote(c)}`,
     }
   });
 
-  // ---- e-mail confirmation ----------------------------------------------------------------------
-  // The e-mailed link opens a page with a button; only the POST uses the token, so mail scanners
-  // that open links do not spend it.
+  // ---- e-mailed links: confirm the address (sign-up) and choose a new password (reset) -----------
+  // A link opens a page whose form POSTs the token (from the link's fragment, by LINK_SCRIPT, or
+  // pasted from the mail); that POST shows the password form, and the password form's POST uses the
+  // token. Nothing is spent by opening a link, and the token is in no URL.
 
-  app.get<Query>("/account/verify", PAGE, async (req, reply) => {
-    const token = req.query.token;
-    const live = await c.customerAuth.peekToken(token, "verify_email");
-    if (!live) return expiredPage(reply);
+  app.get(LINK_SCRIPT_PATH, PAGE, async (_req, reply) =>
+    reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=3600").send(LINK_SCRIPT),
+  );
+
+  const LINKS = {
+    verify_email: { path: "/account/verify", title: "Confirm your e-mail address", button: "Confirm and sign in", lead: "Choose your password to finish signing up." },
+    password_reset: { path: "/account/reset", title: "Choose a new password", button: "Set password and sign in", lead: "Choose a new password." },
+  } as const;
+  type LinkPurpose = keyof typeof LINKS;
+
+  function openLinkPage(req: FastifyRequest, reply: FastifyReply, purpose: LinkPurpose, o: { message?: SafeHtml; status?: number } = {}) {
+    const l = LINKS[purpose];
     return sendAuthPage(
       reply,
-      "Confirm your e-mail address",
-      html`<div class="card"><h1>Confirm your e-mail address</h1><p>Confirm <b>${live.email}</b> to finish signing up.</p>
-<form method="post" action="/account/verify">${csrfField(req)}<input type="hidden" name="token" value="${token ?? ""}">
-<p><button type="submit">Confirm and sign in</button></p></form></div>`,
+      l.title,
+      html`<div class="card"><h1>${l.title}</h1>${o.message ?? ""}
+<form method="post" action="${l.path}" id="link-form">${csrfField(req)}
+<label for="token">Code from the e-mail</label><input id="token" name="token" type="text" autocomplete="off" spellcheck="false" required maxlength="64">
+<p><button type="submit">Continue</button></p></form>
+<p class="muted">Opened the link from the e-mail? This page continues by itself. If it does not, paste the code printed in the e-mail.</p></div>
+<script src="${LINK_SCRIPT_PATH}" defer></script>`,
+      o.status,
     );
-  });
+  }
 
-  app.post<Form>("/account/verify", PAGE, async (req, reply) => {
-    const r = await c.customerAuth.confirmEmail(field(req.body, "token"));
-    if (!r.ok) return expiredPage(reply);
-    await startSession(req, reply, "customer", r.customerId);
-    return redirect(reply, nextOf(r.next));
-  });
+  function passwordPage(req: FastifyRequest, reply: FastifyReply, purpose: LinkPurpose, o: { token: string; email: string; message?: SafeHtml; status?: number }) {
+    const l = LINKS[purpose];
+    return sendAuthPage(
+      reply,
+      l.title,
+      html`<div class="card"><h1>${l.title}</h1>${o.message ?? ""}<p>${l.lead} For <b>${o.email}</b>.</p>
+<form method="post" action="${l.path}">${csrfField(req)}<input type="hidden" name="token" value="${o.token}">
+<input type="hidden" name="username" autocomplete="username" value="${o.email}">
+${passwordField("password", "Password (at least 10 characters)", "new-password", true)}
+<p><button type="submit">${l.button}</button></p></form></div>`,
+      o.status,
+    );
+  }
+
+  for (const purpose of ["verify_email", "password_reset"] as const) {
+    const l = LINKS[purpose];
+    // Any ?token=… of an old-style link is ignored (and redacted from request logs).
+    app.get(l.path, PAGE, async (req, reply) => openLinkPage(req, reply, purpose));
+
+    app.post<Form>(l.path, PAGE, async (req, reply) => {
+      const token = field(req.body, "token").trim();
+      const live = await c.customerAuth.peekToken(token, purpose);
+      if (!live) return expiredPage(reply);
+      // The first POST (from the link's page) only shows the password form.
+      if (req.body?.["password"] === undefined) return passwordPage(req, reply, purpose, { token, email: live.email });
+      try {
+        const input = { token, password: field(req.body, "password") };
+        const r = purpose === "verify_email" ? await c.customerAuth.completeSignUp(input) : await c.customerAuth.resetPassword(input);
+        if (!r.ok) return expiredPage(reply);
+        // Other sessions of this customer ended; this browser gets a new one.
+        await startSession(req, reply, "customer", r.customerId);
+        return redirect(reply, nextOf(r.next));
+      } catch (e) {
+        return passwordPage(req, reply, purpose, { token, email: live.email, message: notice("error", inputProblem(e)), status: 400 });
+      }
+    });
+  }
 
   // ---- sign in / out ----------------------------------------------------------------------------
 
@@ -198,47 +260,12 @@ ${emailField(o.email ?? "")}
       return checkMailPage(
         reply,
         "Check your e-mail",
-        html`<p>If <b>${r.email}</b> has an account here, a link to choose a new password is on its way. It works once, for one hour.</p>
-<p><a href="${withNext("/account/login", next)}">Back to sign in</a></p>`,
+        html`<p>A link to choose a new password is on its way to <b>${r.email}</b> (if the address has no account here yet, the link lets you create one). It works once, for one hour.</p>
+<p><a href="${withNext("/account/login", next)}">Back to sign in</a></p>
+${demoMailboxNote(c)}`,
       );
     } catch (e) {
       return forgotPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
-    }
-  });
-
-  function resetPage(req: FastifyRequest, reply: FastifyReply, o: { token: string; email: string; message?: SafeHtml; status?: number }) {
-    return sendAuthPage(
-      reply,
-      "Choose a new password",
-      html`<div class="card"><h1>Choose a new password</h1>${o.message ?? ""}<p>For <b>${o.email}</b>.</p>
-<form method="post" action="/account/reset">${csrfField(req)}<input type="hidden" name="token" value="${o.token}">
-<input type="hidden" name="username" autocomplete="username" value="${o.email}">
-${passwordField("password", "New password (at least 10 characters)", "new-password", true)}
-<p><button type="submit">Set password and sign in</button></p></form></div>`,
-      o.status,
-    );
-  }
-
-  app.get<Query>("/account/reset", PAGE, async (req, reply) => {
-    const token = req.query.token ?? "";
-    const live = await c.customerAuth.peekToken(token, "password_reset");
-    if (!live) return expiredPage(reply);
-    return resetPage(req, reply, { token, email: live.email });
-  });
-
-  app.post<Form>("/account/reset", PAGE, async (req, reply) => {
-    const token = field(req.body, "token");
-    try {
-      const r = await c.customerAuth.resetPassword({ token, password: field(req.body, "password") });
-      if (!r.ok) return expiredPage(reply);
-      // Every other session of this customer ended with the reset; this browser gets a new one.
-      await startSession(req, reply, "customer", r.customerId);
-      return redirect(reply, nextOf(r.next));
-    } catch (e) {
-      const message = inputProblem(e);
-      const live = await c.customerAuth.peekToken(token, "password_reset");
-      if (!live) return expiredPage(reply);
-      return resetPage(req, reply, { token, email: live.email, message: notice("error", message), status: 400 });
     }
   });
 }

@@ -14,8 +14,8 @@ const PAGE = { config: { surface: "page" as const } };
 type Query = { Querystring: Record<string, string | undefined> };
 type Form = { Body: Record<string, unknown> | undefined };
 
-function nextOf(value: unknown): string {
-  const next = safeNext(value, "/admin");
+function nextOf(value: unknown, origin: string): string {
+  const next = safeNext(value, "/admin", origin);
   // After a staff login only admin pages make sense.
   return next === "/admin" || next.startsWith("/admin/") || next.startsWith("/admin?") ? next : "/admin";
 }
@@ -48,14 +48,14 @@ ${passwordField("password", "Password", "current-password")}
   }
 
   app.get<Query>("/admin/login", PAGE, async (req, reply) => {
-    const next = nextOf(req.query.next);
+    const next = nextOf(req.query.next, c.config.PUBLIC_URL);
     if (currentStaff(req)) return redirect(reply, next);
     if (pendingStaffId(req)) return redirect(reply, `/admin/totp?next=${encodeURIComponent(next)}`);
     return loginPage(req, reply, { next });
   });
 
   app.post<Form>("/admin/login", PAGE, async (req, reply) => {
-    const next = nextOf(field(req.body, "next"));
+    const next = nextOf(field(req.body, "next"), c.config.PUBLIC_URL);
     const email = field(req.body, "email");
     const r = await c.staffAuth.signIn({ email, password: field(req.body, "password"), ip: req.ip });
     if (r.ok) {
@@ -122,7 +122,7 @@ ${codeField()}
   }
 
   app.get<Query>("/admin/totp", PAGE, async (req, reply) => {
-    if (pendingStaffId(req)) return secondStepPage(req, reply, { next: nextOf(req.query.next) });
+    if (pendingStaffId(req)) return secondStepPage(req, reply, { next: nextOf(req.query.next, c.config.PUBLIC_URL) });
     if (!currentStaff(req)) return redirect(reply, "/admin/login?next=%2Fadmin%2Ftotp");
     const message = req.query.on !== undefined ? notice("ok", "Two-factor authentication is on.") : req.query.off !== undefined ? notice("ok", "Two-factor authentication is off.") : undefined;
     return settingsPage(req, reply, message ? { message } : {});
@@ -131,7 +131,7 @@ ${codeField()}
   app.post<Form>("/admin/totp", PAGE, async (req, reply) => {
     const staffId = pendingStaffId(req);
     if (!staffId) return redirect(reply, "/admin/login");
-    const next = nextOf(field(req.body, "next"));
+    const next = nextOf(field(req.body, "next"), c.config.PUBLIC_URL);
     const r = await c.staffAuth.verifySecondFactor(staffId, field(req.body, "code"));
     if (!r.ok) return secondStepPage(req, reply, { next, ...codeRefusal(r) });
     await startSession(req, reply, "staff", staffId);

@@ -184,7 +184,7 @@ ${order.period_months === 12
 <form method="post" action="/account/signup">${csrfField(req)}<input type="hidden" name="next" value="${path}">
 <h3>I am new here</h3>
 <label for="signup-email">E-mail</label><input id="signup-email" name="email" type="email" autocomplete="username" required maxlength="254">
-<label for="signup-password">Password (at least 10 characters)</label><input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
+<p class="muted">We e-mail you a link; you choose your password after opening it, and come back to this order.</p>
 <p><button type="submit">Create account</button></p>
 </form>
 </div>${demoMailboxNote(c)}</div>`;

@@ -132,7 +132,7 @@ export function csrfField(req: FastifyRequest): SafeHtml {
 
 /** The path of this request, safe for a `next` parameter. */
 function hereFor(req: FastifyRequest, fallback: string): string {
-  return req.method === "GET" ? safeNext(req.url, fallback) : fallback;
+  return req.method === "GET" ? safeNext(req.url, fallback, authOf(req).c.config.PUBLIC_URL) : fallback;
 }
 
 /** preHandler: lets signed-in customers through; sends anyone else to the login page and back. */

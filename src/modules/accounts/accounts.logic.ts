@@ -58,21 +58,38 @@ export const MAILS_PER_ADDRESS_PER_HOUR = 3;
 
 // ---- redirects -------------------------------------------------------------------------------
 
+/** Where relative `next` values are resolved when the caller does not name its origin. */
+const PLACEHOLDER_ORIGIN = "http://partnerbill.invalid";
+
 /**
- * A `next` parameter made safe to redirect to: a path on this site ("/checkout/ord_1?x=1"), never
- * another origin ("//evil.example", "/\\evil.example", "https://…", "javascript:…").
+ * THE redirect validator: every `next` (after sign-in, sign-up, reset, and the login redirects)
+ * goes through it. The input is resolved against this site's origin (PUBLIC_URL) with the WHATWG
+ * URL parser — the one browsers use, which also folds dot segments, percent-encoded dots,
+ * backslashes, tabs and newlines — and only a result on this origin is kept, as a path that
+ * cannot be read as another host ("//…"). So "/.//evil.example", "/a/..//evil.example" and
+ * "/%2e//evil.example", which a prefix check lets through and which normalise to
+ * "//evil.example", are refused. Anything else gives `fallback`.
  */
-export function safeNext(input: unknown, fallback: string): string {
+export function safeNext(input: unknown, fallback: string, origin: string = PLACEHOLDER_ORIGIN): string {
   if (typeof input !== "string" || input.length === 0 || input.length > 512) return fallback;
-  if (!input.startsWith("/") || input.startsWith("//") || /[\\\u0000-\u001f\u007f]/.test(input)) return fallback;
+  // No link this site makes has control characters or backslashes in it.
+  if (/[\\\u0000-\u001f\u007f]/.test(input)) return fallback;
+  if (!input.startsWith("/") && !/^https?:\/\//i.test(input)) return fallback;
+  let base: URL;
   let url: URL;
   try {
-    url = new URL(input, "http://partnerbill.invalid");
+    base = new URL(origin);
+    url = new URL(input, base);
   } catch {
     return fallback;
   }
-  if (url.origin !== "http://partnerbill.invalid") return fallback;
-  return `${url.pathname}${url.search}`;
+  if (url.origin !== base.origin) return fallback;
+  const path = `${url.pathname}${url.search}`;
+  if (!path.startsWith("/") || path.startsWith("//")) return fallback;
+  // What the browser will make of the Location header: the same place on the same origin.
+  const again = new URL(path, base);
+  if (again.origin !== base.origin || `${again.pathname}${again.search}` !== path) return fallback;
+  return path;
 }
 
 // ---- throttling ------------------------------------------------------------------------------
@@ -95,28 +112,6 @@ export const THROTTLE = {
   address: { maxFailures: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
   totp: { maxFailures: 5, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE },
 } as const satisfies Record<string, ThrottlePolicy>;
-
-export interface ThrottleState {
-  failures: number;
-  windowStartedAt: string;
-  lockedUntil: string | null;
-}
-
-/** Milliseconds the key stays locked, 0 when it is not. */
-export function lockRemainingMs(state: ThrottleState | undefined, now: Date): number {
-  if (!state?.lockedUntil) return 0;
-  return Math.max(0, new Date(state.lockedUntil).getTime() - now.getTime());
-}
-
-/** The state after one more failure: a new window when the old one passed; locked at the limit. */
-export function afterFailure(state: ThrottleState | undefined, now: Date, policy: ThrottlePolicy): ThrottleState {
-  const t = now.getTime();
-  const fresh = !state || t - new Date(state.windowStartedAt).getTime() >= policy.windowMs || (state.lockedUntil !== null && lockRemainingMs(state, now) === 0);
-  const failures = fresh ? 1 : state.failures + 1;
-  const windowStartedAt = fresh ? now.toISOString() : state.windowStartedAt;
-  const lockedUntil = failures >= policy.maxFailures ? new Date(t + policy.lockMs).toISOString() : null;
-  return { failures, windowStartedAt, lockedUntil };
-}
 
 /** "15 minutes", "1 minute": how long to wait, rounded up, for messages. */
 export function waitText(ms: number): string {

@@ -1,6 +1,8 @@
 // The only code that reads and writes staff users, e-mailed tokens, the login throttle and the
 // password columns of customers.
+import { sql } from "kysely";
 import type { Executor, Tx } from "../../db/database.ts";
+import type { ThrottlePolicy } from "./accounts.logic.ts";
 import type { AccountTokenRow, CustomerRow, LoginThrottleRow, StaffUserRow } from "../../db/schema.ts";
 
 export type CustomerAuthRow = Pick<CustomerRow, "id" | "email" | "name"> & {
@@ -121,22 +123,49 @@ export function createAccountsRepo(dialect: "sqlite" | "postgres") {
     findThrottle(ex: Executor, key: string): Promise<LoginThrottleRow | undefined> {
       return ex.selectFrom("login_throttle").selectAll().where("key", "=", key).executeTakeFirst();
     },
-    /** Reads a throttle row for update (a row lock on PostgreSQL; SQLite serialises writers). */
-    async lockThrottle(tx: Tx, key: string, now: string): Promise<LoginThrottleRow> {
-      await tx
+    /**
+     * Reserves one attempt against `key` in ONE statement (an upsert; a row lock on PostgreSQL,
+     * the single writer on SQLite), so concurrent requests on any node each get their own number:
+     * `failures` is the number of attempts in the window counting this one. A window that passed,
+     * or a lock that ended, starts over at 1. Reaching the policy's limit sets the lock.
+     */
+    async reserveThrottle(ex: Executor, key: string, now: Date, policy: ThrottlePolicy): Promise<{ failures: number; lockedUntil: string | null }> {
+      const at = now.toISOString();
+      const windowStart = new Date(now.getTime() - policy.windowMs).toISOString();
+      const lockUntil = new Date(now.getTime() + policy.lockMs).toISOString();
+      const t = sql.table("login_throttle");
+      const fresh = sql`((${t}.locked_until is null and ${t}.window_started_at <= cast(${windowStart} as text)) or (${t}.locked_until is not null and ${t}.locked_until <= cast(${at} as text)))`;
+      const firstLock = policy.maxFailures <= 1 ? lockUntil : null;
+      const row = await ex
         .insertInto("login_throttle")
-        .values({ key, failures: 0, window_started_at: now, locked_until: null, updated_at: now })
-        .onConflict((oc) => oc.column("key").doNothing())
-        .execute();
-      let q = tx.selectFrom("login_throttle").selectAll().where("key", "=", key);
-      if (dialect === "postgres") q = q.forUpdate();
-      return q.executeTakeFirstOrThrow();
+        .values({ key, failures: 1, window_started_at: at, locked_until: firstLock, updated_at: at })
+        .onConflict((oc) =>
+          oc.column("key").doUpdateSet({
+            failures: sql<number>`case when ${fresh} then 1 else ${t}.failures + 1 end`,
+            window_started_at: sql<string>`case when ${fresh} then cast(${at} as text) else ${t}.window_started_at end`,
+            locked_until: sql<string | null>`case when ${fresh} then cast(${firstLock} as text) when ${t}.locked_until is not null then ${t}.locked_until when ${t}.failures + 1 >= ${policy.maxFailures} then cast(${lockUntil} as text) else null end`,
+            updated_at: at,
+          }),
+        )
+        .returning(["failures", "locked_until"])
+        .executeTakeFirstOrThrow();
+      return { failures: Number(row.failures), lockedUntil: row.locked_until };
     },
-    async saveThrottle(ex: Executor, row: LoginThrottleRow): Promise<void> {
+    /**
+     * Gives back a reservation that did not end in a failure (a right password, or a request the
+     * other key refused): one attempt fewer, and no lock while under the limit.
+     */
+    async releaseThrottle(ex: Executor, key: string, policy: ThrottlePolicy, now: string): Promise<void> {
+      const t = sql.table("login_throttle");
       await ex
         .updateTable("login_throttle")
-        .set({ failures: row.failures, window_started_at: row.window_started_at, locked_until: row.locked_until, updated_at: row.updated_at })
-        .where("key", "=", row.key)
+        .set({
+          failures: sql<number>`${t}.failures - 1`,
+          locked_until: sql<string | null>`case when ${t}.failures - 1 >= ${policy.maxFailures} then ${t}.locked_until else null end`,
+          updated_at: now,
+        })
+        .where("key", "=", key)
+        .where("failures", ">", 0)
         .execute();
     },
     async clearThrottle(ex: Executor, key: string): Promise<void> {

@@ -1,11 +1,14 @@
-// Customer sign-up, sign-in and password reset. The answers never say whether an e-mail has an
-// account: sign-up answers "check your mail" whether or not the address is taken (a taken one is
-// sent a reset link instead of a verification link), a reset request answers the same for unknown
-// addresses, and a sign-in for an unknown address spends the time of one password check.
+// Customer sign-up, sign-in and password reset (docs/adr/0013-accounts-and-sessions.md,
+// docs/adr/0024-auth-hardening.md). The answers never say whether an e-mail has an account.
 //
-// Sign-up does not create the account: the chosen password waits (hashed) in the verification
-// token, and the account exists once the link is opened. So a customer cannot sign in before
-// proving the address, and "this e-mail is taken" is never observable.
+// Sign-up and "forgot your password" are ONE operation, doing the same work for every address:
+// e-mail a single-use link that proves the mailbox — a sign-up link when the address has no
+// account, a reset link when it has one. Nobody chooses a password before opening the link: the
+// password is typed on the page the link leads to. So a stranger who signs up with someone
+// else's address can never pre-set the password of her future account.
+//
+// The token in a link travels in the URL's fragment (after "#"), which browsers never send to a
+// server: it cannot land in a request log, ours or nginx's. The page the link opens POSTs it.
 import type { Db, Tx } from "../../db/database.ts";
 import type { CustomerRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -68,19 +71,19 @@ export function createCustomerAuthService(deps: {
   }
 
   /**
-   * Queues a verification link for a new address, or a reset link for one that has an account.
-   * Either way the caller says the same thing: "check your e-mail".
+   * E-mails a link that proves the address: a sign-up link when it has no account, a reset link
+   * when it has one (`reason` words the mail). The same statements run for every address, so the
+   * answer and its timing say nothing about whether an account exists. At most
+   * MAILS_PER_ADDRESS_PER_HOUR links per address and hour.
    */
-  async function signUp(input: { email: string; password: unknown; next?: unknown }): Promise<{ email: string }> {
+  async function requestLink(input: { email: string; next?: unknown; reason: "signup" | "forgot" }): Promise<{ email: string }> {
     const email = normalizeEmail(input.email);
-    const password = checkPassword(input.password, email);
-    // Hashed for new and taken addresses alike: the two take the same time.
-    const passwordHash = await passwords.hash(password);
-    const next = safeNext(input.next, "/account");
+    const next = safeNext(input.next, "/account", publicUrl);
     await db.transaction().execute(async (tx) => {
       const now = clock.now();
-      if ((await accounts.countTokensSince(tx, email, new Date(now.getTime() - HOUR).toISOString())) >= MAILS_PER_ADDRESS_PER_HOUR) return;
+      const recent = await accounts.countTokensSince(tx, email, new Date(now.getTime() - HOUR).toISOString());
       const existing = await accounts.findCustomerByEmail(tx, email);
+      if (recent >= MAILS_PER_ADDRESS_PER_HOUR) return;
       const token = newSecretToken();
       const purpose = existing ? "password_reset" : "verify_email";
       const id = ids.next("tok");
@@ -91,22 +94,35 @@ export function createCustomerAuthService(deps: {
         realm: "customer",
         subject_id: existing?.id ?? null,
         email,
-        password_hash: existing ? null : passwordHash,
+        password_hash: null,
         next_path: next,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + TOKEN_TTL_MS[purpose]).toISOString(),
         used_at: null,
       });
+      const reason = existing
+        ? input.reason === "signup" ? "signup_existing" : existing.password_hash ? "forgot" : "claim"
+        : input.reason === "signup" ? "signup" : "forgot_no_account";
       await mail.queue(tx, {
         to: email,
         template: purpose,
         data: existing
-          ? linkData(`/account/reset?token=${token}`, { reason: "signup_existing", expires_minutes: TOKEN_TTL_MS.password_reset / 60_000 })
-          : linkData(`/account/verify?token=${token}`, { expires_hours: TOKEN_TTL_MS.verify_email / 3_600_000 }),
+          ? linkData(`/account/reset#${token}`, { code: token, reason, expires_minutes: TOKEN_TTL_MS.password_reset / 60_000 })
+          : linkData(`/account/verify#${token}`, { code: token, reason, expires_hours: TOKEN_TTL_MS.verify_email / 3_600_000 }),
         key: `account:${id}`,
       });
     });
     return { email };
+  }
+
+  /** Sign-up: only the address. The password is chosen on the page the e-mailed link opens. */
+  function signUp(input: { email: string; next?: unknown }): Promise<{ email: string }> {
+    return requestLink({ ...input, reason: "signup" });
+  }
+
+  /** "Forgot your password?": the same operation as a sign-up, worded for it. */
+  function requestReset(input: { email: string; next?: unknown }): Promise<{ email: string }> {
+    return requestLink({ ...input, reason: "forgot" });
   }
 
   /** Whether an e-mailed token is still good (for the page that shows its form), and for whom. */
@@ -116,13 +132,23 @@ export function createCustomerAuthService(deps: {
     return row && row.realm === "customer" ? { email: row.email } : null;
   }
 
-  /** Opens a verification link: creates the account (or marks the address verified). Single use. */
-  async function confirmEmail(token: unknown): Promise<TokenResult> {
-    if (!isWellFormedToken(token)) return { ok: false };
-    return db.transaction().execute(async (tx): Promise<TokenResult> => {
+  /**
+   * Finishes a sign-up from its link: the password typed on the link's page becomes the account's.
+   * Single use. When the account appeared meanwhile (another link for the address was used first,
+   * or staff added it), the link still proves the mailbox, so it sets the password like a reset
+   * link would, and signs the account out elsewhere. Either way the other sign-up links of the
+   * address stop working.
+   */
+  async function completeSignUp(input: { token: unknown; password: unknown }): Promise<TokenResult> {
+    const peeked = await peekToken(input.token, "verify_email");
+    if (!peeked) return { ok: false };
+    const password = checkPassword(input.password, peeked.email);
+    const passwordHash = await passwords.hash(password);
+    const result = await db.transaction().execute(async (tx): Promise<TokenResult> => {
       const now = clock.now().toISOString();
-      const row = await accounts.findLiveToken(tx, hashToken(token), "verify_email", now);
+      const row = await accounts.findLiveToken(tx, hashToken(input.token as string), "verify_email", now);
       if (!row || row.realm !== "customer" || !(await accounts.consumeToken(tx, row.id, now))) return { ok: false };
+      await accounts.retireTokens(tx, row.email, "verify_email", now);
       const existing = await accounts.findCustomerByEmail(tx, row.email);
       if (!existing) {
         const customer: CustomerRow = {
@@ -131,29 +157,34 @@ export function createCustomerAuthService(deps: {
           name: null,
           created_at: now,
           updated_at: now,
-          password_hash: row.password_hash,
+          password_hash: passwordHash,
           email_verified_at: now,
-          password_changed_at: row.password_hash ? now : null,
+          password_changed_at: now,
         };
         await accounts.insertCustomer(tx, customer);
         await deps.onVerified?.(tx, customer.id);
         return { ok: true, customerId: customer.id, next: row.next_path };
       }
-      // The account appeared after the sign-up (staff added it, or another sign-up was confirmed
-      // first). The link proves the mailbox: it may set the first password, never replace one.
-      if (!existing.password_hash && row.password_hash) await accounts.setCustomerPassword(tx, existing.id, row.password_hash, now, true);
-      else await accounts.markCustomerVerified(tx, existing.id, now);
+      await accounts.setCustomerPassword(tx, existing.id, passwordHash, now, true);
+      await sessions.endAllFor(tx, "customer", existing.id);
       await deps.onVerified?.(tx, existing.id);
       return { ok: true, customerId: existing.id, next: row.next_path };
     });
+    if (result.ok) await throttle.clear(throttleKeys.account("customer", peeked.email));
+    return result;
   }
 
   async function signIn(input: { email: unknown; password: unknown; ip: string }): Promise<SignInResult> {
     const { typed, password } = signInFields(input);
     const accountKey = throttleKeys.account("customer", typed);
     const addressKey = throttleKeys.address("customer", input.ip);
-    const locked = await throttle.lockRemaining([accountKey, addressKey]);
-    if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
+    // Reserved before the password is checked: however many guesses arrive at once, on however
+    // many nodes, at most the policy's number of them are checked.
+    const reservation = await throttle.reserve([
+      { key: accountKey, policy: THROTTLE.account },
+      { key: addressKey, policy: THROTTLE.address },
+    ]);
+    if (!reservation.ok) return { ok: false, reason: "locked", retryAfterMs: reservation.retryAfterMs };
 
     let email: string | null = null;
     try {
@@ -165,49 +196,10 @@ export function createCustomerAuthService(deps: {
     let ok = false;
     if (row?.password_hash) ok = await passwords.verify(row.password_hash, password);
     else await passwords.verifyDummy(password);
-    if (!ok || !row) {
-      const lock = await throttle.fail([
-        { key: accountKey, policy: THROTTLE.account },
-        { key: addressKey, policy: THROTTLE.address },
-      ]);
-      return lock > 0 ? { ok: false, reason: "locked", retryAfterMs: lock } : { ok: false, reason: "invalid" };
-    }
-    await throttle.clear(accountKey);
+    // A failure keeps its reservation: that is the failure counted.
+    if (!ok || !row) return { ok: false, reason: "invalid" };
+    await throttle.release(reservation);
     return { ok: true, customerId: row.id };
-  }
-
-  /** Queues a reset link when the address has an account; answers the same when it has none. */
-  async function requestReset(input: { email: string; next?: unknown }): Promise<{ email: string }> {
-    const email = normalizeEmail(input.email);
-    const next = safeNext(input.next, "/account");
-    await db.transaction().execute(async (tx) => {
-      const now = clock.now();
-      const recent = await accounts.countTokensSince(tx, email, new Date(now.getTime() - HOUR).toISOString());
-      const existing = await accounts.findCustomerByEmail(tx, email);
-      if (!existing || recent >= MAILS_PER_ADDRESS_PER_HOUR) return;
-      const token = newSecretToken();
-      const id = ids.next("tok");
-      await accounts.insertToken(tx, {
-        id,
-        token_hash: hashToken(token),
-        purpose: "password_reset",
-        realm: "customer",
-        subject_id: existing.id,
-        email,
-        password_hash: null,
-        next_path: next,
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + TOKEN_TTL_MS.password_reset).toISOString(),
-        used_at: null,
-      });
-      await mail.queue(tx, {
-        to: email,
-        template: "password_reset",
-        data: linkData(`/account/reset?token=${token}`, { reason: existing.password_hash ? "forgot" : "claim", expires_minutes: TOKEN_TTL_MS.password_reset / 60_000 }),
-        key: `account:${id}`,
-      });
-    });
-    return { email };
   }
 
   /**
@@ -240,7 +232,7 @@ export function createCustomerAuthService(deps: {
     return row ? { id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null } : null;
   }
 
-  return { signUp, peekToken, confirmEmail, signIn, requestReset, resetPassword, profile };
+  return { signUp, requestReset, peekToken, completeSignUp, signIn, resetPassword, profile };
 }
 
 export type CustomerAuthService = ReturnType<typeof createCustomerAuthService>;

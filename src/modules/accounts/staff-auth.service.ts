@@ -155,21 +155,20 @@ export function createStaffAuthService(deps: {
     const { typed, password } = signInFields(input);
     const accountKey = throttleKeys.account("staff", typed);
     const addressKey = throttleKeys.address("staff", input.ip);
-    const locked = await throttle.lockRemaining([accountKey, addressKey]);
-    if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
+    // Reserved before the password is checked (see the throttle service): a burst of parallel
+    // guesses gets at most the policy's number of checks.
+    const reservation = await throttle.reserve([
+      { key: accountKey, policy: THROTTLE.account },
+      { key: addressKey, policy: THROTTLE.address },
+    ]);
+    if (!reservation.ok) return { ok: false, reason: "locked", retryAfterMs: reservation.retryAfterMs };
     const row = typed ? await accounts.findStaffByEmail(db, typed) : undefined;
     let ok = false;
     if (row) ok = await passwords.verify(row.password_hash, password);
     else await passwords.verifyDummy(password);
     // A disabled account answers like a wrong password, after the same work.
-    if (!ok || !row || row.disabled === 1) {
-      const lock = await throttle.fail([
-        { key: accountKey, policy: THROTTLE.account },
-        { key: addressKey, policy: THROTTLE.address },
-      ]);
-      return lock > 0 ? { ok: false, reason: "locked", retryAfterMs: lock } : { ok: false, reason: "invalid" };
-    }
-    await throttle.clear(accountKey);
+    if (!ok || !row || row.disabled === 1) return { ok: false, reason: "invalid" };
+    await throttle.release(reservation);
     const secondFactor = row.totp_secret !== null;
     if (!secondFactor) await accounts.updateStaff(db, row.id, { last_login_at: clock.now().toISOString() });
     return { ok: true, staffId: row.id, secondFactor };
@@ -178,15 +177,12 @@ export function createStaffAuthService(deps: {
   /** Checks `code` against `sealed` and claims its time step (never accepted twice); throttled. */
   async function checkCode(row: StaffUserRow, sealed: string, context: string, code: unknown): Promise<CodeResult & { step?: number }> {
     const key = throttleKeys.totp(row.id);
-    const locked = await throttle.lockRemaining([key]);
-    if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
+    const reservation = await throttle.reserve([{ key, policy: THROTTLE.totp }]);
+    if (!reservation.ok) return { ok: false, reason: "locked", retryAfterMs: reservation.retryAfterMs };
     const now = clock.now();
     const step = typeof code === "string" ? verifyTotp(open(secretKey, sealed, context), code, now, row.totp_last_step) : null;
-    if (step === null || !(await accounts.claimTotpStep(db, row.id, step, now.toISOString()))) {
-      const lock = await throttle.fail([{ key, policy: THROTTLE.totp }]);
-      return lock > 0 ? { ok: false, reason: "locked", retryAfterMs: lock } : { ok: false, reason: "invalid" };
-    }
-    await throttle.clear(key);
+    if (step === null || !(await accounts.claimTotpStep(db, row.id, step, now.toISOString()))) return { ok: false, reason: "invalid" };
+    await throttle.release(reservation);
     return { ok: true, step };
   }
 

@@ -66,6 +66,15 @@ function button(href: string, label: string): SafeHtml {
 <p style="color:#57606a;font-size:13px">If the button does not work, copy this address into your browser:<br><a href="${href}" style="color:#1f6feb;word-break:break-all">${href}</a></p>`;
 }
 
+/** The code of an account link, for a page opened without JavaScript (it asks for it). */
+function codeText(code: string): string[] {
+  return code ? [`If the page asks for a code, paste this one:\n${code}`] : [];
+}
+
+function codeHtml(code: string): SafeHtml {
+  return code ? html`<p style="color:#57606a;font-size:13px">If the page asks for a code, paste this one: <code style="word-break:break-all">${code}</code></p>` : html``;
+}
+
 function greeting(data: Data): string {
   const name = str(data, "name");
   return name ? `Hello ${name},` : "Hello,";
@@ -97,23 +106,31 @@ function orderFacts(data: Data): Array<[string, string]> {
 }
 
 const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext) => Body> = {
+  // Account links carry their single-use token in the URL's fragment (never sent to a server, so
+  // never in a request log); `code` repeats it for a browser without JavaScript, where the page
+  // asks for it.
   verify_email(data, ctx) {
     const url = link(ctx, "verify_email", required(data, "verify_email", "url"));
     const hours = str(data, "expires_hours", "24");
+    const code = str(data, "code");
+    const lead = str(data, "reason") === "forgot_no_account"
+      ? "Someone (we hope you) asked for a password link for this address, but it has no account here yet. To create one, open this link and choose your password:"
+      : "Please confirm your e-mail address: open this link and choose your password.";
     return {
       subject: `Confirm your e-mail address for ${ctx.senderName}`,
-      text: [greeting(data), `Please confirm your e-mail address by opening this link:\n${url}`, `The link works for ${hours} hours. If you did not sign up, ignore this message.`],
-      html: html`<p>${greeting(data)}</p><p>Please confirm your e-mail address.</p>${button(url, "Confirm e-mail address")}<p>The link works for ${hours} hours. If you did not sign up, ignore this message.</p>`,
+      text: [greeting(data), `${lead}\n${url}`, ...codeText(code), `The link works for ${hours} hours. If you did not ask for it, ignore this message: no account is created.`],
+      html: html`<p>${greeting(data)}</p><p>${lead}</p>${button(url, "Confirm e-mail address")}${codeHtml(code)}<p>The link works for ${hours} hours. If you did not ask for it, ignore this message: no account is created.</p>`,
     };
   },
 
   password_reset(data, ctx) {
     const url = link(ctx, "password_reset", required(data, "password_reset", "url"));
     const minutes = str(data, "expires_minutes", "60");
+    const code = str(data, "code");
     return {
       subject: `Reset your ${ctx.senderName} password`,
-      text: [greeting(data), `Someone (we hope you) asked to reset the password of this account. Choose a new password here:\n${url}`, `The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.`],
-      html: html`<p>${greeting(data)}</p><p>Someone (we hope you) asked to reset the password of this account.</p>${button(url, "Choose a new password")}<p>The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.</p>`,
+      text: [greeting(data), `Someone (we hope you) asked to reset the password of this account. Choose a new password here:\n${url}`, ...codeText(code), `The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.`],
+      html: html`<p>${greeting(data)}</p><p>Someone (we hope you) asked to reset the password of this account.</p>${button(url, "Choose a new password")}${codeHtml(code)}<p>The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.</p>`,
     };
   },
 
