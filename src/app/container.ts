@@ -79,7 +79,7 @@ import { createPaymentsRepo } from "../modules/payments/payments.repo.ts";
 import { createPaymentsService } from "../modules/payments/payments.service.ts";
 import { createAccountsRepo } from "../modules/accounts/accounts.repo.ts";
 import { createSessionsRepo } from "../modules/accounts/sessions.repo.ts";
-import { createPasswordHasher } from "../modules/accounts/passwords.ts";
+import { createPasswordHasher, type PasswordHasher } from "../modules/accounts/passwords.ts";
 import { createSessionService } from "../modules/accounts/sessions.service.ts";
 import { createLoginThrottle } from "../modules/accounts/throttle.service.ts";
 import { createCustomerAuthService } from "../modules/accounts/customer-auth.service.ts";
@@ -105,6 +105,8 @@ export interface ContainerOptions {
   upstreamUrl?: string;
   /** Credentials for that URL (the sandbox's demo account); default UPSTREAM_USER/PASSWORD. */
   upstreamCredentials?: { user: string; password: string };
+  /** How passwords are hashed and checked; default argon2id (src/modules/accounts/passwords.ts). */
+  passwords?: PasswordHasher;
 }
 
 export function createContainer(opts: ContainerOptions) {
@@ -281,7 +283,7 @@ export function createContainer(opts: ContainerOptions) {
   const customers = createCustomersService({ db, customers: repos.customers, ledger, clock, ids });
 
   // Accounts and sessions (docs/adr/0013-accounts-and-sessions.md).
-  const passwords = createPasswordHasher();
+  const passwords = opts.passwords ?? createPasswordHasher();
   const minutes = 60_000;
   const hours = 3_600_000;
   const sessions = createSessionService({

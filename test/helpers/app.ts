@@ -2,7 +2,7 @@
 // and sequential ids, and logs captured in memory so tests can assert on them.
 import { Writable } from "node:stream";
 import { loadConfig, type Config } from "../../src/app/config.ts";
-import { createContainer, type Container } from "../../src/app/container.ts";
+import { createContainer, type Container, type ContainerOptions } from "../../src/app/container.ts";
 import { createLogger } from "../../src/app/logger.ts";
 import { buildHttpApp } from "../../src/http/app.ts";
 import { manualClock } from "../../src/lib/clock.ts";
@@ -15,7 +15,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ DATA_DIR: "/nonexistent-test-data-dir", LOG_LEVEL: "info", ...env });
 }
 
-export function createTestContainer(t: TestDatabase, env: Record<string, string> = {}) {
+export function createTestContainer(t: TestDatabase, env: Record<string, string> = {}, overrides: Pick<ContainerOptions, "passwords"> = {}) {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -31,12 +31,13 @@ export function createTestContainer(t: TestDatabase, env: Record<string, string>
     clock,
     ids: sequentialIds(),
     logger: createLogger("info", sink),
+    ...overrides,
   });
   return { container, clock, logs: lines };
 }
 
-export async function createTestApp(t: TestDatabase, env: Record<string, string> = {}) {
-  const built = createTestContainer(t, env);
+export async function createTestApp(t: TestDatabase, env: Record<string, string> = {}, overrides: Pick<ContainerOptions, "passwords"> = {}) {
+  const built = createTestContainer(t, env, overrides);
   const app = await buildHttpApp(built.container);
   await app.ready();
   return { ...built, app, c: built.container as Container };
