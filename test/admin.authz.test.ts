@@ -19,6 +19,7 @@ import { buildHttpApp } from "../src/http/app.ts";
 import { createTestContainer } from "./helpers/app.ts";
 import { seedKnownCatalog } from "./helpers/catalog-fixture.ts";
 import { describeEachDialect } from "./helpers/db.ts";
+import { followLink, mailedLink } from "./helpers/account-links.ts";
 import { WebClient } from "./helpers/web-client.ts";
 
 const PASSWORD = "correct horse battery";
@@ -133,11 +134,9 @@ function secretsOf(ids: Ids): string[] {
 async function customerClient(app: FastifyInstance, c: Container): Promise<WebClient> {
   const web = new WebClient(app, "198.51.100.20");
   const email = "carol@customer.example";
-  const sent = await web.submit("/account/signup", "/account/signup", { email, password: PASSWORD });
+  const sent = await web.submit("/account/signup", "/account/signup", { email });
   assert.equal(sent.statusCode, 200, sent.body);
-  const mail = (await c.mail.list({ limit: 10 })).find((m) => m.to_address === email && m.template === "verify_email")!;
-  const link = /\/account\/verify\?token=[A-Za-z0-9_-]{43}/.exec((await c.mail.show(mail.id)).text)![0];
-  const confirmed = await web.submit(link, "/account/verify", { token: new URL(link, "http://x").searchParams.get("token")! });
+  const confirmed = await followLink(web, await mailedLink(c, email, "verify_email"), PASSWORD);
   assert.equal(confirmed.statusCode, 303, confirmed.body);
   assert.equal((await web.get("/account")).statusCode, 200, "the customer is signed in");
   return web;

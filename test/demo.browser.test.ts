@@ -69,7 +69,6 @@ describe("demo ispmanager panel in a browser", () => {
 
       // Sign up inline; with no SMTP server the demo mailbox holds the confirmation e-mail.
       await page.locator("#signup-email").fill(CUSTOMER);
-      await page.locator("#signup-password").fill("correct horse battery");
       await page.getByRole("button", { name: "Create account" }).click();
       await page.getByRole("heading", { name: "Check your e-mail" }).waitFor();
       await browser.screenshot("04-check-your-email");
@@ -80,6 +79,8 @@ describe("demo ispmanager panel in a browser", () => {
       await page.waitForURL(/\/demo\/mailbox\/mail_[a-z0-9]+$/);
       docShots.push([await browser.screenshot("05-demo-mailbox"), "demo-mailbox"]);
       await page.locator("#mail-text a[href^='/account/verify']").click();
+      // The link's page takes the token from the fragment and asks for the password.
+      await page.locator("#password").fill("correct horse battery");
       await page.getByRole("button", { name: "Confirm and sign in" }).click();
 
       // Back on the checkout, signed in, with demo money on the balance.

@@ -17,7 +17,7 @@ const MAIL_ENV = {
   PUBLIC_URL: "https://billing.example.com",
   SMTP_TIMEOUT_MS: "5000",
 };
-const RESET = { to: "ann@example.org", template: "password_reset" as const, data: { url: "/account/reset?token=tok_SINGLE_USE_123", name: "Ann" } };
+const RESET = { to: "ann@example.org", template: "password_reset" as const, data: { url: "/account/reset#tok_SINGLE_USE_123", name: "Ann" } };
 
 let smtp: TestSmtpServer;
 beforeEach(async () => {
@@ -52,8 +52,8 @@ describeEachDialect("mail", (ctx) => {
     assert.equal(m.parsed.messageId, `<${queued!.id}@example.com>`);
     assert.equal(m.parsed.headers.get("auto-submitted"), "auto-generated");
     assert.ok(m.parsed.date instanceof Date);
-    assert.match(m.parsed.text ?? "", /https:\/\/billing\.example\.com\/account\/reset\?token=tok_SINGLE_USE_123/);
-    assert.match(String(m.parsed.html), /<a href="https:\/\/billing\.example\.com\/account\/reset\?token=tok_SINGLE_USE_123"/);
+    assert.match(m.parsed.text ?? "", /https:\/\/billing\.example\.com\/account\/reset#tok_SINGLE_USE_123/);
+    assert.match(String(m.parsed.html), /<a href="https:\/\/billing\.example\.com\/account\/reset#tok_SINGLE_USE_123"/);
     assert.match(m.raw, /Content-Type: multipart\/alternative/i);
 
     const sent = await c.mail.show(queued!.id);
@@ -229,7 +229,7 @@ describeEachDialect("mail", (ctx) => {
     const show = await runCli(["mail", "show", m!.id], env);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /subject: +Reset your Example Hosting password/);
-    assert.match(show.stdout, /https:\/\/billing\.example\.com\/account\/reset\?token=tok_SINGLE_USE_123/);
+    assert.match(show.stdout, /https:\/\/billing\.example\.com\/account\/reset#tok_SINGLE_USE_123/);
     const html = await runCli(["mail", "show", m!.id, "--html"], env);
     assert.match(html.stdout, /<a href="https:\/\/billing\.example\.com\/account\/reset/);
     const bad = await runCli(["mail", "outbox", "--limit", "0"], env);

@@ -68,7 +68,8 @@ const ROUTES: Record<string, RouteCase> = {
   "POST /account/details": { access: "own", requests: () => [{ url: "/account/details", fields: { name: "Changed", company: "", address: "", country: "AT", vatId: "" } }] },
   // ---- accounts (src/http/account.routes.ts; their own tests: test/accounts.test.ts) ----
   "GET /account/signup": { access: "public", requests: () => [{ url: "/account/signup" }] },
-  "POST /account/signup": { access: "public", requests: () => [{ url: "/account/signup", fields: { email: "eve@example.com", password: "eve's password 1" } }] },
+  "POST /account/signup": { access: "public", requests: () => [{ url: "/account/signup", fields: { email: "eve@example.com" } }] },
+  "GET /account/link.js": { access: "public", requests: () => [{ url: "/account/link.js" }] },
   "GET /account/verify": { access: "public", requests: () => [{ url: "/account/verify?token=x" }] },
   "POST /account/verify": { access: "public", requests: () => [{ url: "/account/verify", fields: { token: "x".repeat(43) } }] },
   "GET /account/login": { access: "public", requests: () => [{ url: "/account/login" }] },
