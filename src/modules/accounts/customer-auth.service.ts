@@ -10,7 +10,7 @@
 // The token in a link travels in the URL's fragment (after "#"), which browsers never send to a
 // server: it cannot land in a request log, ours or nginx's. The page the link opens POSTs it.
 import type { Db, Tx } from "../../db/database.ts";
-import type { CustomerRow } from "../../db/schema.ts";
+import type { AccountTokenRow, CustomerRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
@@ -133,21 +133,38 @@ export function createCustomerAuthService(deps: {
   }
 
   /**
+   * The part every password-setting link shares: the token must be live, the typed password good;
+   * then, in one transaction, the token is spent (exactly once, however many race) and `apply`
+   * sets the password. Afterwards the account's sign-in throttle starts over.
+   */
+  async function passwordFromLink(
+    input: { token: unknown; password: unknown },
+    purpose: "verify_email" | "password_reset",
+    apply: (tx: Tx, row: AccountTokenRow, passwordHash: string, now: string) => Promise<TokenResult>,
+  ): Promise<TokenResult> {
+    const peeked = await peekToken(input.token, purpose);
+    if (!peeked) return { ok: false };
+    const password = checkPassword(input.password, peeked.email);
+    const passwordHash = await passwords.hash(password);
+    const result = await db.transaction().execute(async (tx): Promise<TokenResult> => {
+      const now = clock.now().toISOString();
+      const row = await accounts.findLiveToken(tx, hashToken(input.token as string), purpose, now);
+      if (!row || row.realm !== "customer" || !(await accounts.consumeToken(tx, row.id, now))) return { ok: false };
+      return apply(tx, row, passwordHash, now);
+    });
+    if (result.ok) await throttle.clear(throttleKeys.account("customer", peeked.email));
+    return result;
+  }
+
+  /**
    * Finishes a sign-up from its link: the password typed on the link's page becomes the account's.
    * Single use. When the account appeared meanwhile (another link for the address was used first,
    * or staff added it), the link still proves the mailbox, so it sets the password like a reset
    * link would, and signs the account out elsewhere. Either way the other sign-up links of the
    * address stop working.
    */
-  async function completeSignUp(input: { token: unknown; password: unknown }): Promise<TokenResult> {
-    const peeked = await peekToken(input.token, "verify_email");
-    if (!peeked) return { ok: false };
-    const password = checkPassword(input.password, peeked.email);
-    const passwordHash = await passwords.hash(password);
-    const result = await db.transaction().execute(async (tx): Promise<TokenResult> => {
-      const now = clock.now().toISOString();
-      const row = await accounts.findLiveToken(tx, hashToken(input.token as string), "verify_email", now);
-      if (!row || row.realm !== "customer" || !(await accounts.consumeToken(tx, row.id, now))) return { ok: false };
+  function completeSignUp(input: { token: unknown; password: unknown }): Promise<TokenResult> {
+    return passwordFromLink(input, "verify_email", async (tx, row, passwordHash, now) => {
       await accounts.retireTokens(tx, row.email, "verify_email", now);
       const existing = await accounts.findCustomerByEmail(tx, row.email);
       if (!existing) {
@@ -170,8 +187,6 @@ export function createCustomerAuthService(deps: {
       await deps.onVerified?.(tx, existing.id);
       return { ok: true, customerId: existing.id, next: row.next_path };
     });
-    if (result.ok) await throttle.clear(throttleKeys.account("customer", peeked.email));
-    return result;
   }
 
   async function signIn(input: { email: unknown; password: unknown; ip: string }): Promise<SignInResult> {
@@ -206,24 +221,15 @@ export function createCustomerAuthService(deps: {
    * Sets a new password from a reset link: single use; verifies the address (the link proves it);
    * signs the customer out everywhere and retires the address's other reset links.
    */
-  async function resetPassword(input: { token: unknown; password: unknown }): Promise<TokenResult> {
-    const peeked = await peekToken(input.token, "password_reset");
-    if (!peeked) return { ok: false };
-    const password = checkPassword(input.password, peeked.email);
-    const passwordHash = await passwords.hash(password);
-    const result = await db.transaction().execute(async (tx): Promise<TokenResult> => {
-      const now = clock.now().toISOString();
-      const row = await accounts.findLiveToken(tx, hashToken(input.token as string), "password_reset", now);
-      if (!row || row.realm !== "customer" || !row.subject_id || !(await accounts.consumeToken(tx, row.id, now))) return { ok: false };
-      const customer = await accounts.findCustomerById(tx, row.subject_id);
+  function resetPassword(input: { token: unknown; password: unknown }): Promise<TokenResult> {
+    return passwordFromLink(input, "password_reset", async (tx, row, passwordHash, now) => {
+      const customer = row.subject_id ? await accounts.findCustomerById(tx, row.subject_id) : undefined;
       if (!customer || customer.email !== row.email) return { ok: false };
       await accounts.setCustomerPassword(tx, customer.id, passwordHash, now, true);
       await accounts.retireTokens(tx, row.email, "password_reset", now);
       await sessions.endAllFor(tx, "customer", customer.id);
       return { ok: true, customerId: customer.id, next: row.next_path };
     });
-    if (result.ok) await throttle.clear(throttleKeys.account("customer", peeked.email));
-    return result;
   }
 
   /** The signed-in customer's view of themselves (null when the account is gone). */
