@@ -19,6 +19,7 @@ function hostileData(): Record<string, string> {
     expires_on: HOSTILE,
     expires_hours: HOSTILE,
     expires_minutes: HOSTILE,
+    code: HOSTILE,
     stage: "final",
     kind: "purchase",
     url: `/x?a="><script>alert(1)</script>&b='`,
@@ -26,6 +27,19 @@ function hostileData(): Record<string, string> {
 }
 
 describe("mail templates", () => {
+  it("keeps an account link's token in the fragment and prints it as a code for pages without JavaScript", () => {
+    const token = "A".repeat(43);
+    for (const template of ["verify_email", "password_reset"] as const) {
+      const path = template === "verify_email" ? "/account/verify" : "/account/reset";
+      const m = renderMail(template, { url: `${path}#${token}`, code: token }, CTX);
+      assert.ok(m.text.includes(`https://billing.example.com${path}#${token}`), m.text);
+      assert.match(m.text, new RegExp(`paste this one:\\n${token}`));
+      assert.ok(m.html.includes(`href="https://billing.example.com${path}#${token}"`));
+      assert.ok(!m.text.includes("?token="));
+    }
+    assert.match(renderMail("verify_email", { url: `/account/verify#${token}`, reason: "forgot_no_account" }, CTX).text, /has no account here yet/);
+  });
+
   for (const template of MAIL_TEMPLATES) {
     it(`renders ${template} with every value escaped in the HTML`, () => {
       const r = renderMail(template, hostileData(), CTX);
