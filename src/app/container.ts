@@ -403,7 +403,11 @@ export function createContainer(opts: ContainerOptions) {
     orders: repos.orders,
     payOrder: (tx, orderId, customerId, actor) => orders.payFromBalanceIn(tx, orderId, customerId, actor),
     totalOf: (o) => payments.totalOf(o),
-    precheck: paymentPrecheck,
+    // Before a card payment: no purchase of this license's module in flight, then upstream (automatic mode).
+    precheck: async (o) => {
+      await orders.refuseDuplicatePurchase(o);
+      if (o.fulfillment === "automatic") await paymentPrecheck(o);
+    },
     ledger,
     alerts,
     clock,

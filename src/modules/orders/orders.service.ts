@@ -530,6 +530,7 @@ export function createOrderService(deps: {
     choosePeriod,
     payFromBalance,
     payFromBalanceIn,
+    refuseDuplicatePurchase: (o: OrderRow) => refuseDuplicatePurchase(db, o),
     quote,
     refundActive,
     placeManually,
