@@ -68,6 +68,7 @@ import { createApiTokensService } from "../modules/api-tokens/api-tokens.service
 import { createWebhooksRepo } from "../modules/webhooks/webhooks.repo.ts";
 import { createWebhooksService } from "../modules/webhooks/webhooks.service.ts";
 import { createWebhookSender, WEBHOOK_TIMEOUT_MS } from "../modules/webhooks/webhook.transport.ts";
+import { createWebhookTargetPolicy } from "../modules/webhooks/webhook-target.ts";
 import { deliverWebhookJob } from "../jobs/handlers/deliver-webhook.ts";
 import { createPriceSyncRequests } from "../modules/pricing/sync-request.service.ts";
 import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
@@ -222,7 +223,8 @@ export function createContainer(opts: ContainerOptions) {
   const priceSyncRequests = createPriceSyncRequests({ db, queue, audit, clock });
   // Outgoing webhooks (ADR 0019): deliveries written by this listener inside the changing
   // transaction, POSTed by the webhook.deliver job.
-  const webhookSender = createWebhookSender({ timeoutMs: WEBHOOK_TIMEOUT_MS });
+  const webhookTargets = createWebhookTargetPolicy({ allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS });
+  const webhookSender = createWebhookSender({ timeoutMs: WEBHOOK_TIMEOUT_MS, policy: webhookTargets });
   const webhooks = createWebhooksService({
     db,
     webhooks: repos.webhooks,
@@ -233,6 +235,7 @@ export function createContainer(opts: ContainerOptions) {
     ids,
     secretKey: opts.secretKey,
     sender: webhookSender,
+    targets: webhookTargets,
     deliverJobKind: JOB_KINDS.deliverWebhook,
     describeError,
   });
