@@ -68,6 +68,8 @@ import { createApiTokensService } from "../modules/api-tokens/api-tokens.service
 import { createWebhooksRepo } from "../modules/webhooks/webhooks.repo.ts";
 import { createWebhooksService } from "../modules/webhooks/webhooks.service.ts";
 import { createWebhookSender, WEBHOOK_TIMEOUT_MS } from "../modules/webhooks/webhook.transport.ts";
+import { createApprovalsRepo } from "../modules/approvals/approvals.repo.ts";
+import { createApprovalsService } from "../modules/approvals/approvals.service.ts";
 import { createWebhookTargetPolicy } from "../modules/webhooks/webhook-target.ts";
 import { deliverWebhookJob } from "../jobs/handlers/deliver-webhook.ts";
 import { createPriceSyncRequests } from "../modules/pricing/sync-request.service.ts";
@@ -503,6 +505,8 @@ export function createContainer(opts: ContainerOptions) {
 
   // The admin console's figures, listings and staff actions (docs/adr/0022-admin-console.md).
   const adminConsole = createConsoleService({ db, repo: createConsoleRepo(), ledger, customers: repos.customers, ordersRepo: repos.orders, alerts, queue, audit, clock });
+  // Four eyes: staff money actions above approvals.staff_limit_minor wait for the owner (ADR 0029).
+  const approvals = createApprovalsService({ db, repo: createApprovalsRepo(), settings, audit, adminConsole, orders, customers: repos.customers, clock, ids });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
   // scheduler are built by the process roles that run them (`serve --roles`).
@@ -582,6 +586,7 @@ export function createContainer(opts: ContainerOptions) {
     priceSyncRequests,
     webhooks,
     adminConsole,
+    approvals,
     jobs,
     /** Closes the upstream connections (idempotent); the database is closed by its owner. */
     async close(): Promise<void> {
