@@ -16,6 +16,7 @@ import type { AuditService } from "../audit/audit.service.ts";
 import { parseAdjustment, type AdjustmentInput } from "../console/console.logic.ts";
 import type { ConsoleService, StaffAct } from "../console/console.service.ts";
 import type { CustomersRepo } from "../customers/customers.repo.ts";
+import type { LedgerService } from "../ledger/ledger.service.ts";
 import { chargeOf } from "../orders/orders.logic.ts";
 import type { OrderService, StaffActionHook } from "../orders/orders.service.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
@@ -38,6 +39,7 @@ export function createApprovalsService(deps: {
   adminConsole: Pick<ConsoleService, "adjustBalance">;
   orders: Pick<OrderService, "get" | "refundActive">;
   customers: Pick<CustomersRepo, "findById">;
+  ledger: Pick<LedgerService, "balance">;
   clock: Clock;
   ids: IdGenerator;
 }) {
@@ -81,6 +83,11 @@ export function createApprovalsService(deps: {
     if (!(await needsApproval(who, amount))) return { kind: "done", value: await deps.adminConsole.adjustBalance(customerId, input, who.act) };
     const customer = await deps.customers.findById(db, customerId);
     if (!customer) throw notFound(`No customer ${customerId}`);
+    // What would be refused anyway is refused now, not after the owner's approval.
+    const balance = await deps.ledger.balance(db, { kind: "customer", owner: customer.id }, amount.currency);
+    if (balance.minor + amount.minor < 0) {
+      throw new AppError("insufficient_funds", `The balance is ${format(balance)}; taking ${format({ minor: -amount.minor, currency: amount.currency })} would make it negative`);
+    }
     const approval = await request({
       // The form's key: submitting the same form twice asks once.
       id: `apr_adj_${key}`,
