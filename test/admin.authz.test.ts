@@ -76,6 +76,10 @@ const ROUTES: Record<string, Row> = {
   "GET /admin/customers/:id": { url: (i) => `/admin/customers/${i.customer}`, access: "staff" },
   "POST /admin/customers/:id/adjust": { url: (i) => `/admin/customers/${i.customer}/adjust`, access: "staff" },
   "GET /admin/ledger": { url: fixed("/admin/ledger"), access: "staff" },
+  // four eyes (src/http/admin/approvals.routes.ts)
+  "GET /admin/approvals": { url: fixed("/admin/approvals"), access: "staff" },
+  "POST /admin/approvals/:id/approve": { url: fixed("/admin/approvals/apr_missing/approve"), access: "owner" },
+  "POST /admin/approvals/:id/reject": { url: fixed("/admin/approvals/apr_missing/reject"), access: "owner" },
   "GET /admin/jobs": { url: fixed("/admin/jobs"), access: "staff" },
   "POST /admin/jobs/:id/retry": { url: (i) => `/admin/jobs/${i.job}/retry`, access: "staff" },
   "POST /admin/jobs/retry-dead": { url: fixed("/admin/jobs/retry-dead"), access: "staff" },

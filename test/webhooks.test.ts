@@ -51,7 +51,7 @@ async function startReceiver(nowSeconds: () => number) {
 }
 
 async function world(t: TestDatabase) {
-  const built = createTestContainer(t, { FULFILLMENT_MODE: "manual", UPSTREAM_REGION: "eu" });
+  const built = createTestContainer(t, { FULFILLMENT_MODE: "manual", UPSTREAM_REGION: "eu", WEBHOOKS_ALLOW_PRIVATE_TARGETS: "true" });
   const c = built.container as Container;
   await c.catalog.setPrice("23221", { period: 1, amount: "11.90", currency: "EUR" }, { source: "cli" });
   const nowSeconds = () => Math.floor(built.clock.now().getTime() / 1000);

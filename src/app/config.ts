@@ -81,6 +81,8 @@ export const configSchema = z.object({
     .describe("Unpaid orders (from Buy clicks that never became payments) are cancelled after this many hours."),
   PAY_WHEN_UPSTREAM_UNREACHABLE: bool.default(true)
     .describe("Automatic mode checks the license and module upstream before taking a payment. When the client area cannot be asked: true lets the payment proceed (fulfillment checks again before ordering), false refuses it until upstream answers."),
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false)
+    .describe("Outgoing webhooks refuse targets on loopback, private (RFC 1918, unique-local), link-local, CGNAT and other non-public addresses, checked after DNS at creation and at every delivery. true allows them: for receivers on your own network (on-premise)."),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0)
     .describe("With UPSTREAM_URL=sandbox, the port of the in-process sandbox of the client area (on HOST; 0 picks a free one, printed at start-up)."),
   CATALOG_POLL_MS: durationMs.default(2000)

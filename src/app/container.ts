@@ -68,6 +68,9 @@ import { createApiTokensService } from "../modules/api-tokens/api-tokens.service
 import { createWebhooksRepo } from "../modules/webhooks/webhooks.repo.ts";
 import { createWebhooksService } from "../modules/webhooks/webhooks.service.ts";
 import { createWebhookSender, WEBHOOK_TIMEOUT_MS } from "../modules/webhooks/webhook.transport.ts";
+import { createApprovalsRepo } from "../modules/approvals/approvals.repo.ts";
+import { createApprovalsService } from "../modules/approvals/approvals.service.ts";
+import { createWebhookTargetPolicy } from "../modules/webhooks/webhook-target.ts";
 import { deliverWebhookJob } from "../jobs/handlers/deliver-webhook.ts";
 import { createPriceSyncRequests } from "../modules/pricing/sync-request.service.ts";
 import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
@@ -125,7 +128,7 @@ export function createContainer(opts: ContainerOptions) {
     alerts: createAlertsRepo(),
     customers: createCustomersRepo(database.dialect),
     ledger: createLedgerRepo(),
-    orders: createOrdersRepo(),
+    orders: createOrdersRepo(database.dialect),
     renewals: createRenewalsRepo(),
     reconciliation: createReconciliationRepo(),
     accounts: createAccountsRepo(database.dialect),
@@ -224,7 +227,8 @@ export function createContainer(opts: ContainerOptions) {
   const priceSyncRequests = createPriceSyncRequests({ db, queue, audit, clock });
   // Outgoing webhooks (ADR 0019): deliveries written by this listener inside the changing
   // transaction, POSTed by the webhook.deliver job.
-  const webhookSender = createWebhookSender({ timeoutMs: WEBHOOK_TIMEOUT_MS });
+  const webhookTargets = createWebhookTargetPolicy({ allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS });
+  const webhookSender = createWebhookSender({ timeoutMs: WEBHOOK_TIMEOUT_MS, policy: webhookTargets });
   const webhooks = createWebhooksService({
     db,
     webhooks: repos.webhooks,
@@ -235,6 +239,7 @@ export function createContainer(opts: ContainerOptions) {
     ids,
     secretKey: opts.secretKey,
     sender: webhookSender,
+    targets: webhookTargets,
     deliverJobKind: JOB_KINDS.deliverWebhook,
     describeError,
   });
@@ -405,7 +410,11 @@ export function createContainer(opts: ContainerOptions) {
     orders: repos.orders,
     payOrder: (tx, orderId, customerId, actor) => orders.payFromBalanceIn(tx, orderId, customerId, actor),
     totalOf: (o) => payments.totalOf(o),
-    precheck: paymentPrecheck,
+    // Before a card payment: no purchase of this license's module in flight, then upstream (automatic mode).
+    precheck: async (o) => {
+      await orders.refuseDuplicatePurchase(o);
+      if (o.fulfillment === "automatic") await paymentPrecheck(o);
+    },
     ledger,
     alerts,
     clock,
@@ -429,6 +438,7 @@ export function createContainer(opts: ContainerOptions) {
     db,
     renewals: repos.renewals,
     ordersRepo: repos.orders,
+    customers: repos.customers,
     orders,
     catalog: repos.catalog,
     ledger,
@@ -497,6 +507,8 @@ export function createContainer(opts: ContainerOptions) {
 
   // The admin console's figures, listings and staff actions (docs/adr/0022-admin-console.md).
   const adminConsole = createConsoleService({ db, repo: createConsoleRepo(), ledger, customers: repos.customers, ordersRepo: repos.orders, alerts, queue, audit, clock });
+  // Four eyes: staff money actions above approvals.staff_limit_minor wait for the owner (ADR 0029).
+  const approvals = createApprovalsService({ db, repo: createApprovalsRepo(), settings, audit, adminConsole, orders, customers: repos.customers, ledger, clock, ids });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
   // scheduler are built by the process roles that run them (`serve --roles`).
@@ -576,6 +588,7 @@ export function createContainer(opts: ContainerOptions) {
     priceSyncRequests,
     webhooks,
     adminConsole,
+    approvals,
     jobs,
     /** Closes the upstream connections (idempotent); the database is closed by its owner. */
     async close(): Promise<void> {

@@ -100,7 +100,29 @@ export interface DB {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
+  approvals: ApprovalsTable;
 }
+
+/** Money actions above a staff member's limit, waiting for the owner (migration 0014). */
+export interface ApprovalsTable {
+  id: string;
+  kind: "balance_adjustment" | "order_refund";
+  state: "pending" | "approved" | "rejected";
+  amount_minor: number;
+  currency: string;
+  subject_type: string;
+  subject_id: string;
+  reason: string;
+  payload: string;
+  requested_by: string;
+  requested_label: string;
+  decided_by: string | null;
+  decided_label: string | null;
+  decided_at: string | null;
+  outcome: string | null;
+  created_at: string;
+}
+export type ApprovalRow = Selectable<ApprovalsTable>;
 
 export type ModuleRow = Selectable<ModulesTable>;
 export type NewModuleRow = Insertable<ModulesTable>;
@@ -535,7 +557,7 @@ export interface StaffUsersTable {
   id: string;
   email: string;
   password_hash: string;
-  role: "owner" | "staff";
+  role: "owner" | "staff" | "support";
   /** Encrypted with SECRET_KEY (src/lib/secret-box.ts); NULL: no second factor. */
   totp_secret: string | null;
   /** Encrypted; shown during enrolment until a first code confirms it. */

@@ -27,6 +27,7 @@ import { registerAdminSettingsRoutes } from "./admin/settings.routes.ts";
 import { registerApiRoutes } from "./api.routes.ts";
 import { registerAdminTokenRoutes } from "./admin/tokens.routes.ts";
 import { registerAdminWebhookRoutes } from "./admin/webhooks.routes.ts";
+import { registerAdminApprovalRoutes } from "./admin/approvals.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
@@ -134,6 +135,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   registerApiRoutes(app, c);
   registerAdminTokenRoutes(app, c);
   registerAdminWebhookRoutes(app, c);
+  registerAdminApprovalRoutes(app, c);
 
   app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);

@@ -141,12 +141,20 @@ export const requireCustomer: preHandlerAsyncHookHandler = async function (req, 
   return reply.code(303).header("location", `/account/login?next=${encodeURIComponent(hereFor(req, "/account"))}`).header("cache-control", "no-store").send();
 };
 
-/** preHandler: lets signed-in staff through (of `role`, when given: owner pages). */
+/** The only POST routes a support account may use: its own sign-out and second factor. */
+export const SUPPORT_MAY_POST: ReadonlySet<string> = new Set(["/admin/logout", "/admin/totp/enrol", "/admin/totp/confirm", "/admin/totp/disable"]);
+
+/** preHandler: lets signed-in staff through (of `role`, when given: owner pages); support staff only read. */
 export function requireStaff(role?: StaffRole): preHandlerAsyncHookHandler {
   return async function (req, reply) {
     const staff = currentStaff(req);
     if (!staff) {
       return reply.code(303).header("location", `/admin/login?next=${encodeURIComponent(hereFor(req, "/admin"))}`).header("cache-control", "no-store").send();
+    }
+    // Support staff are read-only: every request that could change something is refused, except
+    // signing out and the second factor of their own account (docs/adr/0029).
+    if (staff.role === "support" && req.method !== "GET" && req.method !== "HEAD" && !SUPPORT_MAY_POST.has(req.routeOptions.url ?? "")) {
+      return sendError(req, reply, new AppError("forbidden", `Support accounts can look but not change anything. You are signed in as ${staff.email} (support).`), "page");
     }
     if (role && staff.role !== role) {
       return sendError(req, reply, new AppError("forbidden", `Only ${role === "owner" ? "the owner" : "staff"} can open this page. You are signed in as ${staff.email} (${staff.role}).`), "page");

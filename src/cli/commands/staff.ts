@@ -37,7 +37,7 @@ export function registerStaff(program: Command): void {
   staff
     .command("add <email>")
     .description("Create a staff account; its password is generated and printed once (or read with --password-stdin)")
-    .requiredOption("--role <role>", "owner (everything, including staff and settings) or staff")
+    .requiredOption("--role <role>", "owner (everything, including staff and settings), staff, or support (read-only)")
     .option("--password-stdin", "read the password from stdin instead of generating one")
     .action(async (email: string, opts: { role: string; passwordStdin?: boolean }) =>
       withContainer(async (c) => {

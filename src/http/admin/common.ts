@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { isAppError } from "../../lib/errors.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
 import { format, type Money } from "../../lib/money.ts";
+import type { StaffMember } from "../../modules/approvals/approvals.service.ts";
 import type { StaffAct } from "../../modules/console/console.service.ts";
 import { notice } from "../auth-pages.ts";
 import { STATUS_OF, sendError } from "../errors.ts";
@@ -20,6 +21,12 @@ export type Form = { Body: Record<string, unknown> | undefined };
 export function staffAct(req: FastifyRequest): StaffAct {
   const me = currentStaff(req)!;
   return { ctx: { actor: { kind: "staff", id: me.id, label: me.email }, ip: req.ip, requestId: req.id }, actor: `staff:${me.email}` };
+}
+
+/** The signed-in staff member as the approvals service sees them: id, role and how they act. */
+export function staffMember(req: FastifyRequest): StaffMember {
+  const me = currentStaff(req)!;
+  return { id: me.id, role: me.role, act: staffAct(req) };
 }
 
 /** One text value of a query parameter ('' when absent; the first when repeated). */

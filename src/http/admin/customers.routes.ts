@@ -10,7 +10,7 @@ import { chargeOf } from "../../modules/orders/orders.logic.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendAdminPage } from "./layout.ts";
-import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, href, limitParam, money, nextLink, param, staffAct, when, type Form, type Params, type Query } from "./common.ts";
+import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, href, limitParam, money, nextLink, param, staffAct, staffMember, when, type Form, type Params, type Query } from "./common.ts";
 
 export function registerAdminCustomerRoutes(app: FastifyInstance, c: Container): void {
   app.get<Query>("/admin/customers", STAFF_PAGE, async (req, reply) => {
@@ -72,13 +72,16 @@ ${r.ok
 
   app.get<Params<"id"> & Query>("/admin/customers/:id", STAFF_PAGE, async (req, reply) => {
     const done = param(req.query, "adjusted");
-    return customerPage(req, reply, req.params.id, done === "1" ? { message: notice("ok", "The balance was adjusted.") } : done === "0" ? { message: notice("ok", "That form was already submitted; the balance was adjusted once.") } : {});
+    return customerPage(req, reply, req.params.id, done === "1" ? { message: notice("ok", "The balance was adjusted.") } : done === "0" ? { message: notice("ok", "That form was already submitted; the balance was adjusted once.") } : done === "pending" ? { message: notice("ok", "That is above your limit: the adjustment waits for the owner's approval under Approvals. No money moved yet.") } : {});
   });
 
   app.post<Params<"id"> & Form>("/admin/customers/:id/adjust", STAFF_PAGE, async (req, reply) => {
     const form = { amount: field(req.body, "amount"), currency: field(req.body, "currency"), reason: field(req.body, "reason") };
-    const r = await attempt(() => c.adminConsole.adjustBalance(req.params.id, { ...form, key: field(req.body, "key") }, staffAct(req)));
-    if (r.ok) return redirect(reply, `/admin/customers/${encodeURIComponent(req.params.id)}?adjusted=${r.value.created ? 1 : 0}`);
+    const r = await attempt(() => c.approvals.adjustBalance(req.params.id, { ...form, key: field(req.body, "key") }, staffMember(req)));
+    if (r.ok) {
+      const v = r.value;
+      return redirect(reply, `/admin/customers/${encodeURIComponent(req.params.id)}?adjusted=${v.kind === "pending" ? "pending" : v.value.created ? 1 : 0}`);
+    }
     return customerPage(req, reply, req.params.id, { message: r.message, status: r.status, form });
   });
 }

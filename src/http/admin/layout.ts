@@ -2,7 +2,7 @@
 // sign-out form. Pages call sendAdminPage with the key of their section; owner-only sections are
 // shown to owners only (the routes enforce it with requireStaff("owner")).
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { html, type SafeHtml } from "../../lib/html.ts";
+import { html, raw, type SafeHtml } from "../../lib/html.ts";
 import { sendAuthPage } from "../auth-pages.ts";
 import { csrfField, currentStaff } from "../session.ts";
 
@@ -15,6 +15,7 @@ export const ADMIN_SECTIONS = [
   { key: "ledger", href: "/admin/ledger", label: "Ledger" },
   { key: "jobs", href: "/admin/jobs", label: "Jobs" },
   { key: "audit", href: "/admin/audit", label: "Audit log" },
+  { key: "approvals", href: "/admin/approvals", label: "Approvals" },
   { key: "webhooks", href: "/admin/webhooks", label: "Webhooks", owner: true },
   { key: "tokens", href: "/admin/tokens", label: "API tokens", owner: true },
   { key: "staff", href: "/admin/staff", label: "Staff", owner: true },
@@ -37,5 +38,13 @@ export function adminNav(req: FastifyRequest, active: AdminSection): SafeHtml {
 
 /** Sends an admin page (never cached, never framed) inside the console frame. */
 export function sendAdminPage(req: FastifyRequest, reply: FastifyReply, o: { title: string; section: AdminSection; body: SafeHtml; status?: number }): FastifyReply {
-  return sendAuthPage(reply, o.title, o.body, o.status ?? 200, { nav: adminNav(req, o.section), wide: true });
+  // Support staff only read: the page's forms that would change something are left out (the
+  // routes refuse them anyway, requireStaff in ../session.ts).
+  const body = currentStaff(req)?.role === "support" ? withoutPostForms(o.body) : o.body;
+  return sendAuthPage(reply, o.title, body, o.status ?? 200, { nav: adminNav(req, o.section), wide: true });
+}
+
+/** The page without its POST forms (forms do not nest; the sign-out form is in the nav, not the body). */
+function withoutPostForms(body: SafeHtml): SafeHtml {
+  return raw(body.toString().replace(/<form\b[^>]*\bmethod="post"[^>]*>[\s\S]*?<\/form>/gi, ""));
 }

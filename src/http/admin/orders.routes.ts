@@ -13,7 +13,7 @@ import type { StaffActionHook } from "../../modules/orders/orders.service.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendAdminPage } from "./layout.ts";
-import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, fail, limitParam, money, nextLink, option, param, staffAct, when, type Form, type Params, type Query } from "./common.ts";
+import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, fail, limitParam, money, nextLink, option, param, staffAct, staffMember, when, type Form, type Params, type Query } from "./common.ts";
 
 export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel"] as const;
 type OrderAction = (typeof ORDER_ACTIONS)[number];
@@ -24,6 +24,10 @@ const DONE_TEXT: Record<OrderAction, string> = {
   refund: "The order was refunded to the customer's balance.",
   cancel: "The order was cancelled.",
 };
+
+/** A refund above the staff member's limit: kept for the owner's approval (src/modules/approvals). */
+const PENDING = Symbol("pending approval");
+const PENDING_TEXT = "That refund is above your limit: it waits for the owner's approval under Approvals. No money moved yet.";
 
 /** Where an action may send the browser back to: the order's page or the manual queue. */
 function backOf(body: unknown, orderId: string): string {
@@ -129,7 +133,8 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
 
   app.get<Params<"id"> & Query>("/admin/orders/:id", STAFF_PAGE, async (req, reply) => {
     const done = param(req.query, "done") as OrderAction;
-    return orderPage(req, reply, req.params.id, ORDER_ACTIONS.includes(done) ? notice("ok", DONE_TEXT[done]) : undefined);
+    const text = ORDER_ACTIONS.includes(done) ? DONE_TEXT[done] : (done as string) === "refund_pending" ? PENDING_TEXT : null;
+    return orderPage(req, reply, req.params.id, text ? notice("ok", text) : undefined);
   });
 
   /** The audit entry of an order action, written inside the action's transaction. */
@@ -156,7 +161,10 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
       const reason = field(req.body, "reason").trim();
       return c.orders.reject(req.params.id, reason, staffAct(req).actor, audited(req, "order.reject", { reason }));
     },
-    refund: (req) => c.orders.refundActive(req.params.id, field(req.body, "reason"), staffAct(req).actor, audited(req, "order.refund")),
+    refund: async (req) => {
+      const r = await c.approvals.refundOrder(req.params.id, field(req.body, "reason"), staffMember(req), audited(req, "order.refund"));
+      return r.kind === "pending" ? PENDING : r.value;
+    },
     cancel: (req) => {
       const reason = field(req.body, "reason").trim() || "cancelled by staff";
       return c.orders.cancel(req.params.id, staffAct(req).actor, reason, audited(req, "order.cancel", { reason }));
@@ -167,6 +175,7 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
     app.post<Params<"id"> & Form>(`/admin/orders/:id/${action}`, STAFF_PAGE, async (req, reply) => {
       const r = await attempt(() => run[action](req));
       const back = backOf(req.body, req.params.id);
+      if (r.ok && r.value === PENDING) return redirect(reply, `/admin/orders/${encodeURIComponent(req.params.id)}?done=refund_pending`);
       if (r.ok) return redirect(reply, back === "/admin/manual" ? `/admin/manual?done=${action}&order=${encodeURIComponent(req.params.id)}` : `${back}?done=${action}`);
       if (back === "/admin/manual") return manualPage(req, reply, {}, r.message, r.status);
       return orderPage(req, reply, req.params.id, r.message, r.status);

@@ -94,7 +94,7 @@ ${staff.map(
 <h2>Add a staff member</h2>
 <form method="post" action="/admin/staff">${csrfField(req)}
 ${emailField(o.email ?? "", false)}
-<label for="role">Role</label><select id="role" name="role"><option value="staff">staff — orders, customers, catalog</option><option value="owner">owner — also settings, staff, tokens, webhooks</option></select>
+<label for="role">Role</label><select id="role" name="role"><option value="staff">staff — orders, customers, catalog</option><option value="owner">owner — also settings, staff, tokens, webhooks, approvals</option><option value="support">support — sees everything staff see, changes nothing</option></select>
 ${passwordField("password", "Initial password (at least 10 characters; tell them to change it)", "new-password")}
 <p><button type="submit">Add</button></p></form></div>`;
     return sendAdminPage(req, reply, { title: "Staff", section: "staff", body, status: o.status ?? 200 });

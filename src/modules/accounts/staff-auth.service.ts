@@ -16,7 +16,7 @@ import { throttleKeys, type LoginThrottle } from "./throttle.service.ts";
 import { newTotpSecret, otpauthUri, verifyTotp } from "./totp.ts";
 
 export type StaffRole = StaffUserRow["role"];
-export const STAFF_ROLES: readonly StaffRole[] = ["owner", "staff"];
+export const STAFF_ROLES: readonly StaffRole[] = ["owner", "staff", "support"];
 
 export interface StaffView {
   id: string;

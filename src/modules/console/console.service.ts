@@ -2,7 +2,7 @@
 // (from the ledger, the orders, the alerts and the job queue — nothing estimated), the customer
 // and ledger listings, and the staff actions on money and jobs. Every staff action writes its
 // audit entry in the transaction of the change (docs/adr/0022-admin-console.md).
-import type { Db } from "../../db/database.ts";
+import type { Db, Tx } from "../../db/database.ts";
 import type { AlertRow, CustomerModuleRow, CustomerRow, JobRow, LedgerTransactionRow, OrderRow } from "../../db/schema.ts";
 import type { JobQueue } from "../../jobs/queue.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -137,7 +137,7 @@ export function createConsoleService(deps: {
    * reason. The form's key makes a second submission a no-op; a debit never takes the balance
    * below zero. The ledger transaction and the audit entry commit together.
    */
-  async function adjustBalance(customerId: string, input: AdjustmentInput, by: StaffAct): Promise<{ amount: Money; balance: Money; created: boolean }> {
+  async function adjustBalance(customerId: string, input: AdjustmentInput, by: StaffAct, opts: { inTx?: (tx: Tx) => Promise<void> } = {}): Promise<{ amount: Money; balance: Money; created: boolean }> {
     const { amount, reason, key } = parseAdjustment(input);
     return db.transaction().execute(async (tx) => {
       const c = await customers.findById(tx, customerId);
@@ -160,6 +160,8 @@ export function createConsoleService(deps: {
         ],
       });
       const after = await ledger.balance(tx, account, amount.currency);
+      // An approval claims itself here, so the money and the decision commit together (approvals.service.ts).
+      await opts.inTx?.(tx);
       if (posted.created) {
         await audit.record(tx, {
           ...by.ctx,

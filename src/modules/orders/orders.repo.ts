@@ -13,7 +13,10 @@ export interface OrderListFilter {
   limit?: number;
 }
 
-export function createOrdersRepo() {
+/** Purchase states between payment and the module's existence upstream: a second purchase of the same (license, module) must wait. */
+export const PURCHASE_IN_FLIGHT_STATES = ["paid", "placing", "awaiting_funds", "needs_attention", "manual_queue"] as const;
+
+export function createOrdersRepo(dialect: "sqlite" | "postgres" = "sqlite") {
   return {
     async insert(ex: Executor, row: OrderRow): Promise<void> {
       await ex.insertInto("orders").values(row).execute();
@@ -21,6 +24,39 @@ export function createOrdersRepo() {
 
     findById(ex: Executor, id: string): Promise<OrderRow | undefined> {
       return ex.selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
+    },
+
+    /**
+     * The order, locked until the transaction ends (PostgreSQL row lock; SQLite serialises writers).
+     * Lock order (src/modules/ledger/README.md): customer, then order, then purchase slot.
+     */
+    async findForUpdate(tx: Executor, id: string): Promise<OrderRow | undefined> {
+      const q = tx.selectFrom("orders").selectAll().where("id", "=", id);
+      return dialect === "postgres" ? q.forUpdate().executeTakeFirst() : q.executeTakeFirst();
+    },
+
+    /**
+     * Serialises payments for one (license, module) across customers and nodes until the
+     * transaction ends: a transaction-scoped advisory lock on PostgreSQL (two orders of different
+     * customers share no row to lock); SQLite already serialises writers.
+     */
+    async lockPurchaseSlot(tx: Executor, licenseId: number, moduleId: string): Promise<void> {
+      if (dialect !== "postgres") return;
+      await sql`select pg_advisory_xact_lock(hashtext(${`purchase:${licenseId}:${moduleId}`}))`.execute(tx);
+    },
+
+    /** Another purchase of this (license, module) that is paid and not yet active or refunded. */
+    inFlightPurchase(ex: Executor, licenseId: number, moduleId: string, exceptOrderId: string): Promise<OrderRow | undefined> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("kind", "=", "purchase")
+        .where("license_id", "=", licenseId)
+        .where("module_id", "=", moduleId)
+        .where("state", "in", PURCHASE_IN_FLIGHT_STATES)
+        .where("id", "!=", exceptOrderId)
+        .orderBy("created_at")
+        .executeTakeFirst();
     },
 
     findPendingForBrowser(ex: Executor, browserKey: string, licenseId: number, moduleId: string): Promise<OrderRow | undefined> {

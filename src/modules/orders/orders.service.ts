@@ -123,6 +123,27 @@ export function createOrderService(deps: {
     return moved;
   }
 
+  /** The order under its row lock, inside `tx`. */
+  async function lockedOrder(tx: Tx, id: string): Promise<OrderRow> {
+    const o = await orders.findForUpdate(tx, id);
+    if (!o) throw notFound(`No order ${id}`);
+    return o;
+  }
+
+  /**
+   * A second purchase of a (license, module) whose first purchase is paid and not finished
+   * (placing, awaiting funds, needing attention, in the manual queue) is refused before any money
+   * moves: otherwise a second buyer is charged and a second module ordered (issue 13, finding 12).
+   * Inside a payment it runs under the purchase-slot lock, so of two concurrent payments for the
+   * same license and module only one proceeds.
+   */
+  async function refuseDuplicatePurchase(ex: Executor, o: OrderRow): Promise<void> {
+    const other = await orders.inFlightPurchase(ex, Number(o.license_id), o.module_id, o.id);
+    if (other) {
+      throw conflict(`This module is already being ordered for license ${o.license_id}, so nothing was charged. Once it is active it shows in the panel after a license refresh.`, { duplicateOf: "in_flight" });
+    }
+  }
+
   /** Buy redirect from a panel: a pending order for (license, module), reused on repeated clicks. */
   async function intake(params: Record<string, unknown>, browserKey: string | null): Promise<{ order: OrderRow; reused: boolean }> {
     const req = parseBuyRedirect(params);
@@ -189,7 +210,10 @@ export function createOrderService(deps: {
     if (!customer) throw notFound(`No customer ${customerRef}`);
     const pending = await get(orderId);
     // A renewal's module is (rightly) active on its license already: the purchase checks do not apply.
-    if (pending.state === "pending_payment" && pending.fulfillment === "automatic" && pending.kind === "purchase") await deps.precheck?.(pending);
+    if (pending.state === "pending_payment" && pending.kind === "purchase") {
+      await refuseDuplicatePurchase(db, pending);
+      if (pending.fulfillment === "automatic") await deps.precheck?.(pending);
+    }
     return db.transaction().execute((tx) => payFromBalanceIn(tx, orderId, customer.id, actor, opts));
   }
 
@@ -201,10 +225,17 @@ export function createOrderService(deps: {
   async function payFromBalanceIn(tx: Tx, orderId: string, customerId: string, actor: string, opts: { method?: string } = {}): Promise<OrderRow> {
     const customer = await customers.findById(tx, customerId);
     if (!customer) throw notFound(`No customer ${customerId}`);
+    // Lock order (src/modules/ledger/README.md): the customer, then the order, then the purchase
+    // slot. A second payment of the same order waits here and then finds it paid — the normal
+    // "already paid" answer instead of a duplicate ledger key.
     await customers.lock(tx, customer.id);
-    const o = await get(orderId, tx);
+    const o = await lockedOrder(tx, orderId);
     if (o.customer_id && o.customer_id !== customer.id) throw conflict("This order belongs to another customer");
     if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
+    if (o.kind === "purchase") {
+      await orders.lockPurchaseSlot(tx, Number(o.license_id), o.module_id);
+      await refuseDuplicatePurchase(tx, o);
+    }
     // An order invoiced for a bank transfer is charged what its invoice says; any other is quoted
     // now, with the customer's billing details as they are in this transaction (tax, invoice).
     const charge = o.invoice_id ? chargeOf(o) : deps.billing ? await deps.billing.quote(tx, o, customer) : chargeOf(o);
@@ -246,10 +277,11 @@ export function createOrderService(deps: {
   async function invoiceUnpaid(tx: Tx, orderId: string, customerId: string, method: string, actor: string): Promise<{ order: OrderRow; invoiceId: string; created: boolean }> {
     if (!deps.billing) throw new Error("invoicing is not wired");
     await customers.lock(tx, customerId);
-    const o = await get(orderId, tx);
+    const o = await lockedOrder(tx, orderId);
     if (o.customer_id && o.customer_id !== customerId) throw conflict("This order belongs to another customer");
     if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
     if (o.invoice_id) return { order: o, invoiceId: o.invoice_id, created: false };
+    if (o.kind === "purchase") await refuseDuplicatePurchase(tx, o);
     const customer = await customers.findById(tx, customerId);
     if (!customer) throw notFound(`No customer ${customerId}`);
     const charge = await deps.billing.quote(tx, o, customer);
@@ -308,13 +340,16 @@ export function createOrderService(deps: {
   async function refundActive(orderId: string, reason: string, actor: string, hook?: StaffActionHook): Promise<{ order: OrderRow; creditNote: { id: string; number: string } | null; amount: Money }> {
     const why = reason.trim();
     if (!why) throw invalidInput("A refund needs a reason");
+    const seen = await get(orderId);
     return db.transaction().execute(async (tx) => {
-      const o = await get(orderId, tx);
+      // Lock order: the customer, then the order (re-read under its lock: a second refund waits and is refused).
+      if (seen.customer_id) await customers.lock(tx, seen.customer_id);
+      const o = await lockedOrder(tx, orderId);
       if (o.state !== "active") {
         throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only active orders are refunded this way (reject an order that is not active yet)`);
       }
       if (!o.customer_id) throw new Error(`order ${o.id} has no customer`);
-      await customers.lock(tx, o.customer_id);
+      if (o.customer_id !== seen.customer_id) await customers.lock(tx, o.customer_id);
       const charge = chargeOf(o);
       const cur = o.currency;
       const postings: Posting[] = [
@@ -495,6 +530,7 @@ export function createOrderService(deps: {
     choosePeriod,
     payFromBalance,
     payFromBalanceIn,
+    refuseDuplicatePurchase: (o: OrderRow) => refuseDuplicatePurchase(db, o),
     quote,
     refundActive,
     placeManually,

@@ -40,6 +40,19 @@ export function createRenewalsRepo() {
         .executeTakeFirst();
     },
 
+    /** The latest renewal order of this module that became active and was created at or after `since`. */
+    recentActiveRenewal(ex: Executor, customerModuleId: string, since: string): Promise<OrderRow | undefined> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("kind", "=", "renewal")
+        .where("customer_module_id", "=", customerModuleId)
+        .where("state", "=", "active")
+        .where("created_at", ">=", since)
+        .orderBy("created_at", "desc")
+        .executeTakeFirst();
+    },
+
     /**
      * Active modules partnerbill renews by charging, expiring on or before `horizon`, soonest
      * first, a page at a time after `after` (keyset paging: rows stay in the set until renewed or

@@ -20,6 +20,7 @@ import { joinPrices } from "../catalog/catalog.logic.ts";
 import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
+import type { CustomersRepo } from "../customers/customers.repo.ts";
 import { newOrder } from "../orders/orders.logic.ts";
 import type { Enqueuer, OrderService, TimelineEvent } from "../orders/orders.service.ts";
 import type { RenewalsRepo } from "./renewals.repo.ts";
@@ -29,6 +30,12 @@ import { addDays, hasExpired, isoDay, reminderStage, RENEWAL_OPEN_STATES } from 
 export const RENEWALS_ACTOR = "system:renewals";
 
 const PAGE = 500;
+
+/**
+ * "Renew now" is idempotent for this long: a renewal of the module that was bought and finished
+ * within the window answers a second click instead of buying yet another term (docs/adr/0028).
+ */
+export const RENEW_NOW_WINDOW_MS = 10 * 60_000;
 
 export interface ScanSummary {
   /** Renewal invoices raised. */
@@ -49,6 +56,8 @@ export function createRenewalService(deps: {
   db: Db;
   renewals: RenewalsRepo;
   ordersRepo: Pick<OrdersRepo, "insert" | "findById" | "findCustomerModule" | "updateCustomerModule">;
+  /** Row locks on customers: taken first in every money transaction (lock order, src/modules/ledger/README.md). */
+  customers: Pick<CustomersRepo, "lock">;
   orders: Pick<OrderService, "move" | "addEvent" | "payFromBalance" | "payFromBalanceIn" | "earn">;
   catalog: Pick<CatalogRepo, "findModule" | "pricesOf">;
   ledger: Pick<LedgerService, "post">;
@@ -79,10 +88,10 @@ export function createRenewalService(deps: {
   }
 
   /** The current catalog price for the module's period; the price it was bought at when the catalog has none. */
-  async function priceOf(cm: CustomerModuleRow): Promise<Money> {
-    const m = await catalog.findModule(db, cm.module_id);
+  async function priceOf(cm: CustomerModuleRow, ex: Executor = db): Promise<Money> {
+    const m = await catalog.findModule(ex, cm.module_id);
     const period = cm.period_months === 12 ? 12 : cm.period_months === 1 ? 1 : null;
-    const current = m && period !== null ? joinPrices([m], await catalog.pricesOf(db, m.id))[0]!.prices[period] : undefined;
+    const current = m && period !== null ? joinPrices([m], await catalog.pricesOf(ex, m.id))[0]!.prices[period] : undefined;
     return current ?? { minor: Number(cm.price_minor), currency: cm.currency };
   }
 
@@ -137,8 +146,8 @@ export function createRenewalService(deps: {
   }
 
   /** A customer's own charge-mode module that can be renewed now; anything else refused with the reason. */
-  async function renewable(customerModuleId: string, customerId: string): Promise<CustomerModuleRow & { expires_on: string }> {
-    const cm = await ordersRepo.findCustomerModule(db, customerModuleId);
+  async function renewable(customerModuleId: string, customerId: string, ex: Executor = db): Promise<CustomerModuleRow & { expires_on: string }> {
+    const cm = await ordersRepo.findCustomerModule(ex, customerModuleId);
     // Another customer's module is "not found", exactly like a module that does not exist.
     if (!cm || cm.customer_id !== customerId) throw notFound(`No module ${customerModuleId}`);
     if (cm.state !== "active" || !cm.expires_on) throw new AppError("illegal_transition", `This module is ${cm.state}; only active modules can be renewed`);
@@ -150,14 +159,18 @@ export function createRenewalService(deps: {
    * What "Renew now" would do for the customer's module: pay the open renewal of the current term
    * (the scan raised it), or raise one for the term at the current price.
    */
-  async function renewNowQuote(customerModuleId: string, customerId: string): Promise<{ module: CustomerModuleRow & { expires_on: string }; open: OrderRow | null; price: Money }> {
-    const cm = await renewable(customerModuleId, customerId);
-    const open = (await renewals.openRenewalOrder(db, cm.id)) ?? null;
+  async function renewNowQuote(customerModuleId: string, customerId: string, ex: Executor = db): Promise<{ module: CustomerModuleRow & { expires_on: string }; open: OrderRow | null; price: Money }> {
+    const cm = await renewable(customerModuleId, customerId, ex);
+    const open = (await renewals.openRenewalOrder(ex, cm.id)) ?? null;
     if (open && open.state !== "pending_payment") throw conflict("The renewal of this module is already paid and under way");
-    if (!open && (await renewals.findRenewalOfTerm(db, cm.id, cm.expires_on))) {
+    const since = new Date(clock.now().getTime() - RENEW_NOW_WINDOW_MS).toISOString();
+    if (!open && (await renewals.recentActiveRenewal(ex, cm.id, since))) {
+      throw conflict(`This module was renewed a moment ago and now runs until ${cm.expires_on}; nothing more was charged`);
+    }
+    if (!open && (await renewals.findRenewalOfTerm(ex, cm.id, cm.expires_on))) {
       throw conflict(`The renewal of the term ending ${cm.expires_on} was cancelled, so the module ends then; contact us to keep it`);
     }
-    return { module: cm, open, price: open ? { minor: Number(open.price_minor), currency: open.currency } : await priceOf(cm) };
+    return { module: cm, open, price: open ? { minor: Number(open.price_minor), currency: open.currency } : await priceOf(cm, ex) };
   }
 
   /**
@@ -168,17 +181,22 @@ export function createRenewalService(deps: {
    * (order.prolong upstream, or the manual queue).
    */
   async function renewNow(customerModuleId: string, opts: { customerId: string; actor: string }): Promise<OrderRow> {
-    const { module: cm, open, price } = await renewNowQuote(customerModuleId, opts.customerId);
-    if (open) return orders.payFromBalance(open.id, opts.customerId, opts.actor);
-    const order = renewalOrderOf(cm, price, now());
+    const seen = await renewable(customerModuleId, opts.customerId);
     try {
       return await db.transaction().execute(async (tx) => {
+        // The customer's row lock first, before the renewal's insert takes its foreign-key lock on
+        // the same row: two clicks then queue here instead of deadlocking (lock order,
+        // src/modules/ledger/README.md), and the second one decides on what the first committed.
+        await deps.customers.lock(tx, opts.customerId);
+        const { module: cm, open, price } = await renewNowQuote(customerModuleId, opts.customerId, tx);
+        if (open) return orders.payFromBalanceIn(tx, open.id, opts.customerId, opts.actor);
+        const order = renewalOrderOf(cm, price, now());
         await insertRenewalOrder(tx, order, cm, price, "renew_now", opts.actor);
         return orders.payFromBalanceIn(tx, order.id, opts.customerId, opts.actor);
       });
     } catch (e) {
-      // The scan (or a second click) raised this term's renewal between our look and our insert.
-      if (!isAppError(e) && (await renewals.findRenewalOfTerm(db, cm.id, cm.expires_on))) throw conflict("The renewal of this module changed meanwhile; look at it again");
+      // The scan raised this term's renewal between our look and our insert (it takes no customer lock).
+      if (!isAppError(e) && (await renewals.findRenewalOfTerm(db, seen.id, seen.expires_on))) throw conflict("The renewal of this module changed meanwhile; look at it again");
       throw e;
     }
   }

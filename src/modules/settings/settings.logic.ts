@@ -39,6 +39,11 @@ export const SETTINGS = {
   "invoice.credit_note_prefix": def("Credit note numbers: prefix before the year (CN-2027-000001)", "CN-", text(20).refine((v) => /^[A-Za-z0-9/_-]*$/.test(v), "letters, digits, / _ -")),
   "invoice.digits": def("Digits of the sequence part of a number (zero-padded)", "6", wholeNumber(1, 12)),
   "invoice.payment_days": def("Days a bank-transfer invoice is due in", "14", wholeNumber(0, 365)),
+  "approvals.staff_limit_minor": def(
+    "Largest credit, refund or balance adjustment (in minor units of its currency, 50000 = 500.00) a staff member makes alone; above it the owner approves (four eyes). Empty: no limit",
+    "50000",
+    z.string().trim().refine((v) => v === "" || /^\d{1,15}$/.test(v), "a whole number of minor units, or empty for no limit").transform((v) => (v === "" ? null : Number(v))),
+  ),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -75,6 +80,8 @@ export interface InvoiceNumbering {
 }
 
 export interface MoneySettings {
+  /** Four eyes: what a staff member may move alone (null: no limit). */
+  approvals: { staffLimitMinor: number | null };
   seller: SellerDetails;
   tax: TaxRules;
   invoice: InvoiceNumbering;
@@ -92,6 +99,7 @@ export function settingsFrom(stored: Readonly<Record<string, string>>): MoneySet
   };
   const country = get("seller.country") || null;
   return {
+    approvals: { staffLimitMinor: get("approvals.staff_limit_minor") },
     seller: {
       legalName: get("seller.legal_name"),
       address: get("seller.address"),
@@ -123,5 +131,6 @@ export function canonicalSetting(key: string, value: string, current: MoneySetti
     return v === "" ? "" : normalizeVatId(v, current.seller.country);
   }
   if (typeof parsed === "boolean") return parsed ? "true" : "false";
+  if (parsed === null) return "";
   return String(parsed);
 }

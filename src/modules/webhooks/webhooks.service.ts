@@ -17,6 +17,7 @@ import type { AuditService } from "../audit/audit.service.ts";
 import type { DomainEvent } from "../events/domain-events.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
 import type { WebhookSender } from "./webhook.transport.ts";
+import { REFUSED_TARGET, type WebhookTargetPolicy } from "./webhook-target.ts";
 import type { WebhooksRepo } from "./webhooks.repo.ts";
 import {
   checkDescription,
@@ -116,6 +117,8 @@ export function createWebhooksService(deps: {
   ids: IdGenerator;
   secretKey: string;
   sender: Pick<WebhookSender, "post">;
+  /** Which hosts an endpoint may name (webhook-target.ts): checked after DNS at creation. */
+  targets: Pick<WebhookTargetPolicy, "check">;
   deliverJobKind: string;
   /** Error text fit to store (redacted, truncated): src/jobs/job.ts describeError. */
   describeError: (e: unknown) => string;
@@ -166,6 +169,7 @@ export function createWebhooksService(deps: {
   /** Adds an endpoint; `secret` is the signing secret, returned this once and stored sealed. */
   async function addEndpoint(input: { url: string; description?: string; events: readonly string[] }, ctx: AuditContext): Promise<{ secret: string; endpoint: WebhookEndpointView }> {
     const url = checkEndpointUrl(input.url);
+    await deps.targets.check(url);
     const description = checkDescription(input.description ?? "");
     const events = parseEvents(input.events);
     const id = ids.next("whe");
@@ -302,7 +306,8 @@ export function createWebhooksService(deps: {
       httpStatus = (await sender.post(ep.url, headers, d.payload, opts.signal)).status;
       if (httpStatus < 200 || httpStatus > 299) error = `HTTP ${httpStatus}`;
     } catch (e) {
-      error = deps.describeError(e).slice(0, MAX_ERROR);
+      // A refused target gets one text whatever the address: the log is no port-scan oracle.
+      error = (e as { code?: unknown }).code === "EWEBHOOKTARGET" ? REFUSED_TARGET : deps.describeError(e).slice(0, MAX_ERROR);
     }
     const at = now();
     const attempts = Number(d.attempts) + 1;

@@ -164,7 +164,8 @@ export function createStripeService(deps: {
     if (order.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${order.id} is ${order.state}, not awaiting payment`);
     if (order.customer_id && order.customer_id !== input.customerId) throw conflict("This order belongs to another customer");
     // As with a payment from the balance: upstream is asked before the customer's money is taken.
-    if (order.fulfillment === "automatic" && order.kind === "purchase") await deps.precheck?.(order);
+    // (The container's pre-check also refuses a second purchase of a license's module in flight.)
+    if (order.kind === "purchase") await deps.precheck?.(order);
     const amount = await deps.totalOf(order);
     return startCheckout({
       purpose: "order",
