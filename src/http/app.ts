@@ -30,6 +30,7 @@ import { registerAdminWebhookRoutes } from "./admin/webhooks.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
+import { registerNulGuard } from "./nul-bytes.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -51,17 +52,26 @@ export function keyUrls(publicUrl: string) {
 const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 /**
- * The HTTP server with the price-list fast path in front of fastify's handler (see
- * createPriceListFastPath). Timeouts are set as fastify sets them on a server it creates itself.
+ * The HTTP server, with the price-list fast path (see createPriceListFastPath) in front of
+ * fastify's handler when there is one. Its limits keep slow or idle clients from holding
+ * connections and file descriptors (docs/adr/0027-http-edge.md): the whole request must arrive
+ * within HTTP_REQUEST_TIMEOUT_MS (checked every second, so a slow body is dropped at most a second
+ * late), its headers within HTTP_HEADERS_TIMEOUT_MS, and no more than HTTP_MAX_CONNECTIONS are
+ * held at once.
  */
-function serverWithFastPath(fastPath: PriceListFastPath): FastifyServerFactory {
-  return (handler, opts) => {
-    const server = createServer((req, res) => {
-      if (!fastPath.serve(req, res)) handler(req, res);
-    });
-    server.keepAliveTimeout = Number(opts["keepAliveTimeout"] ?? 72_000);
-    server.requestTimeout = Number(opts["requestTimeout"] ?? 0);
-    server.setTimeout(Number(opts["connectionTimeout"] ?? 0));
+function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): FastifyServerFactory {
+  return (handler) => {
+    const cfg = c.config;
+    const server = createServer(
+      {
+        requestTimeout: cfg.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeout: cfg.HTTP_HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: Math.min(1000, cfg.HTTP_HEADERS_TIMEOUT_MS),
+      },
+      fastPath ? (req, res) => { if (!fastPath.serve(req, res)) handler(req, res); } : handler,
+    );
+    server.maxConnections = cfg.HTTP_MAX_CONNECTIONS;
     return server;
   };
 }
@@ -79,7 +89,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
     // Behind nginx (deploy/nginx.conf) the client's address and scheme arrive in X-Forwarded-*
     // headers, believed only from the proxies TRUST_PROXY names.
     trustProxy: c.config.TRUST_PROXY,
-    ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
+    serverFactory: serverFactory(c, fastPath),
   });
   if (opts.onRoute) app.addHook("onRoute", opts.onRoute);
   if (fastPath) {
@@ -95,6 +105,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
+  registerNulGuard(app);
   // A body of any other type (text, XML, multipart…) is read and ignored: the query string still
   // counts, and no client gets a 415 for a content type we have no use for.
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, _body, done) => done(null, undefined));
