@@ -100,6 +100,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
+  rate_limit_counters: RateLimitCountersTable;
 }
 
 export type ModuleRow = Selectable<ModulesTable>;
@@ -690,3 +691,11 @@ export interface MailOutboxTable {
 }
 export type MailState = "queued" | "sent" | "held" | "failed";
 export type MailOutboxRow = Selectable<MailOutboxTable>;
+
+/** Fixed-window counters of the per-address rate limits (migration 0013, src/modules/ratelimit). */
+export interface RateLimitCountersTable {
+  key: string;
+  /** Start of the fixed window, seconds since the epoch. */
+  window_start: number;
+  hits: number;
+}

@@ -31,6 +31,7 @@ import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
+import { registerRateLimits } from "./rate-limit.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -121,6 +122,8 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   app.setNotFoundHandler((req, reply) => sendError(req, reply, notFound(`Nothing here: ${req.method} ${req.url.split("?", 1)[0]}`)));
   // Sessions and CSRF for every page route (src/http/session.ts): registered before any route.
   registerSessions(app, c);
+  // Per-address limits on anonymous writes (docs/adr/0026-rate-limiting.md): after the sessions.
+  registerRateLimits(app, c);
 
   registerBillmgrRoutes(app, c, fastPath);
   // The web role serves /metrics, so it is the one that reads the order gauges from the database.
