@@ -32,6 +32,8 @@ import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
+import { registerAssetRoutes } from "./assets.ts";
+import { rawSecurityHeaders, registerSecurityHeaders, type HeaderSettings } from "./security-headers.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -63,6 +65,7 @@ const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): FastifyServerFactory {
   return (handler) => {
     const cfg = c.config;
+    const headers = rawSecurityHeaders(headerSettings(c));
     const server = createServer(
       {
         requestTimeout: cfg.HTTP_REQUEST_TIMEOUT_MS,
@@ -70,11 +73,24 @@ function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): F
         keepAliveTimeout: cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS,
         connectionsCheckingInterval: Math.min(1000, cfg.HTTP_HEADERS_TIMEOUT_MS),
       },
-      fastPath ? (req, res) => { if (!fastPath.serve(req, res)) handler(req, res); } : handler,
+      fastPath
+        ? (req, res) => {
+            // The fast path answers without fastify, so its requests get the security headers here
+            // (the same helmet options; fastify sets the same values again for the rest).
+            if (req.url?.startsWith("/billmgr?") || req.url?.startsWith("/manager/billmgr?")) headers(req, res);
+            if (!fastPath.serve(req, res)) handler(req, res);
+          }
+        : handler,
     );
     server.maxConnections = cfg.HTTP_MAX_CONNECTIONS;
     return server;
   };
+}
+
+/** The security headers' settings (src/http/security-headers.ts): Stripe Checkout is a form target when card payments are on. */
+function headerSettings(c: Container): HeaderSettings {
+  const stripe = c.stripe.enabled() ? ["https://checkout.stripe.com", ...(c.config.STRIPE_API_URL ? [new URL(c.config.STRIPE_API_URL).origin] : [])] : [];
+  return { publicUrl: c.config.PUBLIC_URL, formTargets: stripe };
 }
 
 /** `onRoute` sees every route as it is registered (tests compare /api routes with the OpenAPI document). */
@@ -106,6 +122,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
+  await registerSecurityHeaders(app, headerSettings(c));
   registerNulGuard(app);
   // A body of any other type (text, XML, multipart…) is read and ignored: the query string still
   // counts, and no client gets a 415 for a content type we have no use for.
@@ -125,6 +142,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   // Per-address limits on anonymous writes (docs/adr/0026-rate-limiting.md): after the sessions.
   registerRateLimits(app, c);
 
+  registerAssetRoutes(app);
   registerBillmgrRoutes(app, c, fastPath);
   // The web role serves /metrics, so it is the one that reads the order gauges from the database.
   c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));
