@@ -118,3 +118,13 @@ describe("HTTP server limits by default", () => {
     assert.ok(c.HTTP_MAX_CONNECTIONS > 0 && c.HTTP_MAX_CONNECTIONS < 65536, "under the unit's LimitNOFILE");
   });
 });
+
+describe("HTTP edge settings", () => {
+  it("refuses headers timeouts above the request timeout and metrics allow-lists it cannot read", async () => {
+    const { testConfig } = await import("./helpers/app.ts");
+    assert.throws(() => testConfig({ HTTP_REQUEST_TIMEOUT_MS: "1000", HTTP_HEADERS_TIMEOUT_MS: "2000" }), /HTTP_HEADERS_TIMEOUT_MS: must not exceed/);
+    assert.throws(() => testConfig({ METRICS_ALLOW: "10.0.0.0/33,prometheus" }), /METRICS_ALLOW: .*not understood: 10\.0\.0\.0\/33, prometheus/);
+    assert.deepEqual(testConfig({ METRICS_ALLOW: "10.0.0.5, 2001:db8::/32" }).METRICS_ALLOW, ["10.0.0.5", "2001:db8::/32"]);
+    assert.deepEqual(testConfig().METRICS_ALLOW, ["127.0.0.1", "::1"]);
+  });
+});

@@ -14,19 +14,21 @@ const durationMs = z.coerce.number().int().min(1);
 
 const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
 
+/** An IPv4/IPv6 address, or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32. */
+function isAddressOrRange(x: string): boolean {
+  const [addr = "", bits, extra] = x.split("/");
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /** TRUST_PROXY: a yes/no word, or a list of addresses, CIDR ranges and range names. */
 const trustProxy = z.string().transform((text, ctx): boolean | string[] => {
   const v = text.trim().toLowerCase();
   if (["true", "yes", "on"].includes(v)) return true;
   if (["false", "no", "off"].includes(v)) return false;
   const items = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
-  const bad = items.filter((x) => {
-    if (PROXY_RANGE_NAMES.includes(x)) return false;
-    const [addr = "", bits, extra] = x.split("/");
-    const family = isIP(addr);
-    if (family === 0 || extra !== undefined) return true;
-    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  });
+  const bad = items.filter((x) => !PROXY_RANGE_NAMES.includes(x) && !isAddressOrRange(x));
   if (items.length === 0 || bad.length > 0) {
     ctx.addIssue({
       code: "custom",
@@ -41,12 +43,7 @@ const trustProxy = z.string().transform((text, ctx): boolean | string[] => {
 const ipList = z.string().transform((text, ctx): string[] => {
   const items = text.split(",").map((x) => x.trim()).filter((x) => x !== "");
   if (items.length === 1 && items[0] === "*") return ["*"];
-  const bad = items.filter((x) => {
-    const [addr = "", bits, extra] = x.split("/");
-    const family = isIP(addr);
-    if (family === 0 || extra !== undefined) return true;
-    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  });
+  const bad = items.filter((x) => !isAddressOrRange(x));
   if (items.length === 0 || bad.length > 0) {
     ctx.addIssue({ code: "custom", message: `must be * or a comma-separated list of addresses and CIDR ranges${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}` });
     return z.NEVER;
