@@ -78,6 +78,23 @@ describe("nginx with the shipped config in front of partnerbill", () => {
     assert.equal(elsewhere.status, 200, "the rest of the site is open to everyone");
   });
 
+  it("refuses /metrics to strangers however the path is spelled (/metrics/, /%6Detrics, …)", async () => {
+    const spellings = ["/metrics/", "/%6Detrics", "/%6detrics/", "/metrics?x=1", "//metrics", "/metrics%2F", "/%2Fmetrics", "/./metrics", "/metrics/.", "/x/../metrics", "/METRICS"];
+    for (const path of spellings) {
+      const r = await fetchRaw(`${nginx.httpsUrl}${path}`, { ca: nginx.ca, localAddress: STRANGER });
+      assert.notEqual(r.status, 200, `${path} answered 200 to a stranger`);
+      assert.doesNotMatch(r.body.toString(), /partnerbill_/, `${path} leaked metrics`);
+    }
+    const local = await fetchRaw(`${nginx.httpsUrl}/metrics/`, { ca: nginx.ca });
+    assert.equal(local.status, 200, "the allowed machine reads /metrics/ too");
+    // Without nginx, partnerbill refuses an address outside METRICS_ALLOW itself.
+    for (const path of ["/metrics", "/metrics/", "/%6Detrics"]) {
+      const direct = await fetchRaw(`${node.url}${path}`, { localAddress: STRANGER });
+      assert.notEqual(direct.status, 200, `${path} direct`);
+      assert.doesNotMatch(direct.body.toString(), /partnerbill_/);
+    }
+  });
+
   it("passes the client's real address to partnerbill, not the one the client claims", async () => {
     const r = await fetchRaw(`${nginx.httpsUrl}/healthz?probe=real-ip`, {
       ca: nginx.ca,

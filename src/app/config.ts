@@ -14,24 +14,38 @@ const durationMs = z.coerce.number().int().min(1);
 
 const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
 
+/** An IPv4/IPv6 address, or a CIDR range such as 10.0.0.0/8 or 2001:db8::/32. */
+function isAddressOrRange(x: string): boolean {
+  const [addr = "", bits, extra] = x.split("/");
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /** TRUST_PROXY: a yes/no word, or a list of addresses, CIDR ranges and range names. */
 const trustProxy = z.string().transform((text, ctx): boolean | string[] => {
   const v = text.trim().toLowerCase();
   if (["true", "yes", "on"].includes(v)) return true;
   if (["false", "no", "off"].includes(v)) return false;
   const items = v.split(",").map((x) => x.trim()).filter((x) => x !== "");
-  const bad = items.filter((x) => {
-    if (PROXY_RANGE_NAMES.includes(x)) return false;
-    const [addr = "", bits, extra] = x.split("/");
-    const family = isIP(addr);
-    if (family === 0 || extra !== undefined) return true;
-    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
-  });
+  const bad = items.filter((x) => !PROXY_RANGE_NAMES.includes(x) && !isAddressOrRange(x));
   if (items.length === 0 || bad.length > 0) {
     ctx.addIssue({
       code: "custom",
       message: `must be true, false, or a comma-separated list of addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join("/")}${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}`,
     });
+    return z.NEVER;
+  }
+  return items;
+});
+
+/** A list of addresses and CIDR ranges (METRICS_ALLOW), or `*` for everyone. */
+const ipList = z.string().transform((text, ctx): string[] => {
+  const items = text.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  if (items.length === 1 && items[0] === "*") return ["*"];
+  const bad = items.filter((x) => !isAddressOrRange(x));
+  if (items.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `must be * or a comma-separated list of addresses and CIDR ranges${bad.length > 0 ? ` (not understood: ${bad.join(", ")})` : ""}` });
     return z.NEVER;
   }
   return items;
@@ -115,6 +129,26 @@ export const configSchema = z.object({
     .describe("Reply-To of every e-mail (e.g. your support address). Default: none, replies go to MAIL_FROM."),
   SMTP_TIMEOUT_MS: durationMs.default(30000)
     .describe("Timeout for connecting to the SMTP server and for each of its replies, in milliseconds; a timed-out message is retried."),
+  HTTP_REQUEST_TIMEOUT_MS: durationMs.default(55000)
+    .describe("A request whose headers and body have not fully arrived this many milliseconds after it began is answered 408 and its connection closed (checked every second): a client dribbling a body cannot hold a connection longer. The default drops a slow body within a minute."),
+  HTTP_HEADERS_TIMEOUT_MS: durationMs.default(20000)
+    .describe("Time allowed for a request's headers to arrive, in milliseconds (at most HTTP_REQUEST_TIMEOUT_MS)."),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: durationMs.default(72000)
+    .describe("How long an idle keep-alive connection stays open, in milliseconds. Longer than the proxy's upstream keep-alive (nginx: 60 s), so the proxy closes first."),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(4096)
+    .describe("Most connections one node holds open at once; further ones are closed on arrival. Keep it well under the process's file limit (deploy/partnerbill.service: LimitNOFILE=65536) so that the database, logs and the rest keep working under a flood."),
+  METRICS_ALLOW: ipList.default(["127.0.0.1", "::1"])
+    .describe("Client addresses or CIDR ranges allowed to read /metrics (comma-separated; the client's address as TRUST_PROXY determines it). Everyone else gets 403. `*` allows everyone."),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(600)
+    .describe("Length of the fixed window of the per-address rate limits below, in seconds (docs/adr/0026-rate-limiting.md)."),
+  RATE_LIMIT_SIGNUP: z.coerce.number().int().min(1).default(10)
+    .describe("Sign-ups one client address may submit per window (each sends an e-mail)."),
+  RATE_LIMIT_FORGOT: z.coerce.number().int().min(1).default(10)
+    .describe("Password-reset requests one client address may submit per window (each may send an e-mail)."),
+  RATE_LIMIT_BUY: z.coerce.number().int().min(1).default(60)
+    .describe("Buy redirects from panels (each creates a pending order) one client address may make per window. Offices behind one address share it: keep it generous."),
+  RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(120)
+    .describe("Other writes (POSTs) without a signed-in session one client address may make per window: e-mail confirmation, password reset, checkout and demo forms. Sign-in has its own throttle."),
   DEMO_DATA: bool.optional()
     .describe("Seed demo prices into an empty catalog. Default: on when UPSTREAM_URL is sandbox."),
 });
@@ -168,6 +202,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (input["SMTP_URL"] && !input["MAIL_FROM"]) {
     problems.push("MAIL_FROM: required when SMTP_URL is set (the sender of every e-mail)");
+  }
+  if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push("HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS");
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;

@@ -64,6 +64,8 @@ import { createDemoService } from "../modules/demo/demo.service.ts";
 import { createAuditRepo } from "../modules/audit/audit.repo.ts";
 import { createAuditService } from "../modules/audit/audit.service.ts";
 import { createApiTokensRepo } from "../modules/api-tokens/api-tokens.repo.ts";
+import { createRateLimitRepo } from "../modules/ratelimit/ratelimit.repo.ts";
+import { createRateLimiter } from "../modules/ratelimit/ratelimit.service.ts";
 import { createApiTokensService } from "../modules/api-tokens/api-tokens.service.ts";
 import { createWebhooksRepo } from "../modules/webhooks/webhooks.repo.ts";
 import { createWebhooksService } from "../modules/webhooks/webhooks.service.ts";
@@ -140,6 +142,7 @@ export function createContainer(opts: ContainerOptions) {
     audit: createAuditRepo(),
     apiTokens: createApiTokensRepo(),
     webhooks: createWebhooksRepo(),
+    rateLimits: createRateLimitRepo(),
   };
 
   const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
@@ -224,6 +227,14 @@ export function createContainer(opts: ContainerOptions) {
   // Who did what (ADR 0017): use cases pass their transaction to audit.record.
   const audit = createAuditService({ db, audit: repos.audit, clock, ids });
   const apiTokens = createApiTokensService({ db, tokens: repos.apiTokens, audit, clock, ids });
+  // Per-address limits on anonymous writes, shared by every node (docs/adr/0026-rate-limiting.md).
+  const rateLimiter = createRateLimiter({
+    db,
+    repo: repos.rateLimits,
+    clock,
+    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    limits: { signup: config.RATE_LIMIT_SIGNUP, forgot: config.RATE_LIMIT_FORGOT, buy: config.RATE_LIMIT_BUY, anonymous: config.RATE_LIMIT_ANONYMOUS },
+  });
   const priceSyncRequests = createPriceSyncRequests({ db, queue, audit, clock });
   // Outgoing webhooks (ADR 0019): deliveries written by this listener inside the changing
   // transaction, POSTed by the webhook.deliver job.
@@ -585,6 +596,7 @@ export function createContainer(opts: ContainerOptions) {
     demo,
     audit,
     apiTokens,
+    rateLimiter,
     priceSyncRequests,
     webhooks,
     adminConsole,

@@ -101,6 +101,7 @@ export interface DB {
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
   approvals: ApprovalsTable;
+  rate_limit_counters: RateLimitCountersTable;
 }
 
 /** Money actions above a staff member's limit, waiting for the owner (migration 0014). */
@@ -712,3 +713,11 @@ export interface MailOutboxTable {
 }
 export type MailState = "queued" | "sent" | "held" | "failed";
 export type MailOutboxRow = Selectable<MailOutboxTable>;
+
+/** Fixed-window counters of the per-address rate limits (migration 0013, src/modules/ratelimit). */
+export interface RateLimitCountersTable {
+  key: string;
+  /** Start of the fixed window, seconds since the epoch. */
+  window_start: number;
+  hits: number;
+}

@@ -31,6 +31,10 @@ import { registerAdminApprovalRoutes } from "./admin/approvals.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
+import { registerNulGuard } from "./nul-bytes.ts";
+import { registerRateLimits } from "./rate-limit.ts";
+import { registerAssetRoutes } from "./assets.ts";
+import { rawSecurityHeaders, registerSecurityHeaders, type HeaderSettings } from "./security-headers.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -52,19 +56,42 @@ export function keyUrls(publicUrl: string) {
 const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 /**
- * The HTTP server with the price-list fast path in front of fastify's handler (see
- * createPriceListFastPath). Timeouts are set as fastify sets them on a server it creates itself.
+ * The HTTP server, with the price-list fast path (see createPriceListFastPath) in front of
+ * fastify's handler when there is one. Its limits keep slow or idle clients from holding
+ * connections and file descriptors (docs/adr/0027-http-edge.md): the whole request must arrive
+ * within HTTP_REQUEST_TIMEOUT_MS (checked every second, so a slow body is dropped at most a second
+ * late), its headers within HTTP_HEADERS_TIMEOUT_MS, and no more than HTTP_MAX_CONNECTIONS are
+ * held at once.
  */
-function serverWithFastPath(fastPath: PriceListFastPath): FastifyServerFactory {
-  return (handler, opts) => {
-    const server = createServer((req, res) => {
-      if (!fastPath.serve(req, res)) handler(req, res);
-    });
-    server.keepAliveTimeout = Number(opts["keepAliveTimeout"] ?? 72_000);
-    server.requestTimeout = Number(opts["requestTimeout"] ?? 0);
-    server.setTimeout(Number(opts["connectionTimeout"] ?? 0));
+function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): FastifyServerFactory {
+  return (handler) => {
+    const cfg = c.config;
+    const headers = rawSecurityHeaders(headerSettings(c));
+    const server = createServer(
+      {
+        requestTimeout: cfg.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeout: cfg.HTTP_HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: Math.min(1000, cfg.HTTP_HEADERS_TIMEOUT_MS),
+      },
+      fastPath
+        ? (req, res) => {
+            // The fast path answers without fastify, so its requests get the security headers here
+            // (the same helmet options; fastify sets the same values again for the rest).
+            if (req.url?.startsWith("/billmgr?") || req.url?.startsWith("/manager/billmgr?")) headers(req, res);
+            if (!fastPath.serve(req, res)) handler(req, res);
+          }
+        : handler,
+    );
+    server.maxConnections = cfg.HTTP_MAX_CONNECTIONS;
     return server;
   };
+}
+
+/** The security headers' settings (src/http/security-headers.ts): Stripe Checkout is a form target when card payments are on. */
+function headerSettings(c: Container): HeaderSettings {
+  const stripe = c.stripe.enabled() ? ["https://checkout.stripe.com", ...(c.config.STRIPE_API_URL ? [new URL(c.config.STRIPE_API_URL).origin] : [])] : [];
+  return { publicUrl: c.config.PUBLIC_URL, formTargets: stripe };
 }
 
 /** `onRoute` sees every route as it is registered (tests compare /api routes with the OpenAPI document). */
@@ -80,7 +107,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
     // Behind nginx (deploy/nginx.conf) the client's address and scheme arrive in X-Forwarded-*
     // headers, believed only from the proxies TRUST_PROXY names.
     trustProxy: c.config.TRUST_PROXY,
-    ...(fastPath ? { serverFactory: serverWithFastPath(fastPath) } : {}),
+    serverFactory: serverFactory(c, fastPath),
   });
   if (opts.onRoute) app.addHook("onRoute", opts.onRoute);
   if (fastPath) {
@@ -96,6 +123,8 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(cookie);
+  await registerSecurityHeaders(app, headerSettings(c));
+  registerNulGuard(app);
   // A body of any other type (text, XML, multipart…) is read and ignored: the query string still
   // counts, and no client gets a 415 for a content type we have no use for.
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, _body, done) => done(null, undefined));
@@ -111,7 +140,10 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   app.setNotFoundHandler((req, reply) => sendError(req, reply, notFound(`Nothing here: ${req.method} ${req.url.split("?", 1)[0]}`)));
   // Sessions and CSRF for every page route (src/http/session.ts): registered before any route.
   registerSessions(app, c);
+  // Per-address limits on anonymous writes (docs/adr/0026-rate-limiting.md): after the sessions.
+  registerRateLimits(app, c);
 
+  registerAssetRoutes(app);
   registerBillmgrRoutes(app, c, fastPath);
   // The web role serves /metrics, so it is the one that reads the order gauges from the database.
   c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));

@@ -9,9 +9,8 @@ export function sendAuthPage(reply: FastifyReply, title: string, body: SafeHtml,
     .code(status)
     .type("text/html; charset=utf-8")
     .header("cache-control", "no-store")
-    .header("referrer-policy", "no-referrer")
-    .header("x-frame-options", "DENY")
-    .header("content-security-policy", "frame-ancestors 'none'; form-action 'self'")
+    // No referrer, no framing, forms to ourselves only: the headers every answer carries
+    // (src/http/security-headers.ts).
     .send(page(title, body, frame));
 }
 

@@ -60,8 +60,6 @@ const METHODS: readonly PaymentProviderId[] = ["balance", "stripe", "bank_transf
 /** The short status shown on the checkout: the portal's wording, with what happens after payment. */
 const STATE_TEXT: Record<string, string> = { ...ORDER_STATE_TEXT, paid: "Paid — ordering the module" };
 
-const CHECKOUT_STYLE = html`<style>.card>h2:first-child{margin-top:0}h3{font-size:16px;margin:16px 0 4px}form.period{margin:12px 0 0}.method{border-top:1px solid #eef1f5;margin-top:14px}</style>`;
-
 /** States after which nothing more happens by itself: the status page stops refreshing. */
 const FINAL = new Set(["active", "rejected", "refunded", "cancelled"]);
 
@@ -99,11 +97,6 @@ function expectationOf(o: OrderRow, charge: Charge): string {
 }
 
 /** Origins the checkout page's forms may lead to: this site, and Stripe's payment page. */
-function formTargets(c: Container): string {
-  const stripe = c.stripe.enabled() ? ["https://checkout.stripe.com", ...(c.config.STRIPE_API_URL ? [new URL(c.config.STRIPE_API_URL).origin] : [])] : [];
-  return ["'self'", ...stripe].join(" ");
-}
-
 export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void {
   /** The order this browser may see, or a not_found error (also for someone else's order). */
   async function visibleOrder(req: FastifyRequest, id: string): Promise<OrderRow> {
@@ -120,10 +113,7 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
       .code(o.status ?? 200)
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
-      .header("referrer-policy", "no-referrer")
-      .header("x-frame-options", "DENY")
-      .header("content-security-policy", `frame-ancestors 'none'; form-action ${formTargets(c)}`)
-      .send(page(title, body, { nav: portalNav(req, "checkout"), head: html`${o.head ?? ""}${CHECKOUT_STYLE}` }));
+      .send(page(title, body, { nav: portalNav(req, "checkout"), head: html`${o.head ?? ""}` }));
   }
 
   async function moduleNameOf(o: OrderRow): Promise<{ name: string; yearly: Money | undefined; monthly: Money | undefined }> {

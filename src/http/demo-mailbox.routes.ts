@@ -69,7 +69,7 @@ ${mails.length === 0
         m.subject,
         html`<div class="card"><h1>${m.subject}</h1>${BANNER}
 <table><tr><th>To</th><td>${m.to_address}</td></tr><tr><th>When</th><td>${m.created_at.slice(0, 19).replace("T", " ")} UTC</td></tr></table>
-<pre id="mail-text" style="white-space:pre-wrap">${withLinks(m.text, c.config.PUBLIC_URL)}</pre>
+<pre id="mail-text" class="wrap">${withLinks(m.text, c.config.PUBLIC_URL)}</pre>
 <p><a href="${DEMO_MAILBOX_PATH}">Back to the demo mailbox</a></p></div>`,
       );
     } catch (e) {

@@ -99,21 +99,6 @@ const STATUS_TEXT: Record<UpstreamModule["status"], string> = {
 
 const stamp = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
-// Constant markup (no interpolation): the panel's own look inside partnerbill's page frame.
-const PANEL_STYLE = raw(`<style>
-main{max-width:900px}
-.panel-top{background:#1f3349;color:#fff;border-radius:10px 10px 0 0;padding:12px 20px;display:flex;justify-content:space-between;align-items:center}
-.panel-top b{font-size:18px;letter-spacing:.5px}.panel-top span{color:#b9c7d6;font-size:14px}
-.panel-body{background:#fff;border:1px solid #dfe4ea;border-top:0;border-radius:0 0 10px 10px;padding:20px 24px;margin-bottom:20px}
-.crumbs{color:#6b7685;font-size:14px;margin-bottom:6px}
-.buy{display:inline-block;background:#2a7de1;color:#fff;border:0;border-radius:6px;padding:5px 16px;text-decoration:none;font-size:14px}
-.installed{display:inline-block;background:#e5f6ea;color:#1c7a3a;border-radius:6px;padding:5px 12px;font-size:14px;font-weight:600}
-.pending{display:inline-block;background:#fff4dc;color:#8a5a00;border-radius:6px;padding:5px 12px;font-size:14px}
-button.update{background:#eef1f5;border:1px solid #c9d1db;border-radius:6px;padding:6px 14px;font-size:14px;cursor:pointer}
-.error{color:#a33}
-.panel-body form{margin:8px 0 14px}
-</style>`);
-
 export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
   if (c.config.UPSTREAM_URL !== "sandbox") return;
 
@@ -217,7 +202,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
 }
 
 function sendPanel(reply: FastifyReply, body: SafeHtml) {
-  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page("Demo ispmanager panel", body));
+  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page("Demo ispmanager panel", body, { mainClass: "panel" }));
 }
 
 function buyHref(m: OfferedModule, license: UpstreamLicense): string {
@@ -248,8 +233,7 @@ function renderPanel(v: {
           return html`<tr data-module="${m.intname}"><td>${m.name}</td><td>${m.monthly} / month</td><td>${action}</td></tr>`;
         })
       : [];
-  return html`${PANEL_STYLE}
-<div class="panel-top"><b>ispmanager</b><span>demo panel · license ${String(license.id)} · ${license.ip}</span></div>
+  return html`<div class="panel-top"><b>ispmanager</b><span>demo panel · license ${String(license.id)} · ${license.ip}</span></div>
 <div class="panel-body">
 <div class="crumbs">Main menu → Integration → Modules</div>
 <h1>Modules</h1>

@@ -17,6 +17,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   conflict: 409,
   illegal_transition: 409,
   insufficient_funds: 402,
+  rate_limited: 429,
   upstream_rejected: 502,
   upstream_unavailable: 503,
   config_invalid: 500,
@@ -68,16 +69,19 @@ export function describeError(err: unknown): Described {
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, surface: Surface = surfaceOf(req.url)): FastifyReply {
   const d = describeError(err);
   if (d.status >= 500) req.log.error({ err }, "request failed");
+  const retryAfter = isAppError(err) ? err.details?.["retryAfterSeconds"] : undefined;
+  if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
   if (surface === "billmgr") {
     // Panels decide by the body (PROTOCOL.md §2.3); the status of a BILLmanager error is not
-    // documented, so input errors answer 200 like the error documents of the billmgr routes.
+    // documented, so input errors answer 200 like the error documents of the billmgr routes; a
+    // rate limit answers 429, for the browsers of the Buy redirect and any proxy in between.
     const q = (req.query ?? {}) as Record<string, unknown>;
     const format = parseOutputFormat(typeof q["out"] === "string" ? q["out"] : undefined);
     const body = write(
       errorDocument({ type: BILLMGR_TYPE_OF[d.code] ?? "xml", object: d.code, message: d.message }),
       format,
     );
-    return reply.status(d.status >= 500 ? 500 : 200).type(contentTypeOf(format)).send(body);
+    return reply.status(d.status >= 500 ? 500 : d.status === 429 ? 429 : 200).type(contentTypeOf(format)).send(body);
   }
   if (surface === "api" || surface === "ops") {
     return reply.status(d.status).type("application/json; charset=utf-8").send(safeJson({ error: { code: d.code, message: d.message } }));
@@ -88,6 +92,7 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
 function titleOf(status: number): string {
   if (status === 404) return "Page not found";
   if (status === 401 || status === 403) return "Not allowed";
+  if (status === 429) return "Too many requests";
   if (status >= 500) return "Something went wrong";
   return "This request cannot be processed";
 }

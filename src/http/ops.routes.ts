@@ -2,6 +2,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../app/container.ts";
 import { ping } from "../db/ping.ts";
+import { AppError } from "../lib/errors.ts";
+import { addressMatcher } from "./address-list.ts";
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -33,7 +35,11 @@ export function registerOpsRoutes(app: FastifyInstance, c: Container): void {
     return reply.code(ok ? 200 : 503).header("cache-control", "no-store").send({ status: ok ? "ready" : "not ready", checks });
   });
 
-  app.get("/metrics", { config: { surface: "ops" } }, async (_req, reply) => {
+  // The app itself refuses /metrics to clients outside METRICS_ALLOW, whatever path spelling a
+  // proxy in front lets through (/metrics/, /%6Detrics…): the allow-list holds without nginx too.
+  const metricsAllowed = addressMatcher(c.config.METRICS_ALLOW);
+  app.get("/metrics", { config: { surface: "ops" } }, async (req, reply) => {
+    if (!metricsAllowed(req.ip)) throw new AppError("forbidden", "Metrics are served to the monitoring only (METRICS_ALLOW)");
     const body = await c.metrics.registry.metrics();
     return reply.header("content-type", c.metrics.registry.contentType).header("cache-control", "no-store").send(body);
   });

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "unauthenticated",
   "illegal_transition",
   "insufficient_funds",
+  "rate_limited",
   "upstream_unavailable",
   "upstream_rejected",
   "config_invalid",

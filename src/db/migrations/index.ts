@@ -11,6 +11,7 @@ import * as m0008 from "./0008_stripe.ts";
 import * as m0009 from "./0009_mail.ts";
 import * as m0010 from "./0010_api.ts";
 import * as m0011 from "./0011_webhooks.ts";
+import * as m0013 from "./0013_rate_limits.ts";
 import * as m0014 from "./0014_roles_approvals.ts";
 
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   "0009_mail": m0009,
   "0010_api": m0010,
   "0011_webhooks": m0011,
+  "0013_rate_limits": m0013,
   "0014_roles_approvals": m0014,
 };

@@ -48,7 +48,7 @@ ${PERIODS.map((p) => {
 <label for="period">Period</label><select id="period" name="period">${PERIODS.map((p) => html`<option value="${String(p)}">${PERIOD_LABEL[p]}</option>`)}</select>
 <label for="amount">Amount</label><input id="amount" name="amount" type="text" inputmode="decimal" required maxlength="20">
 <label for="currency">Currency</label><input id="currency" name="currency" type="text" maxlength="3" required value="${entry.prices[1]?.currency ?? entry.prices[12]?.currency ?? (m.region === "ru" ? "RUB" : "EUR")}">
-${m.pricing_mode === "rules" ? html`<label style="font-weight:400"><input type="checkbox" name="hand" value="on" checked> Price this module by hand from now on (otherwise the next price sync recomputes it from cost by the markup rule)</label>` : ""}
+${m.pricing_mode === "rules" ? html`<label class="plain"><input type="checkbox" name="hand" value="on" checked> Price this module by hand from now on (otherwise the next price sync recomputes it from cost by the markup rule)</label>` : ""}
 <p><button type="submit">Set price</button></p></form>
 <h2>Price history</h2>
 <table><thead><tr><th>When</th><th>Period</th><th class="num">Was</th><th class="num">Now</th><th>By</th></tr></thead><tbody>

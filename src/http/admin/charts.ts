@@ -35,7 +35,7 @@ function dayLabels(days: readonly string[], x: (i: number) => number): SafeHtml 
 }
 
 function legend(series: readonly ChartSeries[]): SafeHtml {
-  return html`<p class="legend">${series.map((s) => html`<span><i style="background:${s.color}"></i>${s.name}</span>`)}</p>`;
+  return html`<p class="legend">${series.map((s) => html`<span><svg viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="${s.color}"/></svg>${s.name}</span>`)}</p>`;
 }
 
 /** Stacked columns, one per day (counts). */

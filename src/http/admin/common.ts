@@ -89,12 +89,5 @@ export function fail(req: FastifyRequest, reply: FastifyReply, err: unknown): Fa
   return sendError(req, reply, err, "page");
 }
 
-export const ADMIN_STYLE = html`<style>
-.filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:end}.filters label{margin:0;font-weight:600;font-size:14px}
-.filters input,.filters select{display:block;margin-top:2px;padding:6px 8px;font:inherit;border:1px solid #c5cdd8;border-radius:6px;max-width:260px}
-table.list td,table.list th{font-size:14px;vertical-align:top}.inline{display:inline-flex;gap:6px;align-items:center;margin:0}
-.inline input[type=text]{width:auto;max-width:200px;padding:4px 6px}button.small{padding:4px 10px;font-size:14px}button.danger{background:#b3261e}
-pre.json{white-space:pre-wrap;word-break:break-all;font-size:12px;margin:0;background:#f6f8fa;padding:4px 6px;border-radius:4px}
-.kpi b{display:block;font-size:22px}.chart{width:100%;height:auto;max-height:260px}.legend span{display:inline-block;margin-right:12px;font-size:13px}
-.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-</style>`;
+/** Nothing any more: the console's styles are in the one stylesheet (src/http/static/app.css). */
+export const ADMIN_STYLE = html``;

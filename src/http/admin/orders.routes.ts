@@ -2,6 +2,7 @@
 // listOrders), an order's page (details, timeline, upstream calls with secrets redacted, invoices)
 // with its actions, the manual queue, and invoices as staff print them. Every action goes through
 // OrderService and writes its audit entry inside the action's transaction (StaffActionHook).
+import { STYLESHEET_PATH } from "../assets.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
 import type { OrderRow } from "../../db/schema.ts";
@@ -208,8 +209,8 @@ ${r.ok
   // ---- invoices as staff see them ------------------------------------------------------------
   app.get<Params<"id">>("/admin/invoices/:id", STAFF_PAGE, async (req, reply) => {
     try {
-      const page = await c.invoices.html(req.params.id);
-      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").header("x-frame-options", "DENY").send(page.toString());
+      const page = await c.invoices.html(req.params.id, undefined, STYLESHEET_PATH);
+      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page.toString());
     } catch (e) {
       return fail(req, reply, e);
     }

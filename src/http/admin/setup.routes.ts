@@ -2,6 +2,7 @@
 // every /admin page leads here and anyone who reaches it may create the owner (exactly once, even
 // from two browsers at once). Then, for the owner: the client area and its credentials (checked
 // live, stored sealed), the fulfillment mode, module costs and a markup, and the billing URL.
+import { SETUP_SCRIPT_PATH } from "../assets.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
@@ -22,14 +23,14 @@ function billingStep(c: Container): SafeHtml {
   const urls = keyUrls(c.config.PUBLIC_URL);
   return html`<p>Send this URL to ispmanager staff (support) and ask them to connect it as the billing of your panels:</p>
 <p><input type="text" id="billing-url" readonly value="${urls.billing}" aria-label="Billing URL"> <button type="button" id="copy-billing-url">Copy</button> <span id="copied" class="muted" role="status"></span></p>
-<script>document.getElementById("copy-billing-url").addEventListener("click",function(){var i=document.getElementById("billing-url");i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById("copied").textContent="Copied."},function(){document.execCommand("copy");document.getElementById("copied").textContent="Copied."})})</script>
+<script src="${SETUP_SCRIPT_PATH}"></script>
 <p>It must be reachable over HTTPS from <b>the servers your customers' ispmanager panels run on</b>: each panel fetches the price list (<code>pricelist.export</code>) from its own server, so allow the whole Internet (or every customer network) to reach <code>${urls.billing}</code>, not just ispmanager's offices. Customers' browsers open it too when they press Buy.</p>
 <p>Check it the way a panel does: <a href="${urls.priceList}">the price list as panels read it</a>, or from another machine: <code>partnerbill conformance ${urls.billing}</code>.</p>
 ${c.config.PUBLIC_URL.startsWith("https://") ? "" : notice("error", `PUBLIC_URL is ${c.config.PUBLIC_URL}: panels need a public https:// address. Set PUBLIC_URL (and a certificate, deploy/nginx.conf) before sending the URL.`)}`;
 }
 
 function done(ok: boolean): SafeHtml {
-  return ok ? html`<span class="badge" style="background:#dff3e4">done</span>` : html`<span class="badge">to do</span>`;
+  return ok ? html`<span class="badge done">done</span>` : html`<span class="badge">to do</span>`;
 }
 
 export function registerAdminSetupRoutes(app: FastifyInstance, c: Container): void {
@@ -94,7 +95,7 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password")
 ${s.area.stored && s.area.stored !== s.area.running ? notice("error", `The ${s.area.stored.toUpperCase()} client area is chosen, but this process still runs with ${s.area.running.toUpperCase()}: restart partnerbill (sudo systemctl restart partnerbill) to switch.`) : ""}
 <form method="post" action="/admin/setup/upstream" autocomplete="off">${csrfField(req)}
 <fieldset><legend>Client area</legend>${AREAS.map(
-      (a) => html`<label style="font-weight:400"><input type="radio" name="area" value="${a}"${a === chosen ? html` checked` : ""}${s.area.fixedByEnv && a !== s.area.running ? html` disabled` : ""}> ${AREA_LABEL[a]}</label>`,
+      (a) => html`<label class="plain"><input type="radio" name="area" value="${a}"${a === chosen ? html` checked` : ""}${s.area.fixedByEnv && a !== s.area.running ? html` disabled` : ""}> ${AREA_LABEL[a]}</label>`,
     )}${s.area.fixedByEnv ? html`<p class="muted">UPSTREAM_URL in the environment fixes the address; the area follows it.</p>` : ""}</fieldset>
 <label for="upstream_user">Client-area login (e-mail)</label><input id="upstream_user" name="user" type="text" autocomplete="off" required maxlength="254">
 <label for="upstream_password">Client-area password</label><input id="upstream_password" name="password" type="password" autocomplete="new-password" required maxlength="1000">
@@ -104,7 +105,7 @@ ${s.area.stored && s.area.stored !== s.area.running ? notice("error", `The ${s.a
 <p><b>Automatic</b>: a paid order is placed in the client area at once through the API. <b>Manual</b>: paid orders wait in the manual queue until staff order the module by hand and mark it done.</p>
 ${s.fulfillment.source === "env" ? html`<p class="notice">FULFILLMENT_MODE=${s.fulfillment.mode} is set in the environment and wins; remove it there to choose here.</p>` : ""}
 <form method="post" action="/admin/setup/fulfillment">${csrfField(req)}
-${(["automatic", "manual"] as const).map((m) => html`<label style="font-weight:400"><input type="radio" name="mode" value="${m}"${m === s.fulfillment.mode ? html` checked` : ""}${s.fulfillment.source === "env" ? html` disabled` : ""}> ${m}</label>`)}
+${(["automatic", "manual"] as const).map((m) => html`<label class="plain"><input type="radio" name="mode" value="${m}"${m === s.fulfillment.mode ? html` checked` : ""}${s.fulfillment.source === "env" ? html` disabled` : ""}> ${m}</label>`)}
 <p><button type="submit"${s.fulfillment.source === "env" ? html` disabled` : ""}>Save</button></p></form></div>
 
 <div class="card" id="prices"><h2>4. Module costs and markup</h2>

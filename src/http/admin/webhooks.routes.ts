@@ -33,7 +33,7 @@ function eventBoxes(name: string, chosen: readonly string[]): SafeHtml {
 }
 
 function button(req: FastifyRequest, action: string, label: string): SafeHtml {
-  return html`<form method="post" action="${action}" style="display:inline">${csrfField(req)}<button type="submit">${label}</button></form>`;
+  return html`<form method="post" action="${action}" class="inline-form">${csrfField(req)}<button type="submit">${label}</button></form>`;
 }
 
 function endpointBlock(req: FastifyRequest, e: WebhookEndpointView): SafeHtml {

@@ -30,13 +30,13 @@ export function registerPortalBalanceRoutes(app: FastifyInstance, c: Container):
       section: "balance",
       status: o.problem?.status ?? 200,
       body: html`<div class="card"><h1>Balance</h1>${doneNotice(req, { card: "Thank you. Your card payment is credited to the balance as soon as the card issuer confirms it." })}
-${balances.length === 0 ? html`<p>Your balance is empty.</p>` : html`<div class="grid">${balances.map((b) => html`<div><div class="muted">${b.currency}</div><div style="font-size:24px"><b>${format(b)}</b></div></div>`)}</div>`}
+${balances.length === 0 ? html`<p>Your balance is empty.</p>` : html`<div class="grid">${balances.map((b) => html`<div><div class="muted">${b.currency}</div><div class="big"><b>${format(b)}</b></div></div>`)}</div>`}
 <p class="muted">Renewals and orders are paid from this balance.</p></div>
 <div class="card"><h2 id="top-up">Top up</h2>${o.problem ? notice("error", o.problem.message) : ""}
 <form method="post" action="/account/balance/top-up">${csrfField(req)}
 <label for="amount">Amount</label><input id="amount" name="amount" type="text" inputmode="decimal" required maxlength="20" value="${o.amount ?? ""}" placeholder="50.00">
 <label for="currency">Currency</label><select id="currency" name="currency">${Object.keys(CURRENCY_EXPONENTS).map((cur) => html`<option${cur === currency ? html` selected` : ""}>${cur}</option>`)}</select>
-<label>How</label>${methods.map((m) => html`<div><label style="font-weight:normal;display:inline"><input type="radio" name="method" value="${m}"${m === method ? html` checked` : ""}> ${m === "card" ? "By card (Stripe)" : "By bank transfer"}</label></div>`)}
+<label>How</label>${methods.map((m) => html`<div><label class="plain inline"><input type="radio" name="method" value="${m}"${m === method ? html` checked` : ""}> ${m === "card" ? "By card (Stripe)" : "By bank transfer"}</label></div>`)}
 <p><button type="submit">Top up</button></p></form></div>
 ${transfers.length ? html`<div class="card"><h2>Bank transfers you asked for</h2><p class="muted">The money appears in the entries below once we receive it.</p><table><thead><tr><th>Asked (UTC)</th><th>Reference</th><th class="num">Amount</th></tr></thead><tbody>${transfers.map((t) => html`<tr><td>${when(t.created_at)}</td><td><a href="/account/balance/transfers/${t.id}"><code>${t.reference}</code></a></td><td class="num">${format({ minor: Number(t.amount_minor), currency: t.currency })}</td></tr>`)}</tbody></table></div>` : ""}
 ${statements.map((s) => html`<div class="card"><h2>Entries in ${s.currency}</h2><table><thead><tr><th>When (UTC)</th><th>What</th><th class="num">Amount</th><th class="num">Balance after</th></tr></thead><tbody>${s.rows.map(

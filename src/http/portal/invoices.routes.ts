@@ -1,6 +1,7 @@
 // /account/invoices: the customer's invoices and credit notes; one as a printable page of its own
 // (/account/invoices/<id>) or as a PDF (/account/invoices/<id>.pdf). One route serves both forms,
 // so an id is looked up — and refused — the same way whichever is asked for.
+import { STYLESHEET_PATH } from "../assets.ts";
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html } from "../../lib/html.ts";
@@ -33,10 +34,7 @@ ${list.length === 0
     const customerId = me(req).id;
     try {
       reply
-        .header("cache-control", "no-store")
-        .header("referrer-policy", "no-referrer")
-        .header("x-frame-options", "DENY")
-        .header("content-security-policy", "frame-ancestors 'none'; form-action 'self'");
+        .header("cache-control", "no-store");
       if (pdf) {
         const { pdf: bytes, number } = await c.portal.invoicePdf(customerId, id);
         return reply
@@ -44,7 +42,7 @@ ${list.length === 0
           .header("content-disposition", `attachment; filename="${number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`)
           .send(Buffer.from(bytes));
       }
-      return reply.type("text/html; charset=utf-8").send(await c.portal.invoiceHtml(customerId, id));
+      return reply.type("text/html; charset=utf-8").send(await c.portal.invoiceHtml(customerId, id, STYLESHEET_PATH));
     } catch (e) {
       if (refusalOf(e).notFound) return sendPortalNotFound(req, reply, "invoices");
       throw e;

@@ -15,24 +15,33 @@ export const INVOICE_STATUS_TEXT: Record<string, string> = {
   issued: "Issued",
 };
 
-const STYLE = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;margin:0;background:#f5f7fa}
+/**
+ * The invoice's look, scoped to body.invoice. Browsers get it as part of the app's one stylesheet
+ * (src/http/assets.ts appends it), linked; a file written by the CLI carries it inline.
+ */
+export const INVOICE_CSS = `
+body.invoice{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;margin:0;background:#f5f7fa}
 .sheet{max-width:820px;margin:30px auto;background:#fff;padding:40px 48px;border:1px solid #dfe4ea}
-h1{font-size:26px;margin:0 0 4px}.muted{color:#6b7685}.parties{display:flex;gap:40px;margin:28px 0}
+.sheet h1{font-size:26px;margin:0 0 4px}.parties{display:flex;gap:40px;margin:28px 0}
 .parties>div{flex:1}.lines{border-collapse:collapse;width:100%;margin:20px 0}
 .lines th,.lines td{text-align:left;padding:7px 8px;border-bottom:1px solid #e5e9ef;vertical-align:top}
-.lines .n{text-align:right;white-space:nowrap}.totals td{border:0;padding:3px 8px}.totals .grand td{font-weight:700;font-size:16px}
+.lines .n{text-align:right;white-space:nowrap}.sheet .totals{width:auto;margin-left:auto}.totals td{border:0;padding:3px 8px}.totals .grand td{font-weight:700;font-size:16px}
 .status{display:inline-block;padding:2px 10px;border-radius:12px;background:#eef1f5;font-size:13px}
 .notes p{margin:6px 0}.pay{background:#f7f9fb;border:1px solid #e5e9ef;padding:12px 16px;border-radius:6px}
 address{font-style:normal;white-space:pre-line}
-@media print{body{background:#fff}.sheet{border:0;margin:0;padding:0}.noprint{display:none}}
+@media print{body.invoice{background:#fff}.sheet{border:0;margin:0;padding:0}.noprint{display:none}}
 `;
 
 function multiline(text: string | null): SafeHtml {
   return html`<address>${text ?? ""}</address>`;
 }
 
-export function renderInvoiceHtml(doc: InvoiceDocument): string {
+/**
+ * `stylesheet`: the URL of a stylesheet with INVOICE_CSS, for pages served to browsers (whose
+ * Content-Security-Policy forbids inline styles); without it the document carries its style
+ * inline, for a file on disk.
+ */
+export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string): string {
   const inv = doc.invoice;
   const m = (minor: number) => format({ minor, currency: inv.currency });
   const isCredit = inv.kind === "credit_note";
@@ -53,7 +62,7 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
       (l) => html`<tr><td>${l.description}</td><td class="n">${l.quantity}</td><td class="n">${m(l.net)}</td><td class="n">${formatRate(l.taxRateBp)} · ${m(l.tax)}</td><td class="n">${m(l.total)}</td></tr>`,
     )}</tbody>
   </table>
-  <table class="totals" style="margin-left:auto">
+  <table class="totals">
     <tr><td>Net</td><td class="n">${m(inv.net_minor)}</td></tr>
     <tr><td>${inv.tax_name} ${formatRate(inv.tax_rate_bp)}</td><td class="n">${m(inv.tax_minor)}</td></tr>
     <tr class="grand"><td>Total</td><td class="n">${m(inv.total_minor)}</td></tr>
@@ -65,6 +74,6 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
 </div>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><style>${raw(STYLE)}</style></head>
-<body>${body}</body></html>`.toString();
+<title>${title}</title>${stylesheet === undefined ? html`<style>${raw(INVOICE_CSS)}</style>` : html`<link rel="stylesheet" href="${stylesheet}">`}</head>
+<body class="invoice">${body}</body></html>`.toString();
 }

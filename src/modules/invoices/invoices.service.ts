@@ -211,8 +211,9 @@ export function createInvoiceService(deps: {
     findForCustomer,
     list,
     show: async (ref: string) => documentOf(await find(ref)),
-    /** The printable page of an invoice (customerId given: only that customer's). */
-    html: async (ref: string, customerId?: string) => renderInvoiceHtml(await documentOf(customerId ? await findForCustomer(ref, customerId) : await find(ref))),
+    /** The printable page of an invoice (customerId given: only that customer's; stylesheet: see renderInvoiceHtml). */
+    html: async (ref: string, customerId?: string, stylesheet?: string) =>
+      renderInvoiceHtml(await documentOf(customerId ? await findForCustomer(ref, customerId) : await find(ref)), stylesheet),
     pdf: async (ref: string, customerId?: string) => renderInvoicePdf(await documentOf(customerId ? await findForCustomer(ref, customerId) : await find(ref))),
     seqs: (series: "invoice" | "credit_note", year: number) => invoices.seqs(db, series, year),
   };

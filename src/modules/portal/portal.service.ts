@@ -167,7 +167,7 @@ export function createPortalService(deps: {
     orders,
     order,
     invoices,
-    invoiceHtml: (customerId: string, ref: string) => deps.invoices.html(ref, customerId),
+    invoiceHtml: (customerId: string, ref: string, stylesheet: string) => deps.invoices.html(ref, customerId, stylesheet),
     invoicePdf: async (customerId: string, ref: string) => ({ pdf: await deps.invoices.pdf(ref, customerId), number: (await deps.invoices.findForCustomer(ref, customerId)).number }),
     balance,
     topUpMethods,
