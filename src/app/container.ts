@@ -214,6 +214,7 @@ export function createContainer(opts: ContainerOptions) {
     listModules: async () => (await upstream()).listModules(),
     listLicenses: async () => (await upstream()).listLicenses(),
     readLicense: async (id) => (await upstream()).readLicense(id),
+    readBalance: async () => (await upstream()).readBalance(),
   };
 
   // Who did what (ADR 0017): use cases pass their transaction to audit.record.

@@ -47,6 +47,7 @@ export function createAlertsService(deps: { db: Db; alerts: AlertsRepo; clock: C
       created_at: now,
       last_seen_at: now,
       resolved_at: null,
+      resolved_by: null,
     });
   }
 

@@ -343,12 +343,15 @@ export function createOrderService(deps: {
   async function activate(
     tx: Tx,
     o: OrderRow,
-    upstream: { serviceId: number; expiresOn: string | null },
+    upstream: { serviceId: number; expiresOn: string | null; status?: string | null },
     ev: TimelineEvent,
   ): Promise<OrderRow> {
     if (!o.customer_id) throw new Error(`order ${o.id} has no customer`);
     const at = now();
-    const expiresOn = upstream.expiresOn ?? addMonths(at, o.period_months);
+    // Upstream's date is the truth (ADR 0030); our own arithmetic is kept beside it when it differs,
+    // and stands in only when upstream could not be read (upstream_checked_at stays null).
+    const expected = addMonths(at, o.period_months);
+    const expiresOn = upstream.expiresOn ?? expected;
     const cm: CustomerModuleRow = {
       id: ids.next("cmod"),
       customer_id: o.customer_id,
@@ -361,6 +364,9 @@ export function createOrderService(deps: {
       price_minor: Number(o.price_minor),
       currency: o.currency,
       expires_on: expiresOn,
+      expected_expires_on: expiresOn !== expected ? expected : null,
+      upstream_status: upstream.status ?? null,
+      upstream_checked_at: upstream.status ? at : null,
       state: "active",
       renewal: deps.renewalMode ?? "charge",
       created_order_id: o.id,
