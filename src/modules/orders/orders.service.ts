@@ -402,7 +402,7 @@ export function createOrderService(deps: {
   }
 
   /** Staff placed the module by hand (manual mode) or resolved an order that needed attention. */
-  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null }, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
+  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null; status?: string | null }, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
     if (!Number.isSafeInteger(input.upstreamId) || input.upstreamId <= 0) throw invalidInput("The upstream service id must be a positive whole number");
     if (input.expiresOn && !/^\d{4}-\d{2}-\d{2}$/.test(input.expiresOn)) throw invalidInput("Expiry must be a date like 2027-01-31");
     return db.transaction().execute(async (tx) => {
@@ -414,7 +414,7 @@ export function createOrderService(deps: {
       }
       const taken = await orders.claimedUpstreamIds(tx, [input.upstreamId]);
       if (taken.has(input.upstreamId)) throw conflict(`Upstream service ${input.upstreamId} already belongs to another order`);
-      const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
+      const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null, status: input.status ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
       await hook?.(tx, { before: o, after });
       return after;
     });
