@@ -62,8 +62,13 @@ export function createAlertsRepo() {
       return ex.selectFrom("staff_users").select(["id", "email"]).where("alert_emails", "=", 1).where("disabled", "=", 0).orderBy("id").execute();
     },
 
-    async setAlertEmails(ex: Executor, staffId: string, on: boolean, now: string): Promise<boolean> {
-      const r = await ex.updateTable("staff_users").set({ alert_emails: on ? 1 : 0, updated_at: now }).where("id", "=", staffId).executeTakeFirst();
+    /** By staff id or e-mail address. */
+    async setAlertEmails(ex: Executor, staff: string, on: boolean, now: string): Promise<boolean> {
+      const r = await ex
+        .updateTable("staff_users")
+        .set({ alert_emails: on ? 1 : 0, updated_at: now })
+        .where((eb) => eb.or([eb("id", "=", staff), eb("email", "=", staff.trim().toLowerCase())]))
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
   };

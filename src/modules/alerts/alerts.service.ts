@@ -104,8 +104,8 @@ export function createAlertsService(deps: { db: Db; alerts: AlertsRepo; clock: C
   }
 
   /** Staff opt in to (or out of) an e-mail per newly opened alert kind. */
-  async function setAlertEmails(staffId: string, on: boolean): Promise<void> {
-    if (!(await alerts.setAlertEmails(db, staffId, on, clock.now().toISOString()))) throw notFound(`No staff user ${staffId}`);
+  async function setAlertEmails(staff: string, on: boolean): Promise<void> {
+    if (!(await alerts.setAlertEmails(db, staff, on, clock.now().toISOString()))) throw notFound(`No staff user ${staff.slice(0, 100)}`);
   }
 
   /** Domain-event listener: order alerts close on the order's own transitions (their owner condition). */
