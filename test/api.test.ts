@@ -255,7 +255,7 @@ describeEachDialect("JSON API", (ctx) => {
     assert.deepEqual((await ok("getBalance", `/api/v1/customers/${bob.id}/balance`)).balances, [{ minor: 2500, currency: "EUR" }]);
     // audit
     const audit = await ok("listAuditEntries", "/api/v1/audit?actorKind=api_token&action=order.");
-    assert.deepEqual(audit.entries.map((e: { action: string }) => e.action).sort(), ["order.cancel", "order.place_manually", "order.refund", "order.reject"]);
+    assert.deepEqual(audit.entries.map((e: { action: string }) => e.action).sort(), ["order.cancel", "order.place_manually", "order.refund", "order.reject", "order.resume"]);
     // webhooks
     const hook = await ok("createWebhookEndpoint", "/api/v1/webhooks", { url: "https://hooks.example.com/pb", events: ["order.paid", "module.expired"] });
     assert.match(hook.secret, /^whsec_[0-9a-f]{64}$/);
