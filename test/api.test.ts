@@ -238,6 +238,11 @@ describeEachDialect("JSON API", (ctx) => {
     assert.equal((await ok("cancelOrder", `/api/v1/orders/${pending.id}/cancel`, { reason: "customer changed their mind" })).order.state, "cancelled");
     const placed = await ok("placeOrderManually", `/api/v1/orders/${toPlace.id}/place`, { upstreamId: 555002, expiresOn: "2027-01-01" });
     assert.deepEqual([placed.order.state, placed.order.upstreamServiceId], ["active", 555002]);
+    // Awaiting funds (set directly: this world runs in manual mode): Resume now queues the placing job at once, audited.
+    const toResume = await queued("100005");
+    await w.c.db.updateTable("orders").set({ state: "awaiting_funds" }).where("id", "=", toResume.id).execute();
+    assert.equal((await ok("resumeOrder", `/api/v1/orders/${toResume.id}/resume`)).order.state, "awaiting_funds");
+    assert.ok((await w.c.queue.list({ kind: "order.place" })).some((j) => j.idempotency_key.includes(toResume.id) && j.idempotency_key.includes(":resume-now:")));
     assert.equal((await ok("rejectOrder", `/api/v1/orders/${toReject.id}/reject`, { reason: "license not found upstream" })).order.state, "refunded");
     const refund = await ok("refundOrder", `/api/v1/orders/${toRefund.id}/refund`, { reason: "goodwill" });
     assert.deepEqual(refund.amount, { minor: 1190, currency: "EUR" });
@@ -250,7 +255,7 @@ describeEachDialect("JSON API", (ctx) => {
     assert.deepEqual((await ok("getBalance", `/api/v1/customers/${bob.id}/balance`)).balances, [{ minor: 2500, currency: "EUR" }]);
     // audit
     const audit = await ok("listAuditEntries", "/api/v1/audit?actorKind=api_token&action=order.");
-    assert.deepEqual(audit.entries.map((e: { action: string }) => e.action).sort(), ["order.cancel", "order.place_manually", "order.refund", "order.reject"]);
+    assert.deepEqual(audit.entries.map((e: { action: string }) => e.action).sort(), ["order.cancel", "order.place_manually", "order.refund", "order.reject", "order.resume"]);
     // webhooks
     const hook = await ok("createWebhookEndpoint", "/api/v1/webhooks", { url: "https://hooks.example.com/pb", events: ["order.paid", "module.expired"] });
     assert.match(hook.secret, /^whsec_[0-9a-f]{64}$/);

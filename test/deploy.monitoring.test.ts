@@ -117,7 +117,7 @@ describe("the shipped alert rules and dashboard", () => {
     const list = alerts();
     const names = list.map((a) => a.name);
     assert.equal(new Set(names).size, names.length, "alert names are unique");
-    for (const n of ["PartnerbillDown", "PartnerbillPaidOrderNotActive", "PartnerbillOrderNeedsAttention", "PartnerbillJobBacklog", "PartnerbillDeadJobs", "PartnerbillUpstreamErrors", "PartnerbillUpstreamAuthFailing"]) {
+    for (const n of ["PartnerbillUpstreamBalanceLow", "PartnerbillAlertsOpen", "PartnerbillDown", "PartnerbillPaidOrderNotActive", "PartnerbillOrderNeedsAttention", "PartnerbillJobBacklog", "PartnerbillDeadJobs", "PartnerbillUpstreamErrors", "PartnerbillUpstreamAuthFailing"]) {
       assert.ok(names.includes(n), n);
     }
     for (const a of list) {
@@ -125,7 +125,7 @@ describe("the shipped alert rules and dashboard", () => {
       assert.ok(["critical", "warning", "info"].includes(a.severity ?? ""), `${a.name} has a severity`);
       assert.ok(a.summary, `${a.name} has a summary`);
       // Each node reports the same whole-database figures: they are combined with max(), never summed.
-      assert.doesNotMatch(a.expr ?? "", /sum[^(]*\(\s*partnerbill_(orders|jobs_ready|jobs_dead|jobs_oldest)/, a.name);
+      assert.doesNotMatch(a.expr ?? "", /sum[^(]*\(\s*partnerbill_(orders|jobs_ready|jobs_dead|jobs_oldest|alerts_open)/, a.name);
     }
   });
 
@@ -158,7 +158,7 @@ describe("the order gauges without a database", () => {
     let reads = 0;
     m.readOrdersFrom(async () => {
       reads++;
-      return { byState: { paid: 2 }, paidNotActiveOldestSeconds: { paid: 30 } };
+      return { byState: { paid: 2 }, paidNotActiveOldestSeconds: { paid: 30 }, alertsOpen: {} };
     });
     const text = await m.registry.metrics();
     assert.equal(reads, 1);
@@ -191,6 +191,21 @@ describeEachDialect("the order gauges on /metrics", (ctx) => {
     assert.match(res.body, /^partnerbill_orders\{state="active"\} 0$/m, "every state is reported, 0 when none");
     assert.match(res.body, /^partnerbill_orders_paid_not_active_oldest_seconds\{state="paid"\} 600$/m, "the first payment, ten minutes ago");
     assert.match(res.body, /^partnerbill_orders_paid_not_active_oldest_seconds\{state="placing"\} 0$/m);
+    await app.close();
+  });
+
+  it("count open alerts by kind, every known kind reported, and drop a kind once its alert closes", async () => {
+    const { app, c } = await createTestApp(ctx());
+    await c.alerts.raise(c.db, { kind: "upstream_low_balance", subject: null, message: "low" });
+    await c.alerts.raise(c.db, { kind: "order_needs_attention", subject: "ord_1", message: "x" });
+    await c.alerts.raise(c.db, { kind: "order_needs_attention", subject: "ord_2", message: "y" });
+    let body = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    assert.match(body, /^partnerbill_alerts_open\{kind="upstream_low_balance"\} 1$/m);
+    assert.match(body, /^partnerbill_alerts_open\{kind="order_needs_attention"\} 2$/m);
+    assert.match(body, /^partnerbill_alerts_open\{kind="upstream_insufficient_funds"\} 0$/m, "every known kind is reported");
+    await c.alerts.resolve(c.db, ["upstream_low_balance"], null);
+    body = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    assert.match(body, /^partnerbill_alerts_open\{kind="upstream_low_balance"\} 0$/m);
     await app.close();
   });
 });

@@ -97,6 +97,10 @@ export const configSchema = z.object({
     .describe("Automatic mode checks the license and module upstream before taking a payment. When the client area cannot be asked: true lets the payment proceed (fulfillment checks again before ordering), false refuses it until upstream answers."),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false)
     .describe("Outgoing webhooks refuse targets on loopback, private (RFC 1918, unique-local), link-local, CGNAT and other non-public addresses, checked after DNS at creation and at every delivery. true allows them: for receivers on your own network (on-premise)."),
+  UPSTREAM_LOW_BALANCE: z.string().trim().regex(/^\d{1,12}(\.\d{1,4})?$/, "must be an amount like 50 or 50.00").default("0")
+    .describe("Raise the upstream_low_balance alert when the partner's client-area balance falls below this amount (in the client area's currency: EUR for eu, RUB for ru). 0: only when a waiting order costs more than the balance."),
+  UPSTREAM_FUNDS_SHORT: z.enum(["proceed", "hold"]).default("proceed")
+    .describe("Before a payment, when the last client-area balance read cannot pay for the module: proceed takes the payment and raises upstream_funds_short (the order waits in awaiting funds until a top-up); hold refuses the payment for now."),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0)
     .describe("With UPSTREAM_URL=sandbox, the port of the in-process sandbox of the client area (on HOST; 0 picks a free one, printed at start-up)."),
   CATALOG_POLL_MS: durationMs.default(2000)

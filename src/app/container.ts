@@ -13,6 +13,11 @@ import { createCatalogService } from "../modules/catalog/catalog.service.ts";
 import { createPriceListService } from "../modules/catalog/pricelist.service.ts";
 import { createAlertsRepo } from "../modules/alerts/alerts.repo.ts";
 import { createAlertsService } from "../modules/alerts/alerts.service.ts";
+import { parseDecimal } from "../lib/money.ts";
+import { createAlertMail } from "../modules/alerts/alerts.notify.ts";
+import { createFundsRepo } from "../modules/funds/funds.repo.ts";
+import { createFundsService } from "../modules/funds/funds.service.ts";
+import { createAttentionService } from "../modules/fulfillment/attention.service.ts";
 import { createPricingRepo } from "../modules/pricing/pricing.repo.ts";
 import { createPricingService } from "../modules/pricing/pricing.service.ts";
 import { createJobQueue } from "../jobs/queue.ts";
@@ -222,6 +227,7 @@ export function createContainer(opts: ContainerOptions) {
     listModules: async () => (await upstream()).listModules(),
     listLicenses: async () => (await upstream()).listLicenses(),
     readLicense: async (id) => (await upstream()).readLicense(id),
+    readBalance: async () => (await upstream()).readBalance(),
   };
 
   // Who did what (ADR 0017): use cases pass their transaction to audit.record.
@@ -266,7 +272,11 @@ export function createContainer(opts: ContainerOptions) {
     region,
     onChange: () => priceList.invalidate(),
   });
-  const alerts = createAlertsService({ db, alerts: repos.alerts, clock, ids });
+  // Alerts (ADR 0031): order alerts close on the order's transitions; opening and closing become
+  // webhooks (alert.opened / alert.resolved) and one e-mail per new kind to staff who opted in.
+  const alerts = createAlertsService({ db, alerts: repos.alerts, clock, ids, events });
+  events.on(alerts.onEvent);
+  events.on(createAlertMail({ mail, alerts: repos.alerts, warn: (info, message) => logger.warn(info, message) }));
   const pricing = createPricingService({
     db,
     pricing: repos.pricing,
@@ -370,7 +380,12 @@ export function createContainer(opts: ContainerOptions) {
   // (PAY_WHEN_UPSTREAM_UNREACHABLE decides when the client area cannot be asked).
   const paymentPrecheck = async (order: OrderRow): Promise<void> => {
     const r = await fulfillment.precheck(order);
-    if (r.ok === true) return;
+    if (r.ok === true) {
+      // The partner's upstream funds (ADR 0030): warn, or hold with UPSTREAM_FUNDS_SHORT=hold.
+      const f = await funds.precheck(order);
+      if (f.ok === false) throw new AppError("upstream_unavailable", f.problem);
+      return;
+    }
     if (r.ok === false) throw invalidInput(r.problem);
     if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
     logger.warn({ order: order.id, problem: r.problem }, "payment taken without the upstream pre-check");
@@ -410,6 +425,26 @@ export function createContainer(opts: ContainerOptions) {
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
   });
+  // The partner's client-area balance and orders awaiting funds (ADR 0030).
+  const funds = createFundsService({
+    db,
+    repo: createFundsRepo(),
+    upstream: lazyUpstream,
+    orders,
+    queue,
+    alerts,
+    audit,
+    clock,
+    costOf: async (moduleId, periodMonths) => {
+      const c = await repos.pricing.findCost(db, moduleId, periodMonths);
+      return c ? { minor: Number(c.cost_minor), currency: c.currency } : null;
+    },
+    lowBalance: parseDecimal(config.UPSTREAM_LOW_BALANCE, region === "ru" ? "RUB" : "EUR", "up"),
+    whenShort: config.UPSTREAM_FUNDS_SHORT,
+    get fulfillment() { return setup.modeNow(); },
+  });
+  // Orders that need a person: the evidence, and adopting an upstream module (ADR 0030).
+  const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: lazyUpstream });
   // Card payments (Stripe Checkout), enabled when both Stripe secrets are configured.
   const stripe = createStripeService({
     db,
@@ -529,7 +564,7 @@ export function createContainer(opts: ContainerOptions) {
     bindJob(deliverWebhookJob, { webhooks }),
     bindJob(sendRenewalRemindersJob, { triggers: mailTriggers }),
     bindJob(placeOrderJob, { fulfillment }),
-    bindJob(resumeAwaitingFundsJob, { db, orders, queue }),
+    bindJob(resumeAwaitingFundsJob, { funds }),
     bindJob(syncPricesJob, { pricing }),
     bindJob(expirePendingOrdersJob, { orders, ttlHours: config.PENDING_ORDER_TTL_HOURS }),
     bindJob(prolongOrderJob, { prolong }),
@@ -577,6 +612,8 @@ export function createContainer(opts: ContainerOptions) {
     customers,
     orders,
     fulfillment,
+    funds,
+    attention,
     renewals,
     prolong,
     customerModules,

@@ -118,6 +118,17 @@ export function createMetrics() {
         if (g) for (const [state, s] of Object.entries(g.paidNotActiveOldestSeconds)) this.set({ state }, s);
       },
     }),
+    alertsOpen: new Gauge({
+      name: "partnerbill_alerts_open",
+      help: "Open alerts by kind (read when scraped; every known kind is reported, 0 when none). Each kind and what to do: README, Operations.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+      async collect() {
+        const g = await readOrders();
+        this.reset();
+        if (g) for (const [kind, n] of Object.entries(g.alertsOpen)) this.set({ kind }, n);
+      },
+    }),
     /** Binds the database reader of the order gauges (once per process, by the web role). */
     readOrdersFrom(reader: () => Promise<OrderGauges>): void {
       orderReader = reader;

@@ -70,6 +70,7 @@ export interface DB {
   pricing_rules: PricingRulesTable;
   currency_rates: CurrencyRatesTable;
   alerts: AlertsTable;
+  upstream_balance: UpstreamBalanceTable;
   customers: CustomersTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
@@ -214,6 +215,10 @@ export interface OrdersTable {
   reverse_charge: number | null;
   total_minor: number | null;
   invoice_id: string | null;
+  /** Refusals for lack of upstream funds (migration 0015): never counted in upstream_attempts. */
+  funds_refusals: number;
+  /** When an awaiting_funds order is tried again by itself (short, growing backoff). */
+  funds_retry_at: string | null;
 }
 
 export interface OrderEventsTable {
@@ -245,6 +250,11 @@ export interface CustomerModulesTable {
   state: string;
   /** charge (we charge, then service.prolong) | upstream (upstream autoprolong) */
   renewal: string;
+  /** Our own arithmetic (paid-from + period) when it differs from upstream's expires_on (migration 0015). */
+  expected_expires_on: string | null;
+  /** Upstream's status as last read (active, stopped, …) and when; null = never confirmed upstream. */
+  upstream_status: string | null;
+  upstream_checked_at: string | null;
   created_order_id: string;
   created_at: string;
   updated_at: string;
@@ -338,7 +348,25 @@ export interface AlertsTable {
   created_at: string;
   last_seen_at: string;
   resolved_at: string | null;
+  /** "condition" (it cleared by itself) or the staff member / token who resolved it (migration 0015). */
+  resolved_by: string | null;
 }
+
+/** The partner's client-area balance as last read (migration 0015); one row, id 'partner'. */
+export interface UpstreamBalanceTable {
+  id: string;
+  balance_minor: number | null;
+  currency: string | null;
+  /** The last attempt to read it. */
+  checked_at: string;
+  /** The last successful read. */
+  read_at: string | null;
+  /** Why the last attempt failed (redacted), null when it succeeded. */
+  error: string | null;
+  /** When a rise of the balance (a top-up) was last noticed. */
+  topped_up_at: string | null;
+}
+export type UpstreamBalanceRow = Selectable<UpstreamBalanceTable>;
 
 export type ModuleCostRow = Selectable<ModuleCostsTable>;
 export type PricingRuleRow = Selectable<PricingRulesTable>;
@@ -569,6 +597,8 @@ export interface StaffUsersTable {
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
+  /** 1: e-mail me when a new kind of alert opens (migration 0015). */
+  alert_emails: number;
 }
 
 /** Server-side sessions of both realms; the cookie holds an id whose SHA-256 is `id_hash`. */

@@ -274,6 +274,15 @@ export function apiRoutes(c: Container): ApiRoute[] {
       },
     }),
     route({
+      method: "POST", path: "/api/v1/orders/:order/resume", operationId: "resumeOrder", tag: "orders", scope: "orders:write",
+      summary: "Awaiting funds: try the order upstream again now (after a top-up of the client-area balance); audited",
+      params: S.OrderParams, response: S.OrderResult,
+      handle: async ({ params, ctx }) => {
+        const o = await c.funds.resumeNow(params.order, ctx);
+        return { order: orderView(await c.orders.get(o.id)) };
+      },
+    }),
+    route({
       method: "POST", path: "/api/v1/orders/:order/refund", operationId: "refundOrder", tag: "orders", scope: "orders:write",
       summary: "Refund an active order to the customer's balance (the module stays upstream)",
       params: S.OrderParams, body: S.RefundBody, response: S.RefundResult,

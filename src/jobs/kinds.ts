@@ -5,7 +5,7 @@ export const JOB_KINDS = {
   cleanup: "jobs.cleanup",
   /** Gets a paid order active upstream, exactly once (handlers/place-order.ts). */
   placeOrder: "order.place",
-  /** Retries orders waiting for upstream funds (handlers/resume-awaiting-funds.ts). */
+  /** The funds check: the upstream balance, and orders waiting for funds (handlers/resume-awaiting-funds.ts). */
   resumeAwaitingFunds: "orders.resume_awaiting_funds",
   /** Cancels unpaid orders past PENDING_ORDER_TTL_HOURS (handlers/expire-pending-orders.ts). */
   expirePendingOrders: "orders.expire_pending",

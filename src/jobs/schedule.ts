@@ -13,8 +13,8 @@ export const PERIODIC_TASKS: PeriodicTask[] = [
   { kind: JOB_KINDS.syncPrices, every: "daily", offsetMs: 4 * HOUR_MS, payload: {} },
   // Hourly: unpaid orders past their time to live are cancelled.
   { kind: JOB_KINDS.expirePendingOrders, every: "hourly", payload: {} },
-  // Every 10 minutes: orders waiting for the partner to top up the client-area balance.
-  { kind: JOB_KINDS.resumeAwaitingFunds, every: 10 * 60_000, payload: {} },
+  // Every minute: the funds check — the client-area balance, and orders waiting for a top-up (src/modules/funds).
+  { kind: JOB_KINDS.resumeAwaitingFunds, every: 60_000, payload: {} },
   // Hourly: renewal invoices, payments from balances, reminders, expiry (src/modules/renewals).
   { kind: JOB_KINDS.scanRenewals, every: "hourly", payload: {} },
   // Daily at 05:00 UTC: local modules against upstream's list (src/modules/reconciliation).

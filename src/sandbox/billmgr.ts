@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { toDecimal, type Money } from "../lib/money.ts";
 import { doc, el, type Element } from "../protocol/document.ts";
 import { errorDocument, okDocument, truncateEcho, type BillmgrError, type BillmgrErrorType } from "../protocol/errors.ts";
-import { addMonths } from "./dates.ts";
+import { expiryAfter, type ExpiryRule } from "./dates.ts";
 import type { AccountRow, LicenseRow, SandboxStore, ServiceRow } from "./store.ts";
 
 export type Params = Record<string, unknown>;
@@ -73,8 +73,11 @@ export function createSandboxApi(deps: {
   store: SandboxStore;
   /** Asked right before a debit: true refuses it as if the balance were too low (the insufficient_funds fault). */
   refuseDebit: (func: string) => boolean;
+  /** How end dates are set (the control endpoint's expiry rule; calendar months by default). */
+  expiryRule?: () => ExpiryRule;
 }) {
   const { store } = deps;
+  const endAfter = (from: string, months: number): string => expiryAfter(deps.expiryRule?.() ?? { rule: "calendar" }, from, months);
 
   /** Status as lists show it: an active service past its end date reads as stopped. */
   function statusOf(row: { status: number; expiredate: string | null }): number {
@@ -262,7 +265,7 @@ export function createSandboxApi(deps: {
         autoprolong,
         // Without skipbasket=on the order waits unpaid in the cart [assumed]: status 1, no debit.
         status: paid ? STATUS.active : STATUS.ordered,
-        expiredate: paid ? addMonths(store.today(), period) : null,
+        expiredate: paid ? endAfter(store.today(), period) : null,
         remote_id: remoteId,
       });
       if (!paid) return { doc: okDocument(), changed: true };
@@ -307,7 +310,7 @@ export function createSandboxApi(deps: {
       // A renewal continues from the current end date, or from today once that has passed.
       const today = store.today();
       const from = s.expiredate !== null && s.expiredate > today ? s.expiredate : today;
-      const newExpiry = addMonths(from, period);
+      const newExpiry = endAfter(from, period);
       store.updateService(s.id, { status: STATUS.active, expiredate: newExpiry });
       store.insertCharge({ account_id: a.id, service_id: s.id, func: "service.prolong", amount_minor: cost.minor, currency: cost.currency });
       // The new end date at /doc/doc/newexpiredate [code].
@@ -326,6 +329,28 @@ export function createSandboxApi(deps: {
 
   function listModules(a: AccountRow): CallResult {
     return { doc: doc(store.services(a.id).map((s) => el("elem", moduleFields(s)))), changed: false };
+  }
+
+  /**
+   * The partner's own personal account (BILLmanager's `subaccount` list at client level) with its
+   * balance [assumed: BILLmanager 6 documents `balance` on the admin-level `account` list; the
+   * client-level list and its field names are our inference]. One row per account; the balance is
+   * a decimal in the account's currency.
+   */
+  function listSubaccounts(a: AccountRow): CallResult {
+    const fresh = store.accountById(a.id)!;
+    return {
+      doc: doc([
+        el("elem", [
+          el("id", String(fresh.id)),
+          el("name", fresh.email),
+          el("balance", toDecimal({ minor: fresh.balance_minor, currency: fresh.currency })),
+          el("currency", fresh.currency),
+          el("credit", toDecimal({ minor: 0, currency: fresh.currency })),
+        ]),
+      ]),
+      changed: false,
+    };
   }
 
   function listLicenses(a: AccountRow): CallResult {
@@ -347,6 +372,7 @@ export function createSandboxApi(deps: {
     "service.prolong": prolong,
     "addition.delete": deleteModule,
     addition: listModules,
+    subaccount: listSubaccounts,
     soft: listLicenses,
     "soft.edit": readLicense,
   };

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { isAppError } from "../lib/errors.ts";
 import { parseDecimal } from "../lib/money.ts";
-import { addMonths } from "./dates.ts";
+import { addMonths, type ExpiryRule } from "./dates.ts";
 import { faultInputSchema, type Faults } from "./faults.ts";
 import { REGION_CURRENCY } from "./seed.ts";
 import type { SandboxStore } from "./store.ts";
@@ -45,6 +45,12 @@ const licenseBody = z.strictObject({
   status: statusCode.default(2),
 });
 
+const expiryRuleBody = z.discriminatedUnion("rule", [
+  z.strictObject({ rule: z.literal("calendar") }),
+  z.strictObject({ rule: z.literal("days"), days: z.number().int().min(1).max(366) }),
+  z.strictObject({ rule: z.literal("fixed"), date: isoDate }),
+]);
+
 const moduleBody = z.strictObject({ status: statusCode.optional(), expiredate: isoDate.nullable().optional() });
 
 function fail(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -65,7 +71,7 @@ function guarded<T>(reply: FastifyReply, fn: () => T): T | FastifyReply {
 
 export function registerControlRoutes(
   app: FastifyInstance,
-  deps: { store: SandboxStore; faults: Faults; state: () => unknown },
+  deps: { store: SandboxStore; faults: Faults; state: () => unknown; expiry: { get(): ExpiryRule; set(r: ExpiryRule): void } },
 ): void {
   const { store, faults } = deps;
   const base = "/sandbox-control";
@@ -92,6 +98,16 @@ export function registerControlRoutes(
 
   app.delete<{ Params: { id: string } }>(`${base}/faults/:id`, async (req, reply) =>
     faults.remove(Number(req.params.id)) ? faults.list() : fail(reply, 404, "not_found", `No fault rule ${req.params.id}`),
+  );
+
+  // How end dates of new orders and renewals are set: calendar months (default), N days per month, or a fixed date.
+  app.get(`${base}/expiry-rule`, async () => deps.expiry.get());
+  app.post(`${base}/expiry-rule`, async (req, reply) =>
+    guarded(reply, () => {
+      const rule = expiryRuleBody.parse(req.body ?? {});
+      deps.expiry.set(rule);
+      return rule;
+    }),
   );
 
   app.post(`${base}/accounts`, async (req, reply) =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { addMonths, isoDate } from "./dates.ts";
+import { addMonths, expiryAfter, isoDate } from "./dates.ts";
 
 describe("sandbox dates", () => {
   it("adds calendar months and rolls over the year", () => {
@@ -18,5 +18,12 @@ describe("sandbox dates", () => {
   it("writes UTC dates and refuses what is not a date", () => {
     assert.equal(isoDate(new Date("2026-12-31T23:59:59Z")), "2026-12-31");
     assert.throws(() => addMonths("31.12.2026", 1), /YYYY-MM-DD/);
+  });
+
+  it("follows the expiry rule set through the control endpoint", () => {
+    assert.equal(expiryAfter({ rule: "calendar" }, "2027-01-31", 1), "2027-02-28");
+    assert.equal(expiryAfter({ rule: "days", days: 30 }, "2027-01-31", 1), "2027-03-02");
+    assert.equal(expiryAfter({ rule: "days", days: 30 }, "2028-01-31", 1), "2028-03-01");
+    assert.equal(expiryAfter({ rule: "fixed", date: "2028-02-29" }, "2027-01-31", 12), "2028-02-29");
   });
 });

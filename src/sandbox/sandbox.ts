@@ -14,6 +14,7 @@ import { errorDocument } from "../protocol/errors.ts";
 import { contentTypeOf, write } from "../protocol/write.ts";
 import { BAD_CREDENTIALS, createSandboxApi, param, type CallResult, type Params } from "./billmgr.ts";
 import { registerControlRoutes } from "./control.ts";
+import type { ExpiryRule } from "./dates.ts";
 import { createFaults, DEFAULT_HOLD_MS, type FaultInput } from "./faults.ts";
 import { DEMO_ACCOUNTS } from "./seed.ts";
 import { openSandboxStore } from "./store.ts";
@@ -71,7 +72,10 @@ export function createSandbox(opts: SandboxOptions) {
   const log = opts.logger ?? silent;
   const store = openSandboxStore(opts.dbFile, () => clock.now());
   const faults = createFaults({ ...(opts.seed !== undefined ? { seed: opts.seed } : {}), rules: opts.faults ?? [] });
-  const api = createSandboxApi({ store, refuseDebit: (func) => faults.roll("insufficient_funds", func) !== null });
+  // The end-date rule of new orders and renewals (calendar months unless the control endpoint says otherwise).
+  let expiryRule: ExpiryRule = { rule: "calendar" };
+  const expiry = { get: (): ExpiryRule => expiryRule, set: (r: ExpiryRule) => { expiryRule = r; } };
+  const api = createSandboxApi({ store, refuseDebit: (func) => faults.roll("insufficient_funds", func) !== null, expiryRule: expiry.get });
   // Aborted on close: injected latencies and held answers end at once instead of keeping the
   // process (or a host app's shutdown) waiting for minutes.
   const closing = new AbortController();
@@ -251,6 +255,7 @@ export function createSandbox(opts: SandboxOptions) {
         createdAt: c.created_at,
       })),
       faults: faults.list(),
+      expiryRule,
     };
   }
 
@@ -288,7 +293,7 @@ export function createSandbox(opts: SandboxOptions) {
     });
 
     for (const url of BILLMGR_PATHS) app.route({ method: ["GET", "POST"], url, handler: handleBillmgr });
-    registerControlRoutes(app, { store, faults, state });
+    registerControlRoutes(app, { store, faults, state, expiry });
   }
 
   /** Mounts the sandbox's routes on `app` under `prefix` (e.g. "/sandbox"); call before `app.ready()`. */
@@ -328,7 +333,7 @@ export function createSandbox(opts: SandboxOptions) {
     store.close();
   }
 
-  return { register, listen, close, state, faults };
+  return { register, listen, close, state, faults, expiry };
 }
 
 export type Sandbox = ReturnType<typeof createSandbox>;

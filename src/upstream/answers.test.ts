@@ -11,6 +11,7 @@ import {
   readOrderAnswer,
   readPriceList,
   readProlongAnswer,
+  readBalance,
   statusOf,
 } from "./answers.ts";
 
@@ -80,5 +81,15 @@ describe("upstream answers", () => {
       type: "missed", object: "func", msg: "Unknown function x",
     });
     assert.equal(errorOf(doc([el("ok")])), undefined);
+  });
+
+  it("reads the partner's balance with its currency from a field, a code or a sign, never guessing", () => {
+    const row = (balance: string, currency?: string) => doc([el("elem", [el("id", "1"), el("balance", balance), ...(currency ? [el("currency", currency)] : [])])]);
+    assert.deepEqual(readBalance(row("100000.00", "EUR")), { balance: { minor: 10_000_000, currency: "EUR" } });
+    assert.deepEqual(readBalance(row("1 234,50 RUB")), { balance: { minor: 123_450, currency: "RUB" } });
+    assert.deepEqual(readBalance(row("-3.50 €")), { balance: { minor: -350, currency: "EUR" } });
+    assert.throws(() => readBalance(row("12.00")), AnswerError);
+    assert.throws(() => readBalance(row("lots", "EUR")), AnswerError);
+    assert.throws(() => readBalance(doc([])), AnswerError);
   });
 });

@@ -9,6 +9,7 @@ import type { BillmgrErrorInfo } from "./errors.ts";
 import {
   SERVICE_STATUS,
   type ServiceStatus,
+  type UpstreamBalance,
   type UpstreamLicense,
   type UpstreamModule,
   type UpstreamPeriod,
@@ -180,4 +181,29 @@ export function readLicenseList(doc: Element): UpstreamLicense[] {
 /** soft.edit: the license's fields at the top of <doc> [code]. */
 export function readLicenseForm(doc: Element, elid: number): UpstreamLicense {
   return licenseOf(doc, elid);
+}
+
+const CURRENCY_SIGNS: Record<string, string> = { "€": "EUR", "$": "USD", "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB" };
+
+/**
+ * subaccount: the partner's personal account(s) with `balance` [assumed — see PROTOCOL.md §3].
+ * The balance is read tolerantly: "100000.00", "100 000,00 EUR", "-3.50 €"; the currency from a
+ * `currency` field or the text's own code or sign. Several rows (several currencies) → the first
+ * one; none, or no currency → unreadable, never a guessed zero.
+ */
+export function readBalance(doc: Element): UpstreamBalance {
+  const rows = childrenNamed(doc, "elem");
+  const row = rows[0] ?? (field(doc, "balance") !== undefined ? doc : undefined);
+  if (!row) throw new AnswerError("the account list carries no row with a balance");
+  const text = (field(row, "balance") ?? "").replace(/[\s\u00a0]/g, "");
+  const m = /^(-?\d+(?:[.,]\d+)?)([^\d]*)$/.exec(text);
+  if (!m) throw new AnswerError(`balance "${text.slice(0, 32)}" is not an amount`);
+  const suffix = m[2]!.trim();
+  const code = (field(row, "currency")?.trim() || CURRENCY_SIGNS[suffix.toLowerCase()] || suffix).toUpperCase();
+  if (!isCurrency(code)) throw new AnswerError(`the balance's currency "${code.slice(0, 16)}" is not known`);
+  try {
+    return { balance: parseDecimal(m[1]!.replace(",", "."), code, "down") };
+  } catch {
+    throw new AnswerError(`balance "${text.slice(0, 32)}" is not an amount in ${code}`);
+  }
 }

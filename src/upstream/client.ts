@@ -26,6 +26,7 @@ import {
   readOrderAnswer,
   readPriceList,
   readProlongAnswer,
+  readBalance,
 } from "./answers.ts";
 import { DocumentError, parseDocument } from "./document.ts";
 import { UpstreamError, billmgrError, createScrubber } from "./errors.ts";
@@ -274,6 +275,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     async readLicense(elid) {
       const e = id(elid, "elid");
       return call("soft.edit", { elid: e }, false, (doc) => readLicenseForm(doc, elid));
+    },
+
+    async readBalance() {
+      return call("subaccount", {}, false, readBalance);
     },
 
     async close() {

@@ -49,6 +49,12 @@ export interface UpstreamLicense {
   expiresOn: string | null;
 }
 
+/** The partner's balance in the client area (`subaccount` [assumed]); what ordering and renewing debit. */
+export interface UpstreamBalance {
+  /** May be negative where upstream allows credit. */
+  balance: Money;
+}
+
 export interface OrderModuleInput {
   license: number;
   pricelist: number;
@@ -125,4 +131,5 @@ export interface UpstreamClient {
   listModules(): Promise<UpstreamModule[]>;
   listLicenses(): Promise<UpstreamLicense[]>;
   readLicense(elid: number): Promise<UpstreamLicense>;
+  readBalance(): Promise<UpstreamBalance>;
 }

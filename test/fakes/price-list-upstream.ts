@@ -52,6 +52,7 @@ export function createPriceListUpstream(initial: FakeTariff[] = []) {
     listModules: refuse("addition"),
     listLicenses: refuse("soft"),
     readLicense: refuse("soft.edit"),
+    readBalance: refuse("subaccount"),
   };
   return {
     client,

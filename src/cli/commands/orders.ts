@@ -1,4 +1,4 @@
-// `partnerbill orders list|show|pay|place|reject`: orders for staff (the admin console comes later).
+// `partnerbill orders list|show|pay|place|resume|adopt|reject`: orders for staff (the admin console comes later).
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
 import { cliActor, withContainer } from "../runtime.ts";
@@ -91,6 +91,30 @@ export function registerOrders(program: Command): void {
       withContainer(async (c) => {
         const o = await c.orders.cancel(id, cliActor(), opts.reason);
         process.stdout.write(`Order ${o.id} is ${o.state}.\n`);
+      }),
+    );
+
+  orders
+    .command("resume <order>")
+    .description("Awaiting funds: try the order upstream again now (after topping up the client-area balance)")
+    .action(async (id: string) =>
+      withContainer(async (c) => {
+        const user = cliActor();
+        const o = await c.funds.resumeNow(id, { actor: { kind: "cli", id: user, label: user } });
+        process.stdout.write(`Order ${o.id} sent upstream again; \`partnerbill orders show ${o.id}\` shows the outcome.\n`);
+      }),
+    );
+
+  orders
+    .command("adopt <order> <upstream-service-id>")
+    .description("Needs attention: adopt upstream module service N for the order (read upstream first: license, tariff, expiry)")
+    .action(async (id: string, serviceId: string) =>
+      withContainer(async (c) => {
+        const user = cliActor();
+        const o = await c.attention.adopt(id, Number(serviceId), user, async (tx, ch) => {
+          await c.audit.record(tx, { actor: { kind: "cli", id: user, label: user }, action: "order.adopt", subject: { type: "order", id: ch.after.id }, before: { state: ch.before.state }, after: { state: ch.after.state, upstreamServiceId: ch.after.upstream_service_id, upstreamExpiresOn: ch.after.upstream_expires_on } });
+        });
+        process.stdout.write(`Order ${o.id} is ${o.state} with upstream service ${o.upstream_service_id} until ${o.upstream_expires_on ?? "—"}.\n`);
       }),
     );
 

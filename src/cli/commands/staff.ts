@@ -90,6 +90,17 @@ export function registerStaff(program: Command): void {
     );
 
   staff
+    .command("alert-emails <email> <on|off>")
+    .description("E-mail this staff user when a new kind of alert opens (one e-mail per kind while it stays open)")
+    .action(async (email: string, onOff: string) =>
+      withContainer(async (c) => {
+        if (onOff !== "on" && onOff !== "off") throw new Error("Say on or off");
+        await c.alerts.setAlertEmails(email, onOff === "on");
+        process.stdout.write(`Alert e-mails ${onOff} for ${email}.\n`);
+      }),
+    );
+
+  staff
     .command("enable <email>")
     .description("Let a disabled staff user sign in again")
     .action(async (email: string) =>

@@ -13,6 +13,7 @@ import * as m0010 from "./0010_api.ts";
 import * as m0011 from "./0011_webhooks.ts";
 import * as m0013 from "./0013_rate_limits.ts";
 import * as m0014 from "./0014_roles_approvals.ts";
+import * as m0015 from "./0015_upstream_truth.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_catalog": m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "0011_webhooks": m0011,
   "0013_rate_limits": m0013,
   "0014_roles_approvals": m0014,
+  "0015_upstream_truth": m0015,
 };

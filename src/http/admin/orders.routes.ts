@@ -16,7 +16,7 @@ import { csrfField } from "../session.ts";
 import { sendAdminPage } from "./layout.ts";
 import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, fail, limitParam, money, nextLink, option, param, staffAct, staffMember, when, type Form, type Params, type Query } from "./common.ts";
 
-export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel"] as const;
+export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel", "resume", "adopt"] as const;
 type OrderAction = (typeof ORDER_ACTIONS)[number];
 
 const DONE_TEXT: Record<OrderAction, string> = {
@@ -24,6 +24,8 @@ const DONE_TEXT: Record<OrderAction, string> = {
   reject: "The order was rejected and its money returned to the customer's balance.",
   refund: "The order was refunded to the customer's balance.",
   cancel: "The order was cancelled.",
+  resume: "The order was sent upstream again; this page shows the outcome in a moment.",
+  adopt: "The order is active with the upstream module it adopted (its expiry as upstream shows it).",
 };
 
 /** A refund above the staff member's limit: kept for the owner's approval (src/modules/approvals). */
@@ -54,6 +56,9 @@ export function actionForms(req: FastifyRequest, o: OrderRow, back?: "/admin/man
 <input type="text" name="upstreamId" inputmode="numeric" placeholder="upstream module id" required aria-label="Upstream module id of ${o.id}">
 <input type="text" name="expiresOn" placeholder="expires YYYY-MM-DD (optional)" aria-label="Expiry date of ${o.id}">
 <button class="small" type="submit">Place manually</button></form>`);
+  }
+  if (o.state === "awaiting_funds") {
+    forms.push(html`<form class="inline" method="post" action="/admin/orders/${o.id}/resume">${csrfField(req)}${backField}<button class="small" type="submit">Resume now</button> <span class="muted">after topping up the client-area balance (it also resumes by itself within about a minute of a top-up)</span></form>`);
   }
   if (o.state === "manual_queue" || o.state === "needs_attention" || o.state === "awaiting_funds") {
     forms.push(html`<form class="inline" method="post" action="/admin/orders/${o.id}/reject">${csrfField(req)}${backField}
@@ -122,7 +127,7 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
       ? html`<a href="/admin/invoices/${invoice.invoice.id}">${invoice.invoice.number}</a> (<a href="/admin/invoices/${invoice.invoice.id}/pdf">PDF</a>) ${badge(invoice.status)}${invoice.related ? html` · credit note <a href="/admin/invoices/${invoice.related.id}">${invoice.related.number}</a> (<a href="/admin/invoices/${invoice.related.id}/pdf">PDF</a>)` : ""}`
       : "—"}</td></tr>
 </table></div>
-<div class="card"><h2>Actions</h2>${actionForms(req, o)}${["active", "manual_queue", "needs_attention", "awaiting_funds", "pending_payment"].includes(o.state) ? "" : html`<p class="muted">No action applies to an order that is ${o.state}.</p>`}</div>
+${await moduleDates(o)}${await attentionCard(req, o)}<div class="card"><h2>Actions</h2>${actionForms(req, o)}${["active", "manual_queue", "needs_attention", "awaiting_funds", "pending_payment"].includes(o.state) ? "" : html`<p class="muted">No action applies to an order that is ${o.state}.</p>`}</div>
 <div class="card"><h2>Timeline</h2><table class="list"><tr><th>At</th><th>Event</th><th>By</th><th>Detail</th></tr>${timeline.map(
       (e) => html`<tr><td>${when(e.at)}</td><td>${e.kind === "transition" ? html`${e.from_state ?? "∅"} → <b>${e.to_state ?? ""}</b>` : e.kind}</td><td>${e.actor ?? "system"}</td><td>${detail(e.detail)}</td></tr>`,
     )}</table></div>
@@ -130,6 +135,33 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
       ? html`<table class="list"><tr><th>At</th><th>Call</th></tr>${calls.map((e) => html`<tr><td>${when(e.at)}</td><td>${detail(e.detail)}</td></tr>`)}</table><p class="muted">Credentials and secrets never appear here.</p>`
       : html`<p class="muted">No calls to the client area for this order.</p>`}</div>`;
     return sendAdminPage(req, reply, { title: `Order ${o.id}`, section: "orders", body, status });
+  }
+
+  /** The customer's module dates: upstream's, and our own arithmetic beside it when they differ (ADR 0030). */
+  async function moduleDates(o: OrderRow): Promise<SafeHtml> {
+    if (!o.customer_module_id) return html``;
+    const cm = await c.repos.orders.findCustomerModule(c.db, o.customer_module_id);
+    if (!cm) return html``;
+    return html`<div class="card"><h2>Module ${cm.id}</h2><table>
+<tr><th>Expires (upstream)</th><td>${cm.expires_on ?? "—"}${cm.upstream_checked_at ? html` <span class="muted">read ${when(cm.upstream_checked_at)}, ${cm.upstream_status ?? "?"}</span>` : html` <span class="muted">not confirmed upstream yet</span>`}</td></tr>
+${cm.expected_expires_on && cm.expected_expires_on !== cm.expires_on ? html`<tr><th>Our arithmetic</th><td>${cm.expected_expires_on} <span class="muted">(differs from upstream's date; upstream's counts)</span></td></tr>` : ""}
+</table></div>`;
+  }
+
+  /** Needs attention: the evidence (upstream calls above, candidates here) and the two safe ways out. */
+  async function attentionCard(req: FastifyRequest, o: OrderRow): Promise<SafeHtml> {
+    if (o.state !== "needs_attention" || o.kind !== "purchase") return html``;
+    const ev = await c.attention.evidence(o.id);
+    const rows = ev.candidates.map(
+      (m) => html`<tr><td>${String(m.id)}</td><td>${m.status}</td><td>${m.expiresOn ?? "—"}</td><td><form class="inline" method="post" action="/admin/orders/${o.id}/adopt">${csrfField(req)}<input type="hidden" name="serviceId" value="${String(m.id)}"><button class="small" type="submit">Adopt upstream service ${String(m.id)}</button></form></td></tr>`,
+    );
+    return html`<div class="card"><h2>Needs attention: evidence</h2>
+<p>${o.reason ?? ""}</p>
+<p class="muted">The upstream calls of this order are listed below. Two safe ways out: adopt an upstream module that no other order owns (it is read upstream first), or reject and refund. Both are audited.</p>
+${ev.listError ? html`<p class="error">Upstream modules cannot be listed now: ${ev.listError}</p>` : rows.length > 0
+      ? html`<table class="list"><tr><th>Upstream service on license ${String(o.license_id)}, tariff ${String(o.tariff_id)}</th><th>Status</th><th>Expires</th><th></th></tr>${rows}</table>`
+      : html`<p>No unclaimed upstream module of this tariff on license ${String(o.license_id)}${ev.claimed.length > 0 ? ` (owned by other orders: ${ev.claimed.join(", ")})` : ""}: nothing was bought — reject and refund, or place it again by hand.</p>`}
+</div>`;
   }
 
   app.get<Params<"id"> & Query>("/admin/orders/:id", STAFF_PAGE, async (req, reply) => {
@@ -165,6 +197,12 @@ ${r.ok ? html`<div class="card">${r.value.items.length > 0 ? orderTable(r.value.
     refund: async (req) => {
       const r = await c.approvals.refundOrder(req.params.id, field(req.body, "reason"), staffMember(req), audited(req, "order.refund"));
       return r.kind === "pending" ? PENDING : r.value;
+    },
+    resume: (req) => c.funds.resumeNow(req.params.id, staffAct(req).ctx),
+    adopt: (req) => {
+      const raw = field(req.body, "serviceId").trim();
+      if (!/^\d{1,15}$/.test(raw)) throw invalidInput("The upstream service id must be a positive whole number");
+      return c.attention.adopt(req.params.id, Number(raw), staffAct(req).actor, audited(req, "order.adopt", { upstreamServiceId: Number(raw) }));
     },
     cancel: (req) => {
       const reason = field(req.body, "reason").trim() || "cancelled by staff";

@@ -83,6 +83,7 @@ export function createStaffAuthService(deps: {
     const passwordHash = await passwords.hash(input.password);
     const now = clock.now().toISOString();
     return {
+      alert_emails: 0,
       id: ids.next("stf"),
       email,
       password_hash: passwordHash,

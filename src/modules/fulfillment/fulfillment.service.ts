@@ -8,6 +8,7 @@ import { isUpstreamError } from "../../upstream/errors.ts";
 import type { UpstreamClient, UpstreamModule } from "../../upstream/types.ts";
 import type { OrderService } from "../orders/orders.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
+import { fundsRefusalPatch } from "../funds/funds.logic.ts";
 
 /** What the job that called us should do next. */
 export type PlaceResult =
@@ -18,7 +19,7 @@ export function createFulfillmentService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "move" | "activate" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses">;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readModule">;
   clock: Clock;
   /** The upstream per-call timeout; the settle window is twice this. */
   upstreamTimeoutMs: number;
@@ -46,6 +47,17 @@ export function createFulfillmentService(deps: {
     return { status: "done", state: moved.state };
   }
 
+  /** The new module as upstream shows it (addition.edit); null when it cannot be read now. */
+  async function readBack(o: OrderRow, serviceId: number): Promise<UpstreamModule | null> {
+    try {
+      return await upstream.readModule(serviceId);
+    } catch (e) {
+      if (!isUpstreamError(e)) throw e;
+      await note(o, { func: "addition.edit", elid: serviceId, outcome: e.outcome, kind: e.kind, message: e.message });
+      return null;
+    }
+  }
+
   /**
    * Records the intent (paid|awaiting_funds|needs_attention|placing → placing) with the modules
    * already on the license, then makes the one call that spends money.
@@ -66,8 +78,10 @@ export function createFulfillmentService(deps: {
     try {
       const { serviceId } = await upstream.orderModule({ license: params.item, pricelist: params.pricelist, period: params.period, remoteId: intent.id });
       await note(intent, { func: "addition.order.param", params, outcome: "done", serviceId, durationMs: Date.now() - started });
+      // Upstream's expiry and status, not our arithmetic (ADR 0030); unreadable → ours, unconfirmed.
+      const read = await readBack(intent, serviceId);
       const active = await db.transaction().execute(async (tx) =>
-        orders.activate(tx, (await ordersRepo.findById(tx, intent.id))!, { serviceId, expiresOn: null }, { kind: "transition", detail: { serviceId } }),
+        orders.activate(tx, (await ordersRepo.findById(tx, intent.id))!, { serviceId, expiresOn: read?.expiresOn ?? null, status: read?.status ?? null }, { kind: "transition", detail: { serviceId, expiresOn: read?.expiresOn ?? null } }),
       );
       return { status: "done", state: active.state };
     } catch (e) {
@@ -81,7 +95,8 @@ export function createFulfillmentService(deps: {
       }
       const fresh = await orders.get(intent.id);
       if (e.kind === "insufficient_funds") {
-        await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", { reason: e.message }, { kind: "transition", detail: { reason: e.message } }));
+        // A proven non-placement: it does not count toward maxPlacements (fundsRefusalPatch).
+        await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", fundsRefusalPatch(fresh, e.message, clock.now()), { kind: "transition", detail: { reason: e.message } }));
         await deps.alert?.("upstream_insufficient_funds", fresh.id, e.message);
         return { status: "done", state: "awaiting_funds" };
       }
@@ -127,7 +142,7 @@ export function createFulfillmentService(deps: {
         const m = ours[0]!;
         await note(o, { func: "addition", outcome: "done", adopted: m.id, candidates: ours.map((x) => x.id) });
         const active = await db.transaction().execute(async (tx) =>
-          orders.activate(tx, (await ordersRepo.findById(tx, o.id))!, { serviceId: m.id, expiresOn: m.expiresOn }, { kind: "transition", detail: { adopted: m.id } }),
+          orders.activate(tx, (await ordersRepo.findById(tx, o.id))!, { serviceId: m.id, expiresOn: m.expiresOn, status: m.status }, { kind: "transition", detail: { adopted: m.id } }),
         );
         if (ours.length > 1) await deps.alert?.("upstream_duplicate_module", o.id, `license ${o.license_id} has ${ours.length} unclaimed modules of tariff ${o.tariff_id}: ${ours.map((x) => x.id).join(", ")}`);
         return { status: "done", state: active.state };

@@ -23,6 +23,7 @@ import type { RenewalsRepo } from "../renewals/renewals.repo.ts";
 import type { RenewalService } from "../renewals/renewals.service.ts";
 import { expiryMoved, isoDay } from "../renewals/renewals.logic.ts";
 import type { PlaceResult } from "./fulfillment.service.ts";
+import { fundsRefusalPatch } from "../funds/funds.logic.ts";
 
 export function createProlongService(deps: {
   db: Db;
@@ -59,8 +60,8 @@ export function createProlongService(deps: {
     return { status: "done", state: refunded.state };
   }
 
-  async function activate(o: OrderRow, expiresOn: string, detail: Record<string, unknown>): Promise<PlaceResult> {
-    const active = await db.transaction().execute(async (tx) => deps.activate(tx, (await ordersRepo.findById(tx, o.id))!, expiresOn, { kind: "transition", detail }));
+  async function activate(o: OrderRow, expiresOn: string, detail: Record<string, unknown>, upstreamRead?: { status: string | null; expected: string | null }): Promise<PlaceResult> {
+    const active = await db.transaction().execute(async (tx) => deps.activate(tx, (await ordersRepo.findById(tx, o.id))!, expiresOn, { kind: "transition", detail }, upstreamRead));
     return { status: "done", state: active.state };
   }
 
@@ -91,8 +92,12 @@ export function createProlongService(deps: {
     try {
       const r = await upstream.prolong(elid, intent.period_months);
       await note(intent, { func: "service.prolong", params, outcome: "done", expiresOn: r.expiresOn, durationMs: Date.now() - started });
-      const expiresOn = r.expiresOn ?? (await expiryAfterOk(elid)) ?? addMonths(before !== null && before > isoDay(clock.now()) ? before : isoDay(clock.now()), intent.period_months);
-      return activate(intent, expiresOn, { expiresOn });
+      // Upstream's date and status as it shows the module now (ADR 0030), then the answer's date;
+      // our own arithmetic only when upstream cannot be read, and kept beside upstream's otherwise.
+      const expected = addMonths(before !== null && before > isoDay(clock.now()) ? before : isoDay(clock.now()), intent.period_months);
+      const after = await readAfter(elid);
+      const expiresOn = after?.expiresOn ?? r.expiresOn ?? expected;
+      return activate(intent, expiresOn, { expiresOn }, { status: after?.status ?? null, expected });
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
       await note(intent, { func: "service.prolong", params, outcome: e.outcome, kind: e.kind, message: e.message, durationMs: Date.now() - started });
@@ -104,7 +109,8 @@ export function createProlongService(deps: {
       }
       const fresh = await orders.get(intent.id);
       if (e.kind === "insufficient_funds") {
-        await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", { reason: e.message }, { kind: "transition", detail: { reason: e.message } }));
+        // A proven non-renewal: it does not count toward maxProlongs (fundsRefusalPatch).
+        await db.transaction().execute((tx) => orders.move(tx, fresh, "awaiting_funds", fundsRefusalPatch(fresh, e.message, clock.now()), { kind: "transition", detail: { reason: e.message } }));
         await deps.alert?.("upstream_insufficient_funds", fresh.id, e.message);
         return { status: "done", state: "awaiting_funds" };
       }
@@ -113,10 +119,10 @@ export function createProlongService(deps: {
     }
   }
 
-  /** The expiry after a prolongation whose answer carried no date (`<ok/>`): read it; null if unreadable. */
-  async function expiryAfterOk(elid: number): Promise<string | null> {
+  /** The module after a prolongation, as upstream shows it; null if unreadable now. */
+  async function readAfter(elid: number): Promise<UpstreamModule | null> {
     try {
-      return (await upstream.readModule(elid)).expiresOn;
+      return await upstream.readModule(elid);
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
       return null;
@@ -158,7 +164,7 @@ export function createProlongService(deps: {
       // An earlier call's outcome is unknown: did the expiry move past the one recorded before it?
       if (expiryMoved(renewal.expiry_before_call, m.expiresOn)) {
         await note(o, { func: "addition.edit", elid: m.id, outcome: "done", adopted: true, expiryBefore: renewal.expiry_before_call, expiresOn: m.expiresOn });
-        return activate(o, m.expiresOn!, { adopted: true, expiresOn: m.expiresOn });
+        return activate(o, m.expiresOn!, { adopted: true, expiresOn: m.expiresOn }, { status: m.status, expected: null });
       }
       await note(o, { func: "addition.edit", elid: m.id, outcome: "done", unchanged: true, expiresOn: m.expiresOn });
     }

@@ -221,6 +221,24 @@ const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext) => Body
       html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}<p><a href="${url}">${url}</a></p>`,
     };
   },
+
+  /** To staff who opted in: a new kind of alert opened (one per kind while any of it stays open: a digest, not a storm). */
+  staff_alert(data, ctx) {
+    const kind = required(data, "staff_alert", "kind");
+    const url = link(ctx, "staff_alert", str(data, "url") || "/admin");
+    const facts: Array<[string, string]> = [
+      ["Alert", kind],
+      ["About", str(data, "subject")],
+      ["Opened", str(data, "opened_at")],
+      ["Open alerts of this kind", str(data, "open_count")],
+    ];
+    const lines = [str(data, "message"), `What it means: ${str(data, "meaning")}`, `What to do: ${str(data, "action")}`, `It closes by itself when: ${str(data, "clears")}`];
+    return {
+      subject: `Alert: ${kind}`,
+      text: [lines.join("\n"), orderLines(facts), `Open alerts: ${url}`, "You get one e-mail per kind of alert while alerts of that kind stay open. Turn these e-mails off on your staff page."],
+      html: html`${lines.map((l) => html`<p>${l}</p>`)}${orderTable(facts)}${button(url, "Open the dashboard")}<p style="color:#57606a;font-size:13px">You get one e-mail per kind of alert while alerts of that kind stay open. Turn these e-mails off on your staff page.</p>`,
+    };
+  },
 };
 
 function layout(ctx: TemplateContext, subject: string, content: SafeHtml): string {

@@ -12,6 +12,7 @@ export const MAIL_TEMPLATES = [
   "refund",
   "renewal_reminder",
   "module_expired",
+  "staff_alert",
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 

@@ -4,6 +4,7 @@
 // whatever roles it runs; dashboards aggregate them with max(), not sum().
 import type { Db } from "../../db/database.ts";
 import type { Clock } from "../../lib/clock.ts";
+import { KNOWN_ALERT_KINDS } from "../alerts/alerts.catalog.ts";
 import { ORDER_STATES, type OrderState } from "../orders/orders.logic.ts";
 import { createOpsRepo, type OpsRepo } from "./ops.repo.ts";
 
@@ -19,12 +20,16 @@ export interface OrderGauges {
   byState: Record<string, number>;
   /** Seconds since the oldest payment still waiting for activation, per PAID_NOT_ACTIVE state (0 when none). */
   paidNotActiveOldestSeconds: Record<string, number>;
+  /** Open alerts per kind; every known kind is present (0 when none), so rules can compare. */
+  alertsOpen: Record<string, number>;
 }
 
 export function createOrderGaugeReader(deps: { db: Db; clock: Clock; ops?: OpsRepo }) {
   const ops = deps.ops ?? createOpsRepo();
   return async function readOrderGauges(): Promise<OrderGauges> {
-    const rows = await ops.orderFigures(deps.db);
+    const [rows, alerts] = await Promise.all([ops.orderFigures(deps.db), ops.openAlerts(deps.db)]);
+    const alertsOpen: Record<string, number> = Object.fromEntries(KNOWN_ALERT_KINDS.map((k) => [k, 0]));
+    for (const a of alerts) alertsOpen[a.kind] = a.count;
     const now = deps.clock.now().getTime();
     const byState: Record<string, number> = Object.fromEntries(ORDER_STATES.map((s) => [s, 0]));
     const paidNotActiveOldestSeconds: Record<string, number> = Object.fromEntries(PAID_NOT_ACTIVE.map((s) => [s, 0]));
@@ -34,6 +39,6 @@ export function createOrderGaugeReader(deps: { db: Db; clock: Clock; ops?: OpsRe
         paidNotActiveOldestSeconds[r.state] = Math.max(0, (now - Date.parse(r.oldestPaidNotActive)) / 1000);
       }
     }
-    return { byState, paidNotActiveOldestSeconds };
+    return { byState, paidNotActiveOldestSeconds, alertsOpen };
   };
 }

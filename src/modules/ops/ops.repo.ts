@@ -30,6 +30,12 @@ export function createOpsRepo() {
         .execute();
       return rows.map((r) => ({ state: r.state, count: Number(r.count), oldestPaidNotActive: r.oldest_paid_not_active ?? null }));
     },
+
+    /** Open alerts per kind (one pass over alerts_open_kind_idx). */
+    async openAlerts(ex: Executor): Promise<Array<{ kind: string; count: number }>> {
+      const rows = await ex.selectFrom("alerts").select((eb) => ["kind", eb.fn.countAll<number | string>().as("n")]).where("resolved_at", "is", null).groupBy("kind").execute();
+      return rows.map((r) => ({ kind: r.kind, count: Number(r.n) }));
+    },
   };
 }
 

@@ -122,6 +122,8 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     intent_at: null,
     intent_known_ids: null,
     upstream_attempts: 0,
+    funds_refusals: 0,
+    funds_retry_at: null,
     reason: null,
     version: 0,
     created_at: at,

@@ -378,12 +378,15 @@ export function createOrderService(deps: {
   async function activate(
     tx: Tx,
     o: OrderRow,
-    upstream: { serviceId: number; expiresOn: string | null },
+    upstream: { serviceId: number; expiresOn: string | null; status?: string | null },
     ev: TimelineEvent,
   ): Promise<OrderRow> {
     if (!o.customer_id) throw new Error(`order ${o.id} has no customer`);
     const at = now();
-    const expiresOn = upstream.expiresOn ?? addMonths(at, o.period_months);
+    // Upstream's date is the truth (ADR 0030); our own arithmetic is kept beside it when it differs,
+    // and stands in only when upstream could not be read (upstream_checked_at stays null).
+    const expected = addMonths(at, o.period_months);
+    const expiresOn = upstream.expiresOn ?? expected;
     const cm: CustomerModuleRow = {
       id: ids.next("cmod"),
       customer_id: o.customer_id,
@@ -396,6 +399,9 @@ export function createOrderService(deps: {
       price_minor: Number(o.price_minor),
       currency: o.currency,
       expires_on: expiresOn,
+      expected_expires_on: expiresOn !== expected ? expected : null,
+      upstream_status: upstream.status ?? null,
+      upstream_checked_at: upstream.status ? at : null,
       state: "active",
       renewal: deps.renewalMode ?? "charge",
       created_order_id: o.id,
@@ -431,7 +437,7 @@ export function createOrderService(deps: {
   }
 
   /** Staff placed the module by hand (manual mode) or resolved an order that needed attention. */
-  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null }, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
+  async function placeManually(orderId: string, input: { upstreamId: number; expiresOn?: string | null; status?: string | null }, actor: string, hook?: StaffActionHook): Promise<OrderRow> {
     if (!Number.isSafeInteger(input.upstreamId) || input.upstreamId <= 0) throw invalidInput("The upstream service id must be a positive whole number");
     if (input.expiresOn && !/^\d{4}-\d{2}-\d{2}$/.test(input.expiresOn)) throw invalidInput("Expiry must be a date like 2027-01-31");
     return db.transaction().execute(async (tx) => {
@@ -443,7 +449,7 @@ export function createOrderService(deps: {
       }
       const taken = await orders.claimedUpstreamIds(tx, [input.upstreamId]);
       if (taken.has(input.upstreamId)) throw conflict(`Upstream service ${input.upstreamId} already belongs to another order`);
-      const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
+      const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null, status: input.status ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
       await hook?.(tx, { before: o, after });
       return after;
     });

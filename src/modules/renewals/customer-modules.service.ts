@@ -100,11 +100,13 @@ export function createCustomerModulesService(deps: {
     const from = { license: Number(cm.license_id), ip: cm.ip };
     let ip = req.ip;
     let how: string;
+    let truth: Partial<CustomerModuleRow> = {};
     if (deps.fulfillment === "manual") {
       how = "recorded";
     } else {
       ip = await checkLicenseUpstream(req.license, req.ip);
       how = await rebindUpstream(Number(cm.upstream_service_id), req.license);
+      truth = await upstreamTruth(cm);
     }
 
     return db.transaction().execute(async (tx) => {
@@ -113,7 +115,7 @@ export function createCustomerModulesService(deps: {
         throw conflict(`Module ${cm.id} changed while it was being moved; look at it again`);
       }
       const at = now();
-      await ordersRepo.updateCustomerModule(tx, cm.id, { license_id: req.license, ip, updated_at: at });
+      await ordersRepo.updateCustomerModule(tx, cm.id, { license_id: req.license, ip, ...truth, updated_at: at });
       await renewals.insertModuleEvent(tx, {
         id: ids.next("cmev"),
         customer_module_id: cm.id,
@@ -123,8 +125,31 @@ export function createCustomerModulesService(deps: {
         actor: opts.actor,
       });
       await events.emit(tx, { type: "module.event", customerModuleId: cm.id, kind: "moved", detail: { from, to: { license: req.license, ip }, upstream: how }, actor: opts.actor });
-      return { ...fresh, license_id: req.license, ip, updated_at: at };
+      return { ...fresh, license_id: req.license, ip, ...truth, updated_at: at };
     });
+  }
+
+  /**
+   * The module's expiry and status as upstream shows it after the move (ADR 0030): upstream's date
+   * replaces ours, ours is kept beside it when they differ. Unreadable now → nothing changes here
+   * (reconciliation compares later).
+   */
+  async function upstreamTruth(cm: CustomerModuleRow): Promise<Partial<CustomerModuleRow>> {
+    let m;
+    try {
+      m = await upstream.readModule(Number(cm.upstream_service_id));
+    } catch (e) {
+      if (!isUpstreamError(e)) throw e;
+      return {};
+    }
+    const at = now();
+    if (!m.expiresOn) return { upstream_status: m.status, upstream_checked_at: at };
+    return {
+      expires_on: m.expiresOn,
+      expected_expires_on: cm.expires_on !== null && cm.expires_on !== m.expiresOn ? cm.expires_on : (cm.expected_expires_on ?? null),
+      upstream_status: m.status,
+      upstream_checked_at: at,
+    };
   }
 
   /** addition.edit; an unknown outcome is settled by reading the module back. Returns how it was settled. */

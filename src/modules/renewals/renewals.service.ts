@@ -302,7 +302,11 @@ export function createRenewalService(deps: {
    * A renewal is done upstream: the order becomes active, the module's expiry moves to the new
    * date and the held money is earned — one commit, inside `tx`.
    */
-  async function activate(tx: Tx, o: OrderRow, newExpiry: string, ev: TimelineEvent): Promise<OrderRow> {
+  /**
+   * `upstream`, when given, is what upstream showed after the renewal (ADR 0030): its status is
+   * stored, and our own arithmetic is kept beside upstream's date when the two differ.
+   */
+  async function activate(tx: Tx, o: OrderRow, newExpiry: string, ev: TimelineEvent, upstream?: { status: string | null; expected: string | null }): Promise<OrderRow> {
     if (o.kind !== "renewal" || !o.customer_module_id) throw new Error(`order ${o.id} is not a renewal`);
     const cm = await ordersRepo.findCustomerModule(tx, o.customer_module_id);
     if (!cm) throw new Error(`renewal ${o.id} has no customer module ${o.customer_module_id}`);
@@ -315,7 +319,20 @@ export function createRenewalService(deps: {
     }, ev);
     const price: Money = { minor: Number(o.price_minor), currency: o.currency };
     await orders.earn(tx, o, `Renewal ${o.id}: module service ${cm.upstream_service_id} prolonged to ${newExpiry}`);
-    await ordersRepo.updateCustomerModule(tx, cm.id, { expires_on: newExpiry, state: "active", price_minor: price.minor, currency: price.currency, updated_at: at });
+    await ordersRepo.updateCustomerModule(tx, cm.id, {
+      expires_on: newExpiry,
+      state: "active",
+      price_minor: price.minor,
+      currency: price.currency,
+      updated_at: at,
+      ...(upstream
+        ? {
+            expected_expires_on: upstream.expected !== null && upstream.expected !== newExpiry ? upstream.expected : null,
+            upstream_status: upstream.status,
+            upstream_checked_at: upstream.status !== null ? at : null,
+          }
+        : {}),
+    });
     await moduleEvent(tx, cm.id, "renewed", { order: o.id, from: cm.expires_on, to: newExpiry }, ev.actor ?? null);
     return active;
   }

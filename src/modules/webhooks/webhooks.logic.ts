@@ -1,7 +1,7 @@
 // Pure rules of outgoing webhooks (ADR 0019): which domain events become which webhook events,
 // what an endpoint URL may be, the body receivers get, and the signature over it.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
+import type { AlertRow, CustomerModuleRow, OrderRow } from "../../db/schema.ts";
 import { invalidInput } from "../../lib/errors.ts";
 
 export const WEBHOOK_EVENTS = {
@@ -10,6 +10,8 @@ export const WEBHOOK_EVENTS = {
   "order.failed": "An order could not be fulfilled and was rejected (its money is refunded)",
   "module.renewed": "A customer's module was renewed; its expiry moved",
   "module.expired": "A customer's module expired unrenewed",
+  "alert.opened": "An alert opened (a condition staff must look at; docs/adr/0031)",
+  "alert.resolved": "An alert closed: its condition cleared, or staff resolved it",
 } as const;
 export type WebhookEvent = keyof typeof WEBHOOK_EVENTS;
 export const WEBHOOK_EVENT_NAMES = Object.keys(WEBHOOK_EVENTS) as WebhookEvent[];
@@ -163,4 +165,18 @@ export function moduleData(cm: CustomerModuleRow) {
 /** The JSON text sent (and signed) on every attempt of one delivery. */
 export function eventBody(e: { id: string; type: string; createdAt: string; data: Record<string, unknown> }): string {
   return JSON.stringify({ id: e.id, type: e.type, createdAt: e.createdAt, data: e.data });
+}
+
+/** The `alert` object of alert.opened / alert.resolved bodies; `openSeconds` once resolved. */
+export function alertData(a: AlertRow): Record<string, unknown> {
+  return {
+    id: a.id,
+    kind: a.kind,
+    subject: a.subject,
+    message: a.message,
+    openedAt: a.created_at,
+    resolvedAt: a.resolved_at,
+    resolvedBy: a.resolved_by,
+    openSeconds: a.resolved_at ? Math.max(0, Math.round((Date.parse(a.resolved_at) - Date.parse(a.created_at)) / 1000)) : null,
+  };
 }

@@ -28,6 +28,7 @@ import {
   moduleData,
   moduleEventFor,
   newSigningSecret,
+  alertData,
   orderData,
   orderEventFor,
   parseEvents,
@@ -327,6 +328,10 @@ export function createWebhooksService(deps: {
     if (event.type === "order.transition") {
       const type = orderEventFor(event.to);
       if (type) await fanOut(ex, type, { order: orderData(event.order), from: event.from });
+      return;
+    }
+    if (event.type === "alert.opened" || event.type === "alert.resolved") {
+      await fanOut(ex, event.type, { alert: alertData(event.alert) });
       return;
     }
     const type = moduleEventFor(event.kind);
