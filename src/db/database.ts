@@ -31,6 +31,8 @@ export interface Database {
   readonly dialect: Dialect;
   /** For logs and `doctor`: the URL without any password. */
   readonly displayUrl: string;
+  /** The SQLite file (absent for :memory: and PostgreSQL), for the cross-process job wake-ups. */
+  readonly file?: string;
   /** The underlying pg pool (PostgreSQL only), for LISTEN/NOTIFY. */
   readonly pgPool?: pg.Pool;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export function createDatabase(url: string, options: { poolSize?: number } = {})
       db,
       dialect: "sqlite",
       displayUrl: url,
+      ...(file !== ":memory:" && file !== "" ? { file: resolve(file) } : {}),
       close: () => db.destroy(),
     };
   }
