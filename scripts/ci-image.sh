@@ -42,12 +42,16 @@ if ! docker image inspect node:20-bookworm >/dev/null 2>&1 || ! docker image ins
   # Node's headers, so node-gyp compiles better-sqlite3 without downloading them.
   headers="$(dirname "$(dirname "$nodebin")")/include/node"
   [ -d "$headers" ] && cp -a "$headers" "$root/usr/local/include/node"
+  # This machine's CA bundle: npm in the build stage reaches the registry through whatever TLS
+  # proxy the CI machine sits behind.
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   chroot "$root" groupadd --gid 1000 node
   chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   tar -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV npm_config_nodedir=/usr/local' \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["node"]' - node:20-bookworm >/dev/null
   docker tag node:20-bookworm node:20-bookworm-slim
 fi

@@ -141,6 +141,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     };
 
     const form = new URLSearchParams({ authinfo, func, out: "xml", lang: "en", ...params }).toString();
+    // Loading undici (first call only) happens before the deadline starts: it is not the network.
+    agent ??= newAgent();
+    const { request } = undici();
     const controller = new AbortController();
     let deadlineHit = false;
     const timer = setTimeout(() => {
@@ -150,8 +153,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
 
     let body: string;
     try {
-      agent ??= newAgent();
-      const res = await undici().request(target, {
+      const res = await request(target, {
         method: "POST",
         dispatcher: agent,
         signal: controller.signal,
