@@ -86,6 +86,8 @@ pb() { docker exec "$NAME" node bin/partnerbill.js "$@"; }
 pb customers add smoke@example.com >/dev/null
 pb customers credit smoke@example.com --amount 50 --currency EUR --reason "ci smoke" >/dev/null
 pb orders pay "$order" --customer smoke@example.com >/dev/null
-for _ in $(seq 1 30); do pb orders show "$order" | grep -q "active" && break; sleep 1; done
-pb orders show "$order" | grep -q "active" || { pb orders show "$order"; echo "order not active"; exit 1; }
+# (Into a variable first: `grep -q` closing the pipe early would fail the pipeline under pipefail.)
+state() { local out; out="$(pb orders show "$order")"; head -n1 <<<"$out"; }
+for _ in $(seq 1 30); do [[ "$(state)" == *"— active" ]] && break; sleep 1; done
+[[ "$(state)" == *"— active" ]] || { pb orders show "$order"; echo "order not active"; exit 1; }
 echo "== image smoke test passed (health, readiness, price list, one order active)"
