@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// The one entry point: registers the TypeScript loader (tsx) and hands over to the CLI.
-// Running from source keeps `npm install && npm start` a two-command install with no build step.
-import { register } from "tsx/esm/api";
-
-register();
-const { main } = await import("../src/cli/main.ts");
+// The one entry point: runs the compiled CLI in dist/ (built by `npm run build`, which `npm install`
+// on a checkout runs through the `prepare` script). Stack traces point into src/ via source maps.
+process.setSourceMapsEnabled(true);
+const { main } = await import("../dist/cli/main.js");
 await main(process.argv);

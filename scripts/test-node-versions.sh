@@ -51,7 +51,7 @@ for v in "${versions[@]}"; do
   # both dialects. Here the unit tests and the integration tests that lean hardest on the runtime
   # (native SQLite, HTTP client and server, child processes, crypto, SMTP, the worker fleet) run
   # on SQLite, the chaos test at half size — within CI's time budget.
-  (cd "$base/tree" && TEST_DIALECTS=sqlite CHAOS_ORDERS=100 PATH="$nodedir/bin:$PATH" \
+  (cd "$base/tree" && TEST_AGAINST=dist TEST_DIALECTS=sqlite CHAOS_ORDERS=100 PATH="$nodedir/bin:$PATH" \
     npm test -- $(find src -name '*.test.ts' | sort) "${RUNTIME_TESTS[@]}" 2>&1) | tee "$base/test.log"
   status=${PIPESTATUS[0]}
   set -e

@@ -89,6 +89,12 @@ describeEachDialect("JSON API", (ctx) => {
       }
     }
     assert.ok(doc.components.securitySchemes["bearer"]);
+    // What Redocly's recommended rules ask of the document as a whole: a license, described tags.
+    const whole = res.json() as { info: { license?: { name: string; identifier?: string } }; tags: { name: string; description?: string }[] };
+    assert.deepEqual(whole.info.license, { name: "MIT", identifier: "MIT" });
+    const used = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags?: string[] }).tags ?? [])));
+    assert.deepEqual(whole.tags.map((t) => t.name).sort(), [...used].sort());
+    for (const t of whole.tags) assert.ok(t.description && t.description !== t.name, `tag ${t.name} has a description`);
   });
 
   it("refuses every route without a token, with a malformed, a wrong or a revoked token (401, JSON)", async () => {

@@ -2,7 +2,7 @@
 // fresh SQLite database and demo prices, answers panels and operators, sees a price the CLI sets
 // while it runs, and stops cleanly on SIGTERM.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -90,7 +90,7 @@ describe("partnerbill serve", () => {
 
       const health = await get(base, "/healthz");
       assert.equal(health.status, 200);
-      assert.deepEqual(JSON.parse(health.body.toString()), { status: "ok" });
+      assert.deepEqual(JSON.parse(health.body.toString()), { status: "ok", version: JSON.parse(readFileSync("package.json", "utf8")).version });
       const ready = await get(base, "/readyz");
       assert.equal(ready.status, 200);
       assert.equal((JSON.parse(ready.body.toString()) as { status: string }).status, "ready");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { after, afterEach, before, describe, it } from "node:test";
-import { runUpstreamCheck, type UpstreamCheckInput } from "../src/cli/commands/upstream.ts";
+import { runUpstreamCheck, type UpstreamCheckInput } from "../src/upstream/check.ts";
 import { startFakeBillmgrTls } from "./fakes/billmgr-server.ts";
 import { selfSignedCertificate } from "./fakes/self-signed.ts";
 import { DEMO_ACCOUNTS, startSandbox, type RecordedSandbox } from "./helpers/upstream-sandbox.ts";

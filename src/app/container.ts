@@ -28,6 +28,7 @@ import { resumeAwaitingFundsJob } from "../jobs/handlers/resume-awaiting-funds.t
 import { syncPricesJob } from "../jobs/handlers/sync-prices.ts";
 import { expirePendingOrdersJob } from "../jobs/handlers/expire-pending-orders.ts";
 import { createPgJobListener } from "../jobs/listener.ts";
+import { createFileWakeSignal, wakeFileOf } from "../jobs/file-signal.ts";
 import { createJobRegistry } from "../jobs/registry.ts";
 import { PERIODIC_TASKS } from "../jobs/schedule.ts";
 import { createScheduler } from "../jobs/scheduler.ts";
@@ -150,7 +151,10 @@ export function createContainer(opts: ContainerOptions) {
     rateLimits: createRateLimitRepo(),
   };
 
-  const queue = createJobQueue({ db, dialect: database.dialect, clock, ids });
+  // SQLite on a file: workers of other processes on it wake through a watched file (ADR 0034).
+  const sqliteFile = database.dialect === "sqlite" ? database.file : undefined;
+  const wakeSignal = sqliteFile ? createFileWakeSignal(wakeFileOf(sqliteFile), logger) : undefined;
+  const queue = createJobQueue({ db, dialect: database.dialect, clock, ids, ...(wakeSignal ? { crossProcess: wakeSignal } : {}) });
   // Listeners (mail, outgoing webhooks) register below with events.on(...).
   const events = createDomainEvents();
 
@@ -582,7 +586,7 @@ export function createContainer(opts: ContainerOptions) {
           clock,
           logger,
           metrics,
-          ...(database.pgPool ? { listener: createPgJobListener(database.pgPool, logger) } : {}),
+          ...(database.pgPool ? { listener: createPgJobListener(database.pgPool, logger) } : wakeSignal ? { listener: wakeSignal } : {}),
         },
         { concurrency: config.WORKER_CONCURRENCY, leaseMs: config.JOB_LEASE_MS, ...o },
       ),

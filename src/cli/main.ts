@@ -22,11 +22,13 @@ import { registerTokens } from "./commands/tokens.ts";
 import { registerMoney } from "./commands/money.ts";
 import { registerMail } from "./commands/mail.ts";
 import { reportError } from "./runtime.ts";
+import { VERSION } from "../app/version.ts";
 
 export function buildProgram(): Command {
   const program = new Command()
     .name("partnerbill")
     .description("Billing for reselling ispmanager modules")
+    .version(VERSION, "-V, --version", "print partnerbill's version")
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

@@ -1,16 +1,14 @@
 // What every command that touches the database needs: config → database → migrations → container.
+// Everything past the command line is imported when a command runs, not when the CLI starts:
+// `partnerbill --help` loads commander and the command files only (docs/adr/0032).
 import { userInfo } from "node:os";
-import { loadConfig, ConfigError, UPSTREAM_PRESETS, type Config } from "../app/config.ts";
-import { createContainer, type Container } from "../app/container.ts";
-import { createLogger } from "../app/logger.ts";
-import { resolveSecretKey } from "../app/secret-key.ts";
-import { createDatabase, type Database } from "../db/database.ts";
-import { readStoredArea } from "../modules/setup/setup.service.ts";
-import { createSettingsRepo } from "../modules/settings/settings.repo.ts";
-import { migrateToLatest } from "../db/migrate.ts";
+import type { Config } from "../app/config.ts";
+import type { Container } from "../app/container.ts";
+import type { Database } from "../db/database.ts";
 import { isAppError } from "../lib/errors.ts";
 
-export function configOrExit(): Config {
+export async function configOrExit(): Promise<Config> {
+  const { loadConfig, ConfigError } = await import("../app/config.ts");
   try {
     return loadConfig();
   } catch (e) {
@@ -26,6 +24,13 @@ export async function openContainer(
   config: Config,
   opts: { migrate?: boolean; logLevel?: string; upstreamUrl?: string; upstreamCredentials?: { user: string; password: string } } = {},
 ): Promise<Container> {
+  const [{ createDatabase }, { migrateToLatest }, { createContainer }, { createLogger }, { resolveSecretKey }] = await Promise.all([
+    import("../db/database.ts"),
+    import("../db/migrate.ts"),
+    import("../app/container.ts"),
+    import("../app/logger.ts"),
+    import("../app/secret-key.ts"),
+  ]);
   const database = createDatabase(config.DATABASE_URL);
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
@@ -49,6 +54,11 @@ export async function openContainer(
  */
 async function withStoredArea(config: Config, database: Database, upstreamUrl: string | undefined): Promise<Config> {
   if (upstreamUrl || config.envSet.has("UPSTREAM_REGION") || (config.UPSTREAM_URL !== "eu" && config.UPSTREAM_URL !== "ru")) return config;
+  const [{ readStoredArea }, { createSettingsRepo }, { UPSTREAM_PRESETS }] = await Promise.all([
+    import("../modules/setup/setup.service.ts"),
+    import("../modules/settings/settings.repo.ts"),
+    import("../app/config.ts"),
+  ]);
   let area: "eu" | "ru" | null = null;
   try {
     area = await readStoredArea(createSettingsRepo(), database.db);
@@ -70,7 +80,7 @@ export function cliActor(): string {
 
 /** Runs a one-shot command with a container, closing the database afterwards. */
 export async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
-  const c = await openContainer(configOrExit(), { logLevel: "warn" });
+  const c = await openContainer(await configOrExit(), { logLevel: "warn" });
   try {
     return await fn(c);
   } finally {

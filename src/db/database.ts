@@ -16,7 +16,8 @@ import {
   type SqliteDialectConfig,
   type Transaction,
 } from "kysely";
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import type { DB } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -30,6 +31,8 @@ export interface Database {
   readonly dialect: Dialect;
   /** For logs and `doctor`: the URL without any password. */
   readonly displayUrl: string;
+  /** The SQLite file (absent for :memory: and PostgreSQL), for the cross-process job wake-ups. */
+  readonly file?: string;
   /** The underlying pg pool (PostgreSQL only), for LISTEN/NOTIFY. */
   readonly pgPool?: pg.Pool;
   close(): Promise<void>;
@@ -37,12 +40,16 @@ export interface Database {
 
 // int8 (bigint, count(*)) and numeric come back from pg as strings by default. Our bigints are
 // minor units and epoch-free counters that stay within Number.MAX_SAFE_INTEGER, so parse them.
-const pgTypes = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === 20) return (v: string) => Number.parseInt(v, 10);
-    return pg.types.getTypeParser(oid, format as "text");
-  },
-};
+// pg loads only for a PostgreSQL URL: a CLI command on SQLite never pays for it (docs/adr/0032).
+const require = createRequire(import.meta.url);
+function pgTypesOf(driver: typeof pg) {
+  return {
+    getTypeParser(oid: number, format?: "text" | "binary") {
+      if (oid === 20) return (v: string) => Number.parseInt(v, 10);
+      return driver.types.getTypeParser(oid, format as "text");
+    },
+  };
+}
 
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: they take the write lock up front. A deferred
@@ -87,11 +94,13 @@ export function createDatabase(url: string, options: { poolSize?: number } = {})
       db,
       dialect: "sqlite",
       displayUrl: url,
+      ...(file !== ":memory:" && file !== "" ? { file: resolve(file) } : {}),
       close: () => db.destroy(),
     };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    const driver = require("pg") as typeof pg;
+    const pool = new driver.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypesOf(driver) });
     // An idle client that loses its connection (server restart) must not crash the process.
     pool.on("error", () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

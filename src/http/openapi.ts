@@ -38,6 +38,16 @@ function parametersOf(r: ApiRoute): JsonSchema[] {
   return out;
 }
 
+/** One line per tag of the /api routes, for the document's `tags` (a tag without one falls back to its name). */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  audit: "Who changed what: the audit trail of staff, CLI and API changes.",
+  catalog: "The ispmanager modules of the client area, and whether each is sold.",
+  customers: "Customer accounts, their balances and their modules.",
+  orders: "Orders from the panel's Buy button through payment to fulfillment, and the manual queue.",
+  prices: "Sell prices per module and period, and their history.",
+  webhooks: "Outgoing webhook endpoints and their deliveries.",
+};
+
 const ERROR_RESPONSE = { $ref: "#/components/responses/Error" };
 
 export function buildOpenApi(routes: readonly ApiRoute[], opts: { serverUrl?: string | undefined } = {}) {
@@ -71,6 +81,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], opts: { serverUrl?: st
     info: {
       title: "partnerbill API",
       version: "1.0.0",
+      license: { name: "MIT", identifier: "MIT" },
       description:
         "Catalog, prices, orders, the manual queue, customers and balances of a partnerbill billing. " +
         "Authenticate with an API token (`partnerbill tokens create`) as `Authorization: Bearer pb_…`. " +
@@ -78,7 +89,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], opts: { serverUrl?: st
     },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
     security: [{ bearer: [] }],
-    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
     paths,
     components: {
       securitySchemes: {

@@ -4,6 +4,7 @@ import type { Container } from "../app/container.ts";
 import { ping } from "../db/ping.ts";
 import { AppError } from "../lib/errors.ts";
 import { addressMatcher } from "./address-list.ts";
+import { VERSION } from "../app/version.ts";
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -19,7 +20,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export function registerOpsRoutes(app: FastifyInstance, c: Container): void {
   app.get("/healthz", { config: { surface: "ops" } }, async (_req, reply) => {
-    return reply.header("cache-control", "no-store").send({ status: "ok" });
+    return reply.header("cache-control", "no-store").send({ status: "ok", version: VERSION });
   });
 
   app.get("/readyz", { config: { surface: "ops" } }, async (req, reply) => {

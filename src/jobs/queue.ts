@@ -61,7 +61,7 @@ export const NOTIFY_CHANNEL_SQL = "'partnerbill_jobs_' || md5(current_schema())"
 
 const WAKE = "wake";
 
-export function createJobQueue(deps: { db: Db; dialect: Dialect; clock: Clock; ids: IdGenerator }) {
+export function createJobQueue(deps: { db: Db; dialect: Dialect; clock: Clock; ids: IdGenerator; crossProcess?: { notify(): void } }) {
   const { db, dialect, clock, ids } = deps;
   const signal = new EventEmitter();
   signal.setMaxListeners(0);
@@ -78,6 +78,8 @@ export function createJobQueue(deps: { db: Db; dialect: Dialect; clock: Clock; i
    */
   async function wake(ex: Executor): Promise<void> {
     if (dialect === "postgres") await sql`select pg_notify(${sql.raw(NOTIFY_CHANNEL_SQL)}, '')`.execute(ex);
+    // SQLite: the other processes on the file (src/jobs/file-signal.ts).
+    deps.crossProcess?.notify();
     signal.emit(WAKE);
   }
 

@@ -11,7 +11,12 @@
 //   look-up, not a repeat, and that decision belongs to the caller (fulfillment).
 // - TLS certificates are always verified; there is no option to turn that off.
 import { performance } from "node:perf_hooks";
-import { Agent, request } from "undici";
+import { createRequire } from "node:module";
+import type { Agent } from "undici";
+
+// undici loads with the first call, not with every process that builds a container (docs/adr/0032).
+const require = createRequire(import.meta.url);
+const undici = () => require("undici") as typeof import("undici");
 import type { Logger } from "../app/logger.ts";
 import { invalidInput } from "../lib/errors.ts";
 import type { Element } from "../protocol/document.ts";
@@ -72,7 +77,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
   const authinfo = `${opts.user}:${opts.password}`;
   const log = opts.logger?.child({ component: "upstream" });
 
-  const agent = new Agent({
+  let agent: Agent | undefined;
+  const newAgent = () => new (undici().Agent)({
     connect: { timeout: opts.timeoutMs },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
@@ -136,6 +142,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     };
 
     const form = new URLSearchParams({ authinfo, func, out: "xml", lang: "en", ...params }).toString();
+    // Loading undici (first call only) happens before the deadline starts: it is not the network.
+    agent ??= newAgent();
+    const { request } = undici();
     const controller = new AbortController();
     let deadlineHit = false;
     const timer = setTimeout(() => {
@@ -282,7 +291,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     },
 
     async close() {
-      await agent.close();
+      await agent?.close();
     },
   };
 }

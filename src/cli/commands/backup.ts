@@ -2,8 +2,6 @@
 // self-contained file and back. On PostgreSQL both print the pg_dump / pg_restore command to run
 // instead (docs/DEPLOY.md, docs/adr/0009-operations.md).
 import type { Command } from "commander";
-import { backupSqlite, postgresCommands, restoreSqlite, sqliteFileOf } from "../../db/backup.ts";
-import { migrations } from "../../db/migrations/index.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { configOrExit } from "../runtime.ts";
@@ -12,7 +10,8 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
 }
 
-function refuseOnPostgres(url: string, file: string, what: "backup" | "restore"): never {
+async function refuseOnPostgres(url: string, file: string, what: "backup" | "restore"): Promise<never> {
+  const { postgresCommands } = await import("../../db/backup.ts");
   const cmd = postgresCommands(url, file);
   throw invalidInput(
     [
@@ -29,8 +28,9 @@ export function registerBackup(program: Command): void {
     .description("Copy the SQLite database into <file>, safely while the server runs, and check the copy (PostgreSQL: prints the pg_dump command)")
     .option("--force", "replace <file> when it exists")
     .action(async (file: string, opts: { force?: boolean }) => {
-      const config = configOrExit();
-      if (!config.DATABASE_URL.startsWith("sqlite:")) refuseOnPostgres(config.DATABASE_URL, file, "backup");
+      const config = await configOrExit();
+      if (!config.DATABASE_URL.startsWith("sqlite:")) await refuseOnPostgres(config.DATABASE_URL, file, "backup");
+      const { backupSqlite, sqliteFileOf } = await import("../../db/backup.ts");
       const r = await backupSqlite(sqliteFileOf(config.DATABASE_URL), file, { force: Boolean(opts.force) });
       const last = r.migrations?.at(-1) ?? "none";
       process.stdout.write(
@@ -49,8 +49,9 @@ export function registerBackup(program: Command): void {
     .description("Replace the SQLite database with a backup made by `partnerbill backup` (stop the server first; PostgreSQL: prints the pg_restore command)")
     .option("--force", "replace an existing database (it is kept as <db>.before-restore-<time>)")
     .action(async (file: string, opts: { force?: boolean }) => {
-      const config = configOrExit();
-      if (!config.DATABASE_URL.startsWith("sqlite:")) refuseOnPostgres(config.DATABASE_URL, file, "restore");
+      const config = await configOrExit();
+      if (!config.DATABASE_URL.startsWith("sqlite:")) await refuseOnPostgres(config.DATABASE_URL, file, "restore");
+      const [{ restoreSqlite, sqliteFileOf }, { migrations }] = await Promise.all([import("../../db/backup.ts"), import("../../db/migrations/index.ts")]);
       const target = sqliteFileOf(config.DATABASE_URL);
       const r = restoreSqlite(file, target, { migrations: Object.keys(migrations), force: Boolean(opts.force), now: systemClock.now() });
       process.stdout.write(

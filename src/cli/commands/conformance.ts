@@ -2,9 +2,7 @@
 // ispmanager panel does and judges every answer by PROTOCOL.md §2 (src/conformance/). It needs no
 // database and no configuration, so it runs from any machine against any billing.
 import { InvalidArgumentError, type Command } from "commander";
-import { createHttpProbe } from "../../conformance/http.ts";
-import { formatJson, formatText } from "../../conformance/report.ts";
-import { FAKE_LICENSE, parseTarget, runConformance } from "../../conformance/run.ts";
+import { FAKE_LICENSE } from "../../conformance/catalog.ts";
 
 interface Options {
   json?: boolean;
@@ -50,6 +48,11 @@ FAIL breaks a rule panels or customers depend on; WARN departs from an [assumed]
 partnerbill's own choices (docs/adr/0008-conformance.md). Exit code 0 only when nothing failed.`,
     )
     .action(async (url: string, opts: Options) => {
+      const [{ createHttpProbe }, { formatJson, formatText }, { parseTarget, runConformance }] = await Promise.all([
+        import("../../conformance/http.ts"),
+        import("../../conformance/report.ts"),
+        import("../../conformance/run.ts"),
+      ]);
       const target = parseTarget(url);
       if (typeof target === "string") {
         process.stderr.write(`conformance: ${target}\n`);

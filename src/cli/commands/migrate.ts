@@ -1,7 +1,5 @@
 // `partnerbill migrate`: apply pending migrations (serve also does this at start-up).
 import type { Command } from "commander";
-import { createDatabase } from "../../db/database.ts";
-import { migrateToLatest, pendingMigrations } from "../../db/migrate.ts";
 import { configOrExit } from "../runtime.ts";
 
 export function registerMigrate(program: Command): void {
@@ -10,7 +8,8 @@ export function registerMigrate(program: Command): void {
     .description("Apply pending database migrations")
     .option("--dry-run", "list the migrations that would run, change nothing")
     .action(async (opts: { dryRun?: boolean }) => {
-      const config = configOrExit();
+      const config = await configOrExit();
+      const [{ createDatabase }, { migrateToLatest, pendingMigrations }] = await Promise.all([import("../../db/database.ts"), import("../../db/migrate.ts")]);
       const database = createDatabase(config.DATABASE_URL);
       try {
         if (opts.dryRun) {

@@ -1,9 +1,8 @@
 // `partnerbill sandbox`: run the emulator of ispmanager's client area on its own port, with demo
 // data and the faults given as flags (more can be set at runtime through /sandbox-control/faults).
 import { Command, InvalidArgumentError } from "commander";
-import { createLogger } from "../../app/logger.ts";
-import { createSandbox, DEMO_ACCOUNTS, type FaultInput } from "../../sandbox/sandbox.ts";
-import { faultInputSchema } from "../../sandbox/faults.ts";
+import type { FaultInput } from "../../sandbox/sandbox.ts";
+import { invalidInput } from "../../lib/errors.ts";
 import { configOrExit } from "../runtime.ts";
 
 function fraction(v: string): number {
@@ -24,9 +23,17 @@ function faultJson(v: string, previous: FaultInput[]): FaultInput[] {
   } catch {
     throw new InvalidArgumentError("must be JSON, e.g. '{\"kind\":\"http_5xx\",\"count\":3}'");
   }
-  const r = faultInputSchema.safeParse(parsed);
-  if (!r.success) throw new InvalidArgumentError(r.error.issues.map((i) => `${i.path.join(".") || "fault"}: ${i.message}`).join("; "));
-  return [...previous, r.data];
+  // Checked against the rule schema when the command runs (zod loads with the sandbox, not at start).
+  return [...previous, parsed as FaultInput];
+}
+
+async function checkedFaults(faults: FaultInput[]): Promise<FaultInput[]> {
+  const { faultInputSchema } = await import("../../sandbox/faults.ts");
+  return faults.map((f) => {
+    const r = faultInputSchema.safeParse(f);
+    if (!r.success) throw invalidInput(`--fault ${JSON.stringify(f)}: ${r.error.issues.map((i) => `${i.path.join(".") || "fault"}: ${i.message}`).join("; ")}`);
+    return r.data;
+  });
 }
 
 interface Options {
@@ -79,10 +86,12 @@ export function registerSandbox(program: Command): void {
     .option("--fault <json>", "a fault rule as JSON, repeatable (see src/sandbox/README.md)", faultJson, [])
     .option("--seed <n>", "seed of the fault rolls, to replay a run (default: random)", wholeNumber)
     .action(async (o: Options) => {
-      const config = configOrExit();
+      const config = await configOrExit();
+      const fault = await checkedFaults(o.fault);
+      const [{ createLogger }, { createSandbox, DEMO_ACCOUNTS }] = await Promise.all([import("../../app/logger.ts"), import("../../sandbox/sandbox.ts")]);
       const dbFile = o.db ?? `${config.DATA_DIR.replace(/\/+$/, "")}/sandbox.db`;
       const logger = createLogger(config.LOG_LEVEL).child({ component: "sandbox" });
-      const sandbox = createSandbox({ dbFile, faults: faultsFromFlags(o), logger, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+      const sandbox = createSandbox({ dbFile, faults: faultsFromFlags({ ...o, fault }), logger, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
       const { url } = await sandbox.listen(o.port, o.host);
       const { seed, rules } = sandbox.faults.list();
       process.stdout.write(

@@ -4,14 +4,13 @@
 // flight finish, and hands unfinished jobs back to the queue for another node.
 import { join } from "node:path";
 import type { Command } from "commander";
-import { buildHttpApp, keyUrls } from "../../http/app.ts";
-import { DEMO_PANEL_PATH } from "../../http/demo.routes.ts";
 import { invalidInput } from "../../lib/errors.ts";
+import { VERSION } from "../../app/version.ts";
 import type { Config } from "../../app/config.ts";
-import { createSandbox, DEMO_ACCOUNTS } from "../../sandbox/sandbox.ts";
 import { configOrExit, openContainer } from "../runtime.ts";
 
 async function startEmbeddedSandbox(config: Config) {
+  const { createSandbox, DEMO_ACCOUNTS } = await import("../../sandbox/sandbox.ts");
   const sandbox = createSandbox({ dbFile: join(config.DATA_DIR, "sandbox.db") });
   const { url } = await sandbox.listen(config.SANDBOX_PORT, config.HOST);
   const account = DEMO_ACCOUNTS[config.UPSTREAM_REGION];
@@ -43,7 +42,7 @@ export function registerServe(program: Command): void {
     .option("--roles <list>", `comma-separated roles to run: ${ROLES.join(", ")}`, ROLES.join(","))
     .action(async (opts: { roles: string }) => {
       const roles = parseRoles(opts.roles);
-      const config = configOrExit();
+      const config = await configOrExit();
       // UPSTREAM_URL=sandbox: the emulator of the client area runs in this process, on its own
       // port, and partnerbill talks to it over real HTTP like it would to the real API.
       const sandbox = config.UPSTREAM_URL === "sandbox" ? await startEmbeddedSandbox(config) : null;
@@ -57,20 +56,23 @@ export function registerServe(program: Command): void {
       const scheduler = roles.has("scheduler") ? c.jobs.createScheduler() : null;
       await worker?.start();
       scheduler?.start();
-      const app = roles.has("web") ? await buildHttpApp(c) : null;
+      const http = roles.has("web") ? await import("../../http/app.ts") : null;
+      const app = http ? await http.buildHttpApp(c) : null;
       const stopWatching = app
         ? c.priceList.watch(config.CATALOG_POLL_MS, (err) => log.warn({ err }, "catalog change poll failed"))
         : () => {};
-      if (app) {
+      if (app && http) {
+        const { DEMO_PANEL_PATH } = await import("../../http/demo.routes.ts");
         await app.listen({ port: config.PORT, host: config.HOST });
         const addr = app.server.address();
         const port = typeof addr === "object" && addr ? addr.port : config.PORT;
         const publicUrl = config.PUBLIC_URL.replace(/:0$/, `:${port}`);
-        const urls = keyUrls(publicUrl);
+        const urls = http.keyUrls(publicUrl);
         process.stdout.write(
           [
             "",
             `partnerbill is serving on http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
+            `  version:        ${VERSION} (Node.js ${process.version})`,
             `  roles:          ${[...roles].join(", ")}`,
             `  database:       ${c.database.displayUrl}`,
             `  upstream:       ${sandbox ? `sandbox at ${sandbox.url} (state: ${sandbox.url}/sandbox-control/state)` : c.config.UPSTREAM_URL} (${c.config.UPSTREAM_REGION.toUpperCase()} catalog, ${c.setup.modeNow()} fulfillment)`,
@@ -83,7 +85,7 @@ export function registerServe(program: Command): void {
           ].join("\n"),
         );
       } else {
-        process.stdout.write(`\npartnerbill is running (roles: ${[...roles].join(", ")}; database: ${c.database.displayUrl})\n\n`);
+        process.stdout.write(`\npartnerbill is running (roles: ${[...roles].join(", ")}; database: ${c.database.displayUrl}; version ${VERSION})\n\n`);
       }
 
       let stopping = false;

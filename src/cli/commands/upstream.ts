@@ -2,11 +2,9 @@
 // account holds (licenses and modules). Every failure is one line that says what to fix; the
 // password is taken from the environment or stdin, never from an argument (shell history, ps).
 import type { Command } from "commander";
-import { ConfigError, loadConfig, type Config } from "../../app/config.ts";
-import { runUpstreamCheck, type UpstreamCheckInput } from "../../upstream/check.ts";
+import type { Config } from "../../app/config.ts";
+import type { UpstreamCheckInput } from "../../upstream/check.ts";
 import { printTable } from "../table.ts";
-
-export { explainUpstreamFailure, runUpstreamCheck, type UpstreamCheckInput, type UpstreamCheckResult } from "../../upstream/check.ts";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -23,6 +21,7 @@ interface CheckFlags {
 /** The check's input from flags over config, or the one-line reason it cannot run. */
 async function resolveInput(flags: CheckFlags): Promise<UpstreamCheckInput | string> {
   const password = flags.passwordStdin ? await readStdin() : undefined;
+  const { ConfigError, loadConfig } = await import("../../app/config.ts");
   let config: Config;
   try {
     config = loadConfig(undefined, { UPSTREAM_URL: flags.url, UPSTREAM_USER: flags.user, UPSTREAM_PASSWORD: password });
@@ -54,6 +53,7 @@ export function registerUpstream(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const { runUpstreamCheck } = await import("../../upstream/check.ts");
       const r = await runUpstreamCheck(input);
       if (!r.ok) {
         process.stderr.write(`upstream check failed: ${r.reason}\n`);

@@ -2,7 +2,16 @@
 // pool so the event loop keeps serving). Parameters are OWASP's first argon2id choice
 // (19 MiB, 2 passes, 1 lane); they are written into each hash, so raising them later keeps old
 // hashes verifiable (`needsRehash` says which to upgrade at the next sign-in).
-import { hash, verify, type Options } from "@node-rs/argon2";
+import { createRequire } from "node:module";
+import type { Options } from "@node-rs/argon2";
+
+// The native addon loads with the first hash or verify, not with every process (docs/adr/0032).
+const require = createRequire(import.meta.url);
+type Argon2 = typeof import("@node-rs/argon2");
+let argon2: Argon2 | undefined;
+const lib = (): Argon2 => (argon2 ??= require("@node-rs/argon2") as Argon2);
+const hash: Argon2["hash"] = (...args) => lib().hash(...args);
+const verify: Argon2["verify"] = (...args) => lib().verify(...args);
 
 // The package declares Algorithm as a `const enum`, which does not exist at run time under
 // TypeScript's isolated modules: 2 is Algorithm.Argon2id.

@@ -2,8 +2,13 @@
 // 3xx counts as a failed attempt), and the receiver's answer body is read and dropped, never kept.
 // The connection's own DNS lookup checks the address it connects to (webhook-target.ts), so the
 // address checked is the address used: no window for DNS rebinding between check and connect.
-import { Agent, request } from "undici";
+import { createRequire } from "node:module";
+import type { Agent } from "undici";
 import { RefusedTargetError, type WebhookTargetPolicy } from "./webhook-target.ts";
+
+// undici loads with the first delivery, not with every process that builds a container.
+const require = createRequire(import.meta.url);
+const undici = () => require("undici") as typeof import("undici");
 
 export interface WebhookSender {
   /** Resolves with the HTTP status; rejects on a network error, a timeout, a refused target or `signal` aborting. */
@@ -20,12 +25,13 @@ function isRefusedTarget(e: unknown): boolean {
 
 export function createWebhookSender(opts: { timeoutMs: number; policy: Pick<WebhookTargetPolicy, "checkLiteral" | "lookup"> }): WebhookSender {
   const connect = { timeout: opts.timeoutMs, ...(opts.policy.lookup ? { lookup: opts.policy.lookup } : {}) };
-  const agent = new Agent({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+  let agent: Agent | undefined;
+  const dispatcher = () => (agent ??= new (undici().Agent)({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs }));
   return {
     async post(url, headers, body, signal) {
       opts.policy.checkLiteral(url);
       try {
-        const res = await request(url, { method: "POST", headers, body, signal, dispatcher: agent });
+        const res = await undici().request(url, { method: "POST", headers, body, signal, dispatcher: dispatcher() });
         await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
         return { status: res.statusCode };
       } catch (e) {
@@ -34,7 +40,9 @@ export function createWebhookSender(opts: { timeoutMs: number; policy: Pick<Webh
         throw e;
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await agent?.close();
+    },
   };
 }
 

@@ -2,7 +2,8 @@
 // with Stripe's shapes turned into ours (upper-case currencies, ids instead of expandable objects)
 // and Stripe's errors into AppErrors. The secret key stays inside the SDK instance: it is never
 // logged, never part of an error message, never in a URL (the SDK sends it as a Bearer header).
-import Stripe from "stripe";
+import { createRequire } from "node:module";
+import type Stripe from "stripe";
 import { AppError } from "../../../lib/errors.ts";
 import type { Money } from "../../../lib/money.ts";
 
@@ -102,7 +103,17 @@ function intentView(pi: Stripe.PaymentIntent): PaymentIntentView {
  * data: a refusal (4xx) names Stripe's error code; no answer or a 5xx is "unavailable", because the
  * request may or may not have taken effect (idempotency keys make a retry safe).
  */
+// The SDK (some 500 modules) loads when a gateway is made — only with STRIPE_SECRET_KEY set — not
+// with every process that imports the container (docs/adr/0032).
+const require = createRequire(import.meta.url);
+let sdk: typeof Stripe | undefined;
+function loadStripe(): typeof Stripe {
+  sdk ??= require("stripe") as typeof Stripe;
+  return sdk;
+}
+
 function translate(e: unknown, what: string): AppError {
+  const Stripe = loadStripe();
   if (e instanceof Stripe.errors.StripeError) {
     const status = e.statusCode ?? 0;
     if (status >= 400 && status < 500 && status !== 409 && status !== 429) {
@@ -122,6 +133,7 @@ function translate(e: unknown, what: string): AppError {
 export function createStripeGateway(opts: StripeGatewayOptions) {
   const api = opts.apiUrl ? new URL(opts.apiUrl) : null;
   const protocol = api?.protocol === "http:" ? "http" : "https";
+  const Stripe = loadStripe();
   const stripe = new Stripe(opts.secretKey, {
     ...(api ? { host: api.hostname.replace(/^\[|\]$/g, ""), port: api.port || (protocol === "http" ? 80 : 443), protocol } : {}),
     timeout: opts.timeoutMs ?? 20_000,
