@@ -1,0 +1,108 @@
+// English messages: ICU MessageFormat, flat keys "<area>.<thing>[.<part>]" (docs/adr/0036-i18n.md).
+// This file defines the keys: messages.ru.ts must have exactly these (the compiler and
+// src/i18n/catalog.test.ts check it). Values in {braces} are filled by t(); `#` in a plural is
+// the number, formatted for the locale.
+export const en = {
+  "locale.name": "English",
+
+  "period.months": "{months, plural, one {# month} other {# months}}",
+  "period.hours": "{hours, plural, one {# hour} other {# hours}}",
+  "period.minutes": "{minutes, plural, one {# minute} other {# minutes}}",
+
+  "money_input.empty": "Enter an amount, e.g. 13.50.",
+  "money_input.not_a_number": "“{text}” is not an amount. Use digits with a decimal point or comma, e.g. 13.50 or 13,50.",
+  "money_input.ambiguous": "“{text}” could mean two amounts. Write the decimals too (e.g. 1,234.00), or no thousands separator (1234).",
+  "money_input.bad_grouping": "“{text}” has thousands separators in the wrong places. Write it as 1234.50, 1,234.50 or 1 234,50.",
+  "money_input.too_many_decimals": "“{text}” has more than {decimals, plural, =0 {no decimals} one {# decimal place} other {# decimal places}} for {currency}.",
+  "money_input.negative": "Enter an amount of zero or more.",
+  "money_input.too_large": "“{text}” is too large.",
+
+  "mail.greeting.named": "Hello {name},",
+  "mail.greeting.anonymous": "Hello,",
+  "mail.button_fallback": "If the button does not work, copy this address into your browser:",
+  "mail.fact.order": "Order",
+  "mail.fact.module": "Module",
+  "mail.fact.license": "ispmanager license",
+  "mail.fact.period": "Period",
+  "mail.fact.amount": "Amount",
+  "mail.fact.active_until": "Active until",
+  "mail.fact.expired_on": "Expired on",
+  "mail.order_details": "Order details",
+  "mail.order_details_link": "Order details:",
+
+  "mail.verify_email.subject": "Confirm your e-mail address for {sender}",
+  "mail.verify_email.lead": "Please confirm your e-mail address.",
+  "mail.verify_email.link": "Please confirm your e-mail address by opening this link:",
+  "mail.verify_email.button": "Confirm e-mail address",
+  "mail.verify_email.expiry": "The link works for {hours, plural, one {# hour} other {# hours}}. If you did not sign up, ignore this message.",
+
+  "mail.password_reset.subject": "Reset your {sender} password",
+  "mail.password_reset.lead": "Someone (we hope you) asked to reset the password of this account.",
+  "mail.password_reset.link": "Choose a new password here:",
+  "mail.password_reset.button": "Choose a new password",
+  "mail.password_reset.expiry": "The link works once, for {minutes, plural, one {# minute} other {# minutes}}. If you did not ask for it, ignore this message: your password stays as it is.",
+
+  "mail.receipt.subject": "Payment received: {named, select, yes {{module}} other {your module}} (order {order})",
+  "mail.receipt.lead": "Thank you: we have received your payment and are {kind, select, renewal {renewing} other {ordering}} the module now.",
+  "mail.receipt.link": "Follow the order here:",
+  "mail.receipt.button": "Order status",
+
+  "mail.module_active.subject": "{named, select, yes {{module}} other {Your module}} is active",
+  "mail.module_active.steps": "The module is active on your ispmanager license. To see it at once, open ispmanager → {path}. Otherwise the panel picks it up with its daily license refresh.",
+  "mail.module_active.steps_path": "Main menu → License management → Update license information",
+  "mail.module_active.renewed_subject": "{named, select, yes {{module}} other {Your module}} renewed",
+  "mail.module_active.renewed_lead": "{named, select, yes {{module}} other {Your module}} has been renewed{dated, select, yes { until {until}} other {}}. Nothing needs doing in ispmanager.",
+
+  "mail.order_failed.subject": "We could not activate {named, select, yes {{module}} other {your module}} (order {order})",
+  "mail.order_failed.lead": "We could not {kind, select, renewal {renew} other {activate}} your module. The amount you paid is returned to your balance with us (a separate message confirms the refund).",
+  "mail.order_failed.reason": "Reason: {reason}",
+
+  "mail.refund.subject": "Refund for order {order}",
+  "mail.refund.lead": "{known, select, yes {{amount} has} other {Your payment has}} been refunded to your balance with us. You can use it for your next order.",
+
+  "mail.renewal_reminder.subject": "Renewal due: {named, select, yes {{module}} other {your module}} expires on {date}",
+  "mail.renewal_reminder.final_subject": "Last reminder: {named, select, yes {{module}} other {your module}} expires on {date}",
+  "mail.renewal_reminder.lead": "{named, select, yes {{module}} other {Your module}} expires on {date}. We could not pay its renewal{known, select, yes { of {amount}} other {}} from your balance: please pay it before then.",
+  "mail.renewal_reminder.final_lead": "{named, select, yes {{module}} other {Your module}} expires on {date} and its renewal is not paid yet. Pay now to keep it running.",
+  "mail.renewal_reminder.link": "Pay the renewal here:",
+  "mail.renewal_reminder.button": "Pay the renewal",
+
+  "mail.module_expired.subject": "{named, select, yes {{module}} other {Your module}} has expired",
+  "mail.module_expired.lead": "{named, select, yes {{module}} other {Your module}} has expired and is no longer active on your ispmanager license. To use it again, buy it from the Modules page in ispmanager.",
+
+  "invoice.title": "Invoice {number}",
+  "invoice.credit_note_title": "Credit note {number}",
+  "invoice.issued": "Issued {date}",
+  "invoice.due": "due {date}",
+  "invoice.corrects": "corrects invoice {number}",
+  "invoice.credited_by": "credit note {number}",
+  "invoice.from": "From",
+  "invoice.to": "To",
+  "invoice.seller_not_set": "(seller name not set)",
+  "invoice.vat_id": "VAT {id}",
+  "invoice.col.description": "Description",
+  "invoice.col.quantity": "Qty",
+  "invoice.col.net": "Net",
+  "invoice.col.total": "Total",
+  "invoice.net": "Net",
+  "invoice.total": "Total",
+  "invoice.status.paid": "Paid",
+  "invoice.status.awaiting_payment": "Awaiting payment",
+  "invoice.status.overdue": "Overdue",
+  "invoice.status.credited": "Cancelled by credit note",
+  "invoice.status.cancelled": "Cancelled",
+  "invoice.status.issued": "Issued",
+  "invoice.transfer.title": "Pay by bank transfer",
+  "invoice.transfer.amount": "Amount: {amount}",
+  "invoice.transfer.iban": "IBAN: {iban}",
+  "invoice.transfer.bic": "BIC: {bic}",
+  "invoice.transfer.bank": "Bank: {bank}",
+  "invoice.transfer.beneficiary": "Beneficiary: {name}",
+  "invoice.transfer.reference": "Reference: {reference} (quote it so that we can match your payment)",
+  "invoice.line": "{module}, {months, plural, one {# month} other {# months}} ({kind, select, renewal {renewal} other {purchase}}), ispmanager license {license}",
+  "invoice.note.no_tax": "No {tax} charged.",
+  "invoice.note.reverse_charge": "Reverse charge: VAT to be accounted for by the recipient under Article 196 of Council Directive 2006/112/EC.",
+  "invoice.note.credit_note": "Credit note for invoice {number} of {date}: {reason}",
+} as const;
+
+export type MessageKey = keyof typeof en;
