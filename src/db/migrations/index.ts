@@ -11,6 +11,7 @@ import * as m0008 from "./0008_stripe.ts";
 import * as m0009 from "./0009_mail.ts";
 import * as m0010 from "./0010_api.ts";
 import * as m0011 from "./0011_webhooks.ts";
+import * as m0017 from "./0017_locales.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_catalog": m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_mail": m0009,
   "0010_api": m0010,
   "0011_webhooks": m0011,
+  "0017_locales": m0017,
 };

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { invalidInput } from "../../lib/errors.ts";
 import type { TaxRules } from "../tax/tax.logic.ts";
 import { normalizeCountry, normalizeVatId } from "../tax/vat.logic.ts";
+import { LOCALES, type Locale } from "../../i18n/locales.ts";
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
 const flag = z.enum(["true", "false", "yes", "no", "1", "0", "on", "off"]).transform((v) => ["true", "yes", "1", "on"].includes(v));
@@ -39,6 +40,11 @@ export const SETTINGS = {
   "invoice.credit_note_prefix": def("Credit note numbers: prefix before the year (CN-2027-000001)", "CN-", text(20).refine((v) => /^[A-Za-z0-9/_-]*$/.test(v), "letters, digits, / _ -")),
   "invoice.digits": def("Digits of the sequence part of a number (zero-padded)", "6", wholeNumber(1, 12)),
   "invoice.payment_days": def("Days a bank-transfer invoice is due in", "14", wholeNumber(0, 365)),
+  "locale.default": def(
+    `Language of pages, e-mails and invoices for whoever has not chosen one (${LOCALES.join(", ")})`,
+    "en",
+    z.string().trim().toLowerCase().pipe(z.enum(LOCALES, `one of ${LOCALES.join(", ")}`)),
+  ),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -78,6 +84,8 @@ export interface MoneySettings {
   seller: SellerDetails;
   tax: TaxRules;
   invoice: InvoiceNumbering;
+  /** The partner's default language (docs/adr/0036-i18n.md). */
+  defaultLocale: Locale;
 }
 
 /** The settings from stored rows (defaults for keys never set; a stored value that no longer parses falls back too). */
@@ -109,6 +117,7 @@ export function settingsFrom(stored: Readonly<Record<string, string>>): MoneySet
       digits: get("invoice.digits"),
       paymentDays: get("invoice.payment_days"),
     },
+    defaultLocale: get("locale.default"),
   };
 }
 
