@@ -162,6 +162,7 @@ describe("every invoice and credit note in every language", () => {
         const page = renderInvoiceHtml(doc);
         assertSpeaks(locale, visibleText(page), `${kind} html`);
         assert.match(page, new RegExp(`<html lang="${locale}">`));
+        if (kind === "invoice") assert.ok(page.includes("<strong>PB-7KQ2-M4XZ</strong>"), "the transfer reference, in bold");
         const pdf = await renderInvoicePdf(doc);
         const lines = (await pdfText(pdf)).flat();
         assert.ok(lines.length > 15, `only ${lines.length} lines in the PDF`);

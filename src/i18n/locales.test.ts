@@ -48,3 +48,15 @@ describe("countries", () => {
     assert.equal(countryOptions("ru")[0]?.name, "Австралия");
   });
 });
+
+describe("tHtml", () => {
+  it("escapes the catalog text and plain values and keeps SafeHtml values as markup", async () => {
+    const { tHtml } = await import("./t.ts");
+    const { html } = await import("../lib/html.ts");
+    assert.equal(
+      tHtml("en", "invoice.transfer.reference", { reference: html`<strong>${"PB-<X>"}</strong>` }).value,
+      "Reference: <strong>PB-&lt;X&gt;</strong> (quote it so that we can match your payment)",
+    );
+    assert.equal(tHtml("ru", "mail.order_failed.reason", { reason: "<b>x</b>" }).value, "Причина: &lt;b&gt;x&lt;/b&gt;");
+  });
+});

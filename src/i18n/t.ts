@@ -48,10 +48,12 @@ export function tHtml(locale: Locale, key: MessageKey, values: Record<string, st
   const plain: MessageValues = {};
   for (const [k, v] of Object.entries(values)) {
     if (v instanceof SafeHtml) {
-      plain[k] = `\u0000${kept.length}\u0000`;
+      plain[k] = `\ue000${kept.length}\ue001`;
       kept.push(v);
     } else plain[k] = v;
   }
-  const text = escapeHtml(t(locale, key, plain).replace(/\u0000(?!\d+\u0000)/g, ""));
-  return new SafeHtml(text.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]?.value ?? ""));
+  // Markers from the Private Use Area: no catalog text or value contains them, and neither ICU
+  // formatting nor escaping touches them.
+  const text = escapeHtml(t(locale, key, plain));
+  return new SafeHtml(text.replace(/\ue000(\d+)\ue001/g, (_, i: string) => kept[Number(i)]?.value ?? "").replace(/[\ue000\ue001]/g, ""));
 }
