@@ -57,6 +57,8 @@ import { createDomainEvents } from "../modules/events/domain-events.ts";
 import { createMailRepo } from "../modules/mail/mail.repo.ts";
 import { createMailService } from "../modules/mail/mail.service.ts";
 import { senderNameOf } from "../modules/mail/mail.templates.ts";
+import { createRecipientLocale } from "../modules/mail/mail.locale.ts";
+import { settingsFrom } from "../modules/settings/settings.logic.ts";
 import { createSmtpTransport } from "../modules/mail/smtp.transport.ts";
 import { sendMailJob } from "../jobs/handlers/send-mail.ts";
 import { createMailTriggers } from "../modules/mail/mail.triggers.ts";
@@ -171,6 +173,7 @@ export function createContainer(opts: ContainerOptions) {
     ids,
     secretKey: opts.secretKey,
     templates: { publicUrl: config.PUBLIC_URL, senderName: senderNameOf(config.MAIL_FROM, config.PUBLIC_URL) },
+    localeOf: createRecipientLocale({ customers: repos.customers, defaultLocale: async (ex) => settingsFrom(await repos.settings.all(ex)).defaultLocale }),
     sendJobKind: JOB_KINDS.sendMail,
     transport: mailTransport,
     describeError,

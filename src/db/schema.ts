@@ -150,6 +150,8 @@ export interface CustomersTable {
   country?: string | null;
   /** Normalised with its country prefix ("DE123456789"); syntax-checked, not VIES-verified. */
   vat_id?: string | null;
+  /** Chosen language, "en" | "ru" (migration 0017); NULL: the partner's default. */
+  locale?: string | null;
 }
 
 export interface LedgerAccountsTable {
@@ -261,7 +263,7 @@ export interface CustomerModulesTable {
 }
 
 /** Billing details (migration 0007) stay optional on the row type: code that creates a customer need not name them. */
-type CustomerBillingColumns = "company" | "address" | "country" | "vat_id";
+type CustomerBillingColumns = "company" | "address" | "country" | "vat_id" | "locale";
 /** Password columns (migration 0006) are optional on the row type too: `customers add` creates accounts without them. */
 type CustomerAuthColumns = "password_hash" | "email_verified_at" | "password_changed_at";
 export type CustomerRow = Omit<Selectable<CustomersTable>, CustomerBillingColumns | CustomerAuthColumns> & Partial<Pick<Selectable<CustomersTable>, CustomerBillingColumns | CustomerAuthColumns>>;
@@ -562,6 +564,8 @@ export interface InvoicesTable {
   method: string | null;
   reason: string | null;
   actor: string | null;
+  /** The language it was issued in (migration 0017); NULL for invoices issued before: English. */
+  locale?: string | null;
 }
 
 /** A bank transfer we expect: the reference the customer quotes and what it pays for. */
@@ -578,7 +582,7 @@ export interface BankTransfersTable {
   actor: string | null;
 }
 
-export type InvoiceRow = Selectable<InvoicesTable>;
+export type InvoiceRow = Omit<Selectable<InvoicesTable>, "locale"> & Partial<Pick<Selectable<InvoicesTable>, "locale">>;
 export type BankTransferRow = Selectable<BankTransfersTable>;
 
 /** Partner staff who sign in to /admin (migration 0006). */
@@ -599,6 +603,8 @@ export interface StaffUsersTable {
   last_login_at: string | null;
   /** 1: e-mail me when a new kind of alert opens (migration 0015). */
   alert_emails: number;
+  /** Chosen language, "en" | "ru" (migration 0017); NULL: the partner's default. */
+  locale?: string | null;
 }
 
 /** Server-side sessions of both realms; the cookie holds an id whose SHA-256 is `id_hash`. */
@@ -640,7 +646,7 @@ export interface LoginThrottleTable {
   updated_at: string;
 }
 
-export type StaffUserRow = Selectable<StaffUsersTable>;
+export type StaffUserRow = Omit<Selectable<StaffUsersTable>, "locale"> & Partial<Pick<Selectable<StaffUsersTable>, "locale">>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AccountTokenRow = Selectable<AccountTokensTable>;
 export type LoginThrottleRow = Selectable<LoginThrottleTable>;

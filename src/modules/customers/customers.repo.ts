@@ -37,6 +37,9 @@ export function createCustomersRepo(dialect: "sqlite" | "postgres") {
     ): Promise<void> {
       await ex.updateTable("customers").set(b).where("id", "=", id).execute();
     },
+    async setLocale(ex: Executor, id: string, locale: string | null, updatedAt: string): Promise<void> {
+      await ex.updateTable("customers").set({ locale, updated_at: updatedAt }).where("id", "=", id).execute();
+    },
     async list(ex: Executor, limit = 100): Promise<CustomerRow[]> {
       const rows = await ex.selectFrom("customers").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
       return rows.map(withoutPassword);

@@ -11,6 +11,7 @@ import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { CustomersRepo } from "./customers.repo.ts";
 import { normalizeEmail } from "./customers.logic.ts";
 import { normalizeCountry, normalizeVatId } from "../tax/vat.logic.ts";
+import { LOCALES, toLocale } from "../../i18n/locales.ts";
 
 export interface BillingDetailsInput {
   /** The customer's own name; left as it is when not given. */
@@ -94,7 +95,15 @@ export function createCustomersService(deps: {
     return { ...c, ...patch };
   }
 
-  return { add, find, credit, show, updateBilling, list: (limit?: number) => customers.list(db, limit) };
+  /** The customer's language for pages, e-mails and invoices (the language switch); null: the partner's default. */
+  async function setLocale(ref: string, locale: string | null): Promise<void> {
+    const c = await find(ref);
+    const value = locale === null ? null : toLocale(locale);
+    if (value === undefined) throw invalidInput(`We do not speak "${String(locale).slice(0, 20)}" (known: ${LOCALES.join(", ")})`);
+    await customers.setLocale(db, c.id, value, clock.now().toISOString());
+  }
+
+  return { add, find, credit, show, updateBilling, setLocale, list: (limit?: number) => customers.list(db, limit) };
 }
 
 export type CustomersService = ReturnType<typeof createCustomersService>;

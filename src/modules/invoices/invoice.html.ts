@@ -1,19 +1,40 @@
 // The printable page of an invoice or credit note: a whole HTML document of its own (the browser's
-// "Print" gives the paper copy). Everything shown comes from the invoice's snapshots, escaped.
+// "Print" gives the paper copy). Everything shown comes from the invoice's snapshots, escaped, in
+// the language the document was issued in (invoices.locale) unless the caller asks for another.
 import { html, raw, type SafeHtml } from "../../lib/html.ts";
-import { format } from "../../lib/money.ts";
-import { formatRate } from "./invoices.logic.ts";
+import { CATALOGS, countryName, formatDate, formatMoney, formatNumber, formatPercentBp, intlTag, t, tHtml, toLocale, type Locale, type MessageKey } from "../../i18n/index.ts";
 import type { InvoiceDocument } from "./invoices.service.ts";
 
-/** An invoice's status in words, for every page that lists or shows invoices. */
-export const INVOICE_STATUS_TEXT: Record<string, string> = {
-  paid: "Paid",
-  awaiting_payment: "Awaiting payment",
-  overdue: "Overdue",
-  credited: "Cancelled by credit note",
-  cancelled: "Cancelled",
-  issued: "Issued",
-};
+/** An invoice's status in words (English), for the pages that list or show invoices. */
+export const INVOICE_STATUS_TEXT: Record<string, string> = Object.fromEntries(
+  (["paid", "awaiting_payment", "overdue", "credited", "cancelled", "issued"] as const).map((st) => [st, t("en", `invoice.status.${st}`)]),
+);
+
+/** The status in words in `locale`. */
+export function invoiceStatusText(status: string, locale: Locale): string {
+  const key = `invoice.status.${status}`;
+  return Object.hasOwn(CATALOGS[locale], key) ? t(locale, key as MessageKey) : status;
+}
+
+/** The language the document is shown in: the one it was issued in (its lines and notes are in it). */
+export function invoiceLocale(doc: InvoiceDocument): Locale {
+  return toLocale(doc.invoice.locale) ?? "en";
+}
+
+/** "Invoice INV-2026-000001" / "Счёт № INV-2026-000001 от 7 декабря 2026 г.". */
+export function invoiceTitle(doc: InvoiceDocument, locale: Locale): string {
+  const inv = doc.invoice;
+  return t(locale, inv.kind === "credit_note" ? "invoice.credit_note_title" : "invoice.title", { number: inv.number, date: formatDate(inv.issued_at, locale) });
+}
+
+/** The line under the title: issued, due, the related document. */
+export function invoiceSubtitle(doc: InvoiceDocument, locale: Locale): string {
+  const inv = doc.invoice;
+  const parts = [t(locale, "invoice.issued", { date: formatDate(inv.issued_at, locale) })];
+  if (inv.due_on) parts.push(t(locale, "invoice.due", { date: formatDate(inv.due_on, locale) }));
+  if (doc.related) parts.push(t(locale, inv.kind === "credit_note" ? "invoice.corrects" : "invoice.credited_by", { number: doc.related.number }));
+  return parts.join(" · ");
+}
 
 /**
  * The invoice's look, scoped to body.invoice. Browsers get it as part of the app's one stylesheet
@@ -39,41 +60,43 @@ function multiline(text: string | null): SafeHtml {
 /**
  * `stylesheet`: the URL of a stylesheet with INVOICE_CSS, for pages served to browsers (whose
  * Content-Security-Policy forbids inline styles); without it the document carries its style
- * inline, for a file on disk.
+ * inline, for a file on disk. `locale`: the language shown (the one it was issued in by default).
  */
-export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string): string {
+export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string, locale: Locale = invoiceLocale(doc)): string {
+  const l = locale;
   const inv = doc.invoice;
-  const m = (minor: number) => format({ minor, currency: inv.currency });
-  const isCredit = inv.kind === "credit_note";
-  const title = isCredit ? `Credit note ${inv.number}` : `Invoice ${inv.number}`;
+  const m = (minor: number) => formatMoney({ minor, currency: inv.currency }, l);
+  const rate = (bp: number) => formatPercentBp(bp, l);
+  const country = (code: string | null) => (code ? countryName(code, l) ?? code : "");
+  const title = invoiceTitle(doc, l);
   const s = inv.seller;
   const b = inv.buyer;
   const body = html`<div class="sheet">
   <h1>${title}</h1>
-  <div class="muted">Issued ${inv.issued_at.slice(0, 10)}${inv.due_on ? html` · due ${inv.due_on}` : ""}${doc.related ? html` · ${isCredit ? "corrects invoice" : "credit note"} ${doc.related.number}` : ""}</div>
-  <p><span class="status">${INVOICE_STATUS_TEXT[doc.status] ?? doc.status}</span></p>
+  <div class="muted">${invoiceSubtitle(doc, l)}</div>
+  <p><span class="status">${invoiceStatusText(doc.status, l)}</span></p>
   <div class="parties">
-    <div><div class="muted">From</div><strong>${s.legalName || "(seller name not set)"}</strong>${multiline(s.address)}${s.country ? html`<div>${s.country}</div>` : ""}${s.vatId ? html`<div>VAT ${s.vatId}</div>` : ""}${s.email ? html`<div>${s.email}</div>` : ""}</div>
-    <div><div class="muted">To</div><strong>${b.company || b.name || b.email}</strong>${b.company && b.name ? html`<div>${b.name}</div>` : ""}${multiline(b.address)}${b.country ? html`<div>${b.country}</div>` : ""}${b.vatId ? html`<div>VAT ${b.vatId}</div>` : ""}<div>${b.email}</div></div>
+    <div><div class="muted">${t(l, "invoice.from")}</div><strong>${s.legalName || t(l, "invoice.seller_not_set")}</strong>${multiline(s.address)}${s.country ? html`<div>${country(s.country)}</div>` : ""}${s.vatId ? html`<div>${t(l, "invoice.vat_id", { id: s.vatId })}</div>` : ""}${s.email ? html`<div>${s.email}</div>` : ""}</div>
+    <div><div class="muted">${t(l, "invoice.to")}</div><strong>${b.company || b.name || b.email}</strong>${b.company && b.name ? html`<div>${b.name}</div>` : ""}${multiline(b.address)}${b.country ? html`<div>${country(b.country)}</div>` : ""}${b.vatId ? html`<div>${t(l, "invoice.vat_id", { id: b.vatId })}</div>` : ""}<div>${b.email}</div></div>
   </div>
   <table class="lines">
-    <thead><tr><th>Description</th><th class="n">Qty</th><th class="n">Net</th><th class="n">${inv.tax_name}</th><th class="n">Total</th></tr></thead>
+    <thead><tr><th>${t(l, "invoice.col.description")}</th><th class="n">${t(l, "invoice.col.quantity")}</th><th class="n">${t(l, "invoice.col.net")}</th><th class="n">${inv.tax_name}</th><th class="n">${t(l, "invoice.col.total")}</th></tr></thead>
     <tbody>${inv.lines.map(
-      (l) => html`<tr><td>${l.description}</td><td class="n">${l.quantity}</td><td class="n">${m(l.net)}</td><td class="n">${formatRate(l.taxRateBp)} · ${m(l.tax)}</td><td class="n">${m(l.total)}</td></tr>`,
+      (line) => html`<tr><td>${line.description}</td><td class="n">${formatNumber(line.quantity, l)}</td><td class="n">${m(line.net)}</td><td class="n">${rate(line.taxRateBp)} · ${m(line.tax)}</td><td class="n">${m(line.total)}</td></tr>`,
     )}</tbody>
   </table>
   <table class="totals">
-    <tr><td>Net</td><td class="n">${m(inv.net_minor)}</td></tr>
-    <tr><td>${inv.tax_name} ${formatRate(inv.tax_rate_bp)}</td><td class="n">${m(inv.tax_minor)}</td></tr>
-    <tr class="grand"><td>Total</td><td class="n">${m(inv.total_minor)}</td></tr>
+    <tr><td>${t(l, "invoice.net")}</td><td class="n">${m(inv.net_minor)}</td></tr>
+    <tr><td>${inv.tax_name} ${rate(inv.tax_rate_bp)}</td><td class="n">${m(inv.tax_minor)}</td></tr>
+    <tr class="grand"><td>${t(l, "invoice.total")}</td><td class="n">${m(inv.total_minor)}</td></tr>
   </table>
   <div class="notes">${inv.notes.map((n) => html`<p>${n}</p>`)}</div>
   ${doc.transferReference && (doc.status === "awaiting_payment" || doc.status === "overdue")
-    ? html`<div class="pay"><strong>Pay by bank transfer</strong><div>Amount: ${m(inv.total_minor)}</div>${s.iban ? html`<div>IBAN: ${s.iban}</div>` : ""}${s.bic ? html`<div>BIC: ${s.bic}</div>` : ""}${s.bankName ? html`<div>Bank: ${s.bankName}</div>` : ""}<div>Beneficiary: ${s.legalName}</div><div>Reference: <strong>${doc.transferReference}</strong> (quote it so that we can match your payment)</div></div>`
+    ? html`<div class="pay"><strong>${t(l, "invoice.transfer.title")}</strong><div>${t(l, "invoice.transfer.amount", { amount: m(inv.total_minor) })}</div>${s.iban ? html`<div>${t(l, "invoice.transfer.iban", { iban: s.iban })}</div>` : ""}${s.bic ? html`<div>${t(l, "invoice.transfer.bic", { bic: s.bic })}</div>` : ""}${s.bankName ? html`<div>${t(l, "invoice.transfer.bank", { bank: s.bankName })}</div>` : ""}<div>${t(l, "invoice.transfer.beneficiary", { name: s.legalName })}</div><div>${tHtml(l, "invoice.transfer.reference", { reference: html`<strong>${doc.transferReference}</strong>` })}</div></div>`
     : ""}
 </div>`;
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${intlTag(l)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title}</title>${stylesheet === undefined ? html`<style>${raw(INVOICE_CSS)}</style>` : html`<link rel="stylesheet" href="${stylesheet}">`}</head>
 <body class="invoice">${body}</body></html>`.toString();
 }

@@ -1,12 +1,13 @@
 // The PDF of an invoice or credit note, drawn with pdf-lib (pure JavaScript). Text is set in
 // DejaVu Sans, embedded as a subset, so that any name or address a customer types (Cyrillic,
 // accents) prints as typed — the PDF standard fonts know only Western European letters. The
-// document's title and subject carry the number, for archives that index PDFs.
+// document's title and subject carry the number, for archives that index PDFs. Words, amounts and
+// dates are in the document's language (invoice.html.ts invoiceLocale), like its HTML page.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { PDFFont, PDFPage, RGB } from "pdf-lib";
-import { format } from "../../lib/money.ts";
-import { formatRate } from "./invoices.logic.ts";
+import { countryName, formatMoney, formatNumber, formatPercentBp, t, type Locale } from "../../i18n/index.ts";
+import { invoiceLocale, invoiceStatusText, invoiceSubtitle, invoiceTitle } from "./invoice.html.ts";
 import type { InvoiceDocument } from "./invoices.service.ts";
 
 const require = createRequire(import.meta.url);
@@ -40,10 +41,10 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
   return out;
 }
 
-export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
+export async function renderInvoicePdf(doc: InvoiceDocument, locale: Locale = invoiceLocale(doc)): Promise<Uint8Array> {
+  const l = locale;
   const inv = doc.invoice;
-  const isCredit = inv.kind === "credit_note";
-  const title = `${isCredit ? "Credit note" : "Invoice"} ${inv.number}`;
+  const title = invoiceTitle(doc, l);
   // pdf-lib and fontkit are loaded on the first PDF: most processes never render one.
   const [{ PDFDocument, rgb }, { default: fontkit }] = await Promise.all([import("pdf-lib"), import("@pdf-lib/fontkit")]);
   const GREY = rgb(0.42, 0.46, 0.52);
@@ -58,13 +59,16 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
   pdf.setAuthor(inv.seller.legalName || "partnerbill");
   pdf.setCreator("partnerbill");
   pdf.setProducer("partnerbill");
+  pdf.setLanguage(l);
   const issued = new Date(inv.issued_at);
   pdf.setCreationDate(issued);
   pdf.setModificationDate(issued);
 
   let page: PDFPage = pdf.addPage([A4.width, A4.height]);
   let y = A4.height - MARGIN;
-  const m = (minor: number) => format({ minor, currency: inv.currency });
+  const m = (minor: number) => formatMoney({ minor, currency: inv.currency }, l);
+  const rate = (bp: number) => formatPercentBp(bp, l);
+  const country = (code: string | null) => (code ? countryName(code, l) ?? code : null);
   const newPageIfNeeded = (need: number) => {
     if (y - need >= MARGIN) return;
     page = pdf.addPage([A4.width, A4.height]);
@@ -85,8 +89,8 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
 
   text(title, MARGIN, { size: 20, f: strong });
   y -= 2;
-  const related = doc.related ? ` · ${isCredit ? "corrects invoice" : "credit note"} ${doc.related.number}` : "";
-  text(`Issued ${inv.issued_at.slice(0, 10)}${inv.due_on ? ` · due ${inv.due_on}` : ""}${related}`, MARGIN, { color: GREY });
+  text(invoiceSubtitle(doc, l), MARGIN, { color: GREY });
+  text(invoiceStatusText(doc.status, l), MARGIN, { color: GREY });
   y -= 14;
 
   // Seller and buyer side by side.
@@ -100,8 +104,9 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
     lines.filter((l): l is string => !!l).forEach((l, i) => text(l, x, { f: i === 0 ? strong : font, width: col - 10 }));
     return y;
   };
-  const afterSeller = party(MARGIN, "From", [s.legalName || "(seller name not set)", s.address, s.country, s.vatId ? `VAT ${s.vatId}` : null, s.email]);
-  const afterBuyer = party(MARGIN + col, "To", [b.company || b.name || b.email, b.company ? b.name : null, b.address, b.country, b.vatId ? `VAT ${b.vatId}` : null, b.email]);
+  const vat = (id: string | null) => (id ? t(l, "invoice.vat_id", { id }) : null);
+  const afterSeller = party(MARGIN, t(l, "invoice.from"), [s.legalName || t(l, "invoice.seller_not_set"), s.address, country(s.country), vat(s.vatId), s.email]);
+  const afterBuyer = party(MARGIN + col, t(l, "invoice.to"), [b.company || b.name || b.email, b.company ? b.name : null, b.address, country(b.country), vat(b.vatId), b.email]);
   y = Math.min(afterSeller, afterBuyer) - 20;
 
   // Lines.
@@ -110,30 +115,30 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
   const xTax = MARGIN + 420;
   const xTotal = A4.width - MARGIN;
   const header = () => {
-    page.drawText("Description", { x: MARGIN, y: y - 9, size: 9, font: strong, color: GREY });
-    right("Qty", xQty, 9, strong);
-    right("Net", xNet, 9, strong);
+    page.drawText(t(l, "invoice.col.description"), { x: MARGIN, y: y - 9, size: 9, font: strong, color: GREY });
+    right(t(l, "invoice.col.quantity"), xQty, 9, strong);
+    right(t(l, "invoice.col.net"), xNet, 9, strong);
     right(inv.tax_name, xTax, 9, strong);
-    right("Total", xTotal, 9, strong);
+    right(t(l, "invoice.col.total"), xTotal, 9, strong);
     y -= 16;
   };
   header();
-  for (const l of inv.lines) {
+  for (const line of inv.lines) {
     newPageIfNeeded(40);
     const rowTop = y;
-    right(String(l.quantity), xQty);
-    right(m(l.net), xNet);
-    right(`${formatRate(l.taxRateBp)} ${m(l.tax)}`, xTax);
-    right(m(l.total), xTotal);
-    text(l.description, MARGIN, { width: 200 });
+    right(formatNumber(line.quantity, l), xQty);
+    right(m(line.net), xNet);
+    right(`${rate(line.taxRateBp)} ${m(line.tax)}`, xTax);
+    right(m(line.total), xTotal);
+    text(line.description, MARGIN, { width: 200 });
     y = Math.min(y, rowTop - 14) - 6;
   }
   page.drawLine({ start: { x: MARGIN, y }, end: { x: xTotal, y }, thickness: 0.5, color: GREY });
   y -= 10;
   for (const [label, amount, f] of [
-    ["Net", m(inv.net_minor), font],
-    [`${inv.tax_name} ${formatRate(inv.tax_rate_bp)}`, m(inv.tax_minor), font],
-    ["Total", m(inv.total_minor), strong],
+    [t(l, "invoice.net"), m(inv.net_minor), font],
+    [`${inv.tax_name} ${rate(inv.tax_rate_bp)}`, m(inv.tax_minor), font],
+    [t(l, "invoice.total"), m(inv.total_minor), strong],
   ] as const) {
     newPageIfNeeded(16);
     right(label, xNet, 10, f);
@@ -145,13 +150,13 @@ export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array
 
   if (doc.transferReference && (doc.status === "awaiting_payment" || doc.status === "overdue")) {
     y -= 10;
-    text("Pay by bank transfer", MARGIN, { f: strong });
-    text(`Amount: ${m(inv.total_minor)}`, MARGIN);
-    if (s.iban) text(`IBAN: ${s.iban}`, MARGIN);
-    if (s.bic) text(`BIC: ${s.bic}`, MARGIN);
-    if (s.bankName) text(`Bank: ${s.bankName}`, MARGIN);
-    text(`Beneficiary: ${s.legalName}`, MARGIN);
-    text(`Reference: ${doc.transferReference}`, MARGIN, { f: strong });
+    text(t(l, "invoice.transfer.title"), MARGIN, { f: strong });
+    text(t(l, "invoice.transfer.amount", { amount: m(inv.total_minor) }), MARGIN);
+    if (s.iban) text(t(l, "invoice.transfer.iban", { iban: s.iban }), MARGIN);
+    if (s.bic) text(t(l, "invoice.transfer.bic", { bic: s.bic }), MARGIN);
+    if (s.bankName) text(t(l, "invoice.transfer.bank", { bank: s.bankName }), MARGIN);
+    text(t(l, "invoice.transfer.beneficiary", { name: s.legalName }), MARGIN);
+    text(t(l, "invoice.transfer.reference", { reference: doc.transferReference }), MARGIN, { f: strong });
   }
   return pdf.save();
 }

@@ -1,7 +1,7 @@
 // Pure rules of invoices and credit notes: numbers, snapshots, lines, the figures of a credit note.
 import type { InvoiceRow } from "../../db/schema.ts";
 import type { SellerDetails } from "../settings/settings.logic.ts";
-import { REVERSE_CHARGE_NOTE } from "../tax/tax.logic.ts";
+import { t, type Locale } from "../../i18n/index.ts";
 
 export type InvoiceSeries = "invoice" | "credit_note";
 
@@ -65,11 +65,12 @@ export function viewOf(row: InvoiceRow): InvoiceView {
   };
 }
 
-/** The notes printed under the lines. */
-export function invoiceNotes(input: { reverseCharge: boolean; taxName: string; rateBp: number }): string[] {
+/** The notes printed under the lines, in the document's language. */
+export function invoiceNotes(input: { reverseCharge: boolean; taxName: string; rateBp: number; locale?: Locale }): string[] {
+  const l = input.locale ?? "en";
   const notes: string[] = [];
-  if (input.reverseCharge) notes.push(REVERSE_CHARGE_NOTE);
-  else if (input.rateBp === 0) notes.push(`No ${input.taxName} charged.`);
+  if (input.reverseCharge) notes.push(t(l, "invoice.note.reverse_charge"));
+  else if (input.rateBp === 0) notes.push(t(l, "invoice.note.no_tax", { tax: input.taxName }));
   return notes;
 }
 

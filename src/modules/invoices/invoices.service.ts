@@ -13,6 +13,7 @@ import type { Charge } from "../orders/orders.logic.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
 import type { PaymentsRepo } from "../payments/payments.repo.ts";
 import type { SettingsService } from "../settings/settings.service.ts";
+import { formatDate, t, toLocale, type Locale } from "../../i18n/index.ts";
 import { renderInvoiceHtml } from "./invoice.html.ts";
 import { renderInvoicePdf } from "./invoice.pdf.ts";
 import {
@@ -63,10 +64,10 @@ export function createInvoiceService(deps: {
 }) {
   const { db, invoices, settings, orders, catalog, transfers, clock, ids } = deps;
 
-  async function describe(ex: Executor, o: OrderRow): Promise<string> {
+  /** The line's text, in the invoice's language (it is a snapshot: it stays as issued). */
+  async function describe(ex: Executor, o: OrderRow, locale: Locale): Promise<string> {
     const m = await catalog.findModule(ex, o.module_id);
-    const what = o.kind === "renewal" ? "renewal" : "purchase";
-    return `${m?.name ?? o.module_id}, ${o.period_months === 12 ? "12 months" : `${o.period_months} month${o.period_months === 1 ? "" : "s"}`} (${what}), ispmanager license ${o.license_id}`;
+    return t(locale, "invoice.line", { module: m?.name ?? o.module_id, months: o.period_months, kind: o.kind, license: o.license_id });
   }
 
   /**
@@ -76,11 +77,13 @@ export function createInvoiceService(deps: {
   async function issueForOrder(tx: Tx, input: { order: OrderRow; customer: CustomerRow; charge: Charge; method: string; actor: string | null }): Promise<InvoiceRow> {
     const { order, customer, charge } = input;
     const s = await settings.get(tx);
+    // The customer's language, else the partner's default: the words of the invoice are in it.
+    const locale = toLocale(customer.locale) ?? s.defaultLocale;
     const at = clock.now().toISOString();
     const year = yearOf(at);
     const seq = await invoices.nextSeq(tx, "invoice", year);
     const line: InvoiceLine = {
-      description: await describe(tx, order),
+      description: await describe(tx, order, locale),
       quantity: 1,
       unitNet: charge.net,
       net: charge.net,
@@ -110,10 +113,11 @@ export function createInvoiceService(deps: {
       seller: JSON.stringify(s.seller),
       buyer: JSON.stringify(buyerOf(customer)),
       lines: JSON.stringify([line]),
-      notes: JSON.stringify(invoiceNotes({ reverseCharge: charge.reverseCharge, taxName: s.tax.name, rateBp: charge.rateBp })),
+      notes: JSON.stringify(invoiceNotes({ reverseCharge: charge.reverseCharge, taxName: s.tax.name, rateBp: charge.rateBp, locale })),
       method: input.method,
       reason: null,
       actor: input.actor,
+      locale,
     };
     await invoices.insert(tx, row);
     return row;
@@ -133,6 +137,8 @@ export function createInvoiceService(deps: {
     const year = yearOf(at);
     const seq = await invoices.nextSeq(tx, "credit_note", year);
     const view = viewOf(inv);
+    // A correction speaks the language of the invoice it corrects.
+    const locale = toLocale(inv.locale) ?? "en";
     const row: InvoiceRow = {
       id: ids.next("crn"),
       kind: "credit_note",
@@ -156,10 +162,11 @@ export function createInvoiceService(deps: {
       // The correction is addressed to whom the invoice was.
       buyer: inv.buyer,
       lines: JSON.stringify(creditLines(view.lines)),
-      notes: JSON.stringify([`Credit note for invoice ${inv.number} of ${inv.issued_at.slice(0, 10)}: ${input.reason}`, ...view.notes]),
+      notes: JSON.stringify([t(locale, "invoice.note.credit_note", { number: inv.number, date: formatDate(inv.issued_at, locale), reason: input.reason }), ...view.notes]),
       method: null,
       reason: input.reason,
       actor: input.actor,
+      locale,
     };
     await invoices.insert(tx, row);
     return row;

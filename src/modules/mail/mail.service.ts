@@ -13,6 +13,7 @@ import type { IdGenerator } from "../../lib/ids.ts";
 import { open, seal } from "../../lib/secret-box.ts";
 import type { JobQueue } from "../../jobs/queue.ts";
 import { renderMail, type TemplateContext } from "./mail.templates.ts";
+import type { Locale } from "../../i18n/locales.ts";
 import { MAIL_TEMPLATES, type MailQueue, type MailRequest } from "./mail.types.ts";
 import type { MailRepo, MailSummary } from "./mail.repo.ts";
 import { isPermanentSmtpError, type MailTransport } from "./smtp.transport.ts";
@@ -49,7 +50,9 @@ export function createMailService(deps: {
   clock: Clock;
   ids: IdGenerator;
   secretKey: string;
-  templates: TemplateContext;
+  templates: Omit<TemplateContext, "locale">;
+  /** The language of mail to `to` when the request names none: src/modules/mail/mail.locale.ts. */
+  localeOf: (ex: Executor, to: string) => Promise<Locale>;
   /** The job kind that delivers one message (src/jobs/handlers/send-mail.ts). */
   sendJobKind: string;
   /** Undefined when SMTP_URL is not set: mail is held in the outbox. */
@@ -82,7 +85,8 @@ export function createMailService(deps: {
       if (!isMailAddress(to)) throw invalidInput("That is not an e-mail address we can send to", { field: "to" });
       if (!(MAIL_TEMPLATES as readonly string[]).includes(req.template)) throw invalidInput(`Unknown e-mail template "${String(req.template)}"`);
       if (req.key !== undefined && (req.key.length === 0 || req.key.length > 200)) throw invalidInput("A mail key is 1 to 200 characters");
-      const rendered = renderMail(req.template, req.data, deps.templates);
+      const locale = req.locale ?? (await deps.localeOf(ex, to));
+      const rendered = renderMail(req.template, req.data, { ...deps.templates, locale });
       const id = ids.next("mail");
       const at = now();
       const state: MailState = transport ? "queued" : "held";

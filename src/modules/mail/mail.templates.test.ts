@@ -89,7 +89,7 @@ describe("mail templates", () => {
     assert.match(r.text, /daily license refresh/);
     const renewed = renderMail("module_active", { order_id: "ord_2", module: "Dr.Web", kind: "renewal", expires_on: "2027-12-01" }, CTX);
     assert.equal(renewed.subject, "Dr.Web renewed");
-    assert.match(renewed.text, /renewed until 2027-12-01/);
+    assert.match(renewed.text, /renewed until December 1, 2027/);
   });
 
   it("signs with MAIL_FROM's name, else PUBLIC_URL's host", () => {

@@ -1,5 +1,6 @@
 // The e-mail templates: one function per message that turns the caller's data into a subject, a
-// plain-text body and an HTML body. Pure: no clock, no database. Every value in the HTML goes
+// plain-text body and an HTML body, in the reader's language (ctx.locale; every sentence comes from
+// the catalogs in src/i18n/, amounts and dates through Intl). Pure: no clock, no database. Every value in the HTML goes
 // through the `html` tagged template (src/lib/html.ts), which escapes it; the text body is plain
 // text, so nothing there is markup. Links are absolute, built from PUBLIC_URL: a `url` given as a
 // path ("/checkout/ord_…") is joined to it, and anything that is not http(s) is refused.
@@ -8,6 +9,8 @@
 import { html, raw, type SafeHtml } from "../../lib/html.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import type { MailTemplate } from "./mail.types.ts";
+import { FALLBACK_LOCALE, formatDate, formatMoney, intlTag, t, tHtml, type Locale } from "../../i18n/index.ts";
+import { isCurrency } from "../../lib/money.ts";
 
 export interface RenderedMail {
   subject: string;
@@ -20,6 +23,8 @@ export interface TemplateContext {
   publicUrl: string;
   /** Who the mail comes from, as people know it ("Example Hosting"). */
   senderName: string;
+  /** The reader's language (default English): the recipient's choice, else the partner's default. */
+  locale?: Locale;
 }
 
 type Data = Record<string, string | number | null | undefined>;
@@ -61,23 +66,23 @@ function link(ctx: TemplateContext, template: MailTemplate, value: string): stri
   return url.href;
 }
 
-function button(href: string, label: string): SafeHtml {
+function button(l: Locale, href: string, label: string): SafeHtml {
   return html`<p style="margin:24px 0"><a href="${href}" style="background:#1f6feb;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;display:inline-block">${label}</a></p>
-<p style="color:#57606a;font-size:13px">If the button does not work, copy this address into your browser:<br><a href="${href}" style="color:#1f6feb;word-break:break-all">${href}</a></p>`;
+<p style="color:#57606a;font-size:13px">${t(l, "mail.button_fallback")}<br><a href="${href}" style="color:#1f6feb;word-break:break-all">${href}</a></p>`;
 }
 
 /** The code of an account link, for a page opened without JavaScript (it asks for it). */
-function codeText(code: string): string[] {
-  return code ? [`If the page asks for a code, paste this one:\n${code}`] : [];
+function codeText(l: Locale, code: string): string[] {
+  return code ? [`${t(l, "mail.code_hint")}\n${code}`] : [];
 }
 
-function codeHtml(code: string): SafeHtml {
-  return code ? html`<p style="color:#57606a;font-size:13px">If the page asks for a code, paste this one: <code style="word-break:break-all">${code}</code></p>` : html``;
+function codeHtml(l: Locale, code: string): SafeHtml {
+  return code ? html`<p style="color:#57606a;font-size:13px">${t(l, "mail.code_hint")} <code style="word-break:break-all">${code}</code></p>` : html``;
 }
 
-function greeting(data: Data): string {
+function greeting(l: Locale, data: Data): string {
   const name = str(data, "name");
-  return name ? `Hello ${name},` : "Hello,";
+  return name ? t(l, "mail.greeting.named", { name }) : t(l, "mail.greeting.anonymous");
 }
 
 function orderTable(rows: Array<[string, string]>): SafeHtml {
@@ -90,160 +95,204 @@ function orderLines(rows: Array<[string, string]>): string {
   return rows.filter(([, v]) => v !== "").map(([k, v]) => `${k}: ${v}`).join("\n");
 }
 
-const ISPMANAGER_STEPS_TEXT =
-  "The module is active on your ispmanager license. To see it at once, open ispmanager → Main menu → License management → Update license information. Otherwise the panel picks it up with its daily license refresh.";
-const ISPMANAGER_STEPS_HTML = html`<p>The module is active on your ispmanager license. To see it at once, open ispmanager → <b>Main menu → License management → Update license information</b>. Otherwise the panel picks it up with its daily license refresh.</p>`;
+/** A whole number from the data, or undefined (hostile or missing values never reach a plural). */
+function count(data: Data, name: string): number | undefined {
+  const v = data[name];
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === "string" && /^\d{1,6}$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
+/** The amount in the reader's language: from amount_minor + currency, else the text given as `amount`. */
+function amountOf(l: Locale, data: Data, minorName = "amount_minor", textName = "amount"): string {
+  const minor = data[minorName];
+  const currency = str(data, "currency");
+  if (minor !== null && minor !== undefined && /^-?\d{1,16}$/.test(String(minor)) && isCurrency(currency)) {
+    return formatMoney({ minor: Number(minor), currency }, l);
+  }
+  return str(data, textName);
+}
+
+/** The period in the reader's language: from period_months, else the text given as `period`. */
+function periodOf(l: Locale, data: Data): string {
+  const months = count(data, "period_months");
+  return months === undefined ? str(data, "period") : t(l, "period.months", { months });
+}
+
+/** A date as the reader writes it ("7 декабря 2026 г."); text that is not a date as it is. */
+function dateOf(l: Locale, data: Data, name: string): string {
+  return formatDate(str(data, name), l);
+}
+
+/** The module's name for messages that say "{named, select, yes {…} other {your module}}". */
+function moduleArgs(data: Data): { named: "yes" | "no"; module: string } {
+  const module = str(data, "module");
+  return { named: module ? "yes" : "no", module };
+}
 
 /** Module, license and amount rows shared by the order mails. */
-function orderFacts(data: Data): Array<[string, string]> {
+function orderFacts(l: Locale, data: Data): Array<[string, string]> {
   return [
-    ["Order", str(data, "order_id")],
-    ["Module", str(data, "module")],
-    ["ispmanager license", str(data, "license")],
-    ["Period", str(data, "period")],
-    ["Amount", str(data, "amount")],
+    [t(l, "mail.fact.order"), str(data, "order_id")],
+    [t(l, "mail.fact.module"), str(data, "module")],
+    [t(l, "mail.fact.license"), str(data, "license")],
+    [t(l, "mail.fact.period"), periodOf(l, data)],
+    [t(l, "mail.fact.amount"), amountOf(l, data)],
   ];
 }
 
-const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext) => Body> = {
+const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext, l: Locale) => Body> = {
   // Account links carry their single-use token in the URL's fragment (never sent to a server, so
   // never in a request log); `code` repeats it for a browser without JavaScript, where the page
   // asks for it.
-  verify_email(data, ctx) {
+  verify_email(data, ctx, l) {
     const url = link(ctx, "verify_email", required(data, "verify_email", "url"));
-    const hours = str(data, "expires_hours", "24");
+    const expiry = t(l, "mail.verify_email.expiry", { hours: count(data, "expires_hours") ?? 24 });
     const code = str(data, "code");
-    const lead = str(data, "reason") === "forgot_no_account"
-      ? "Someone (we hope you) asked for a password link for this address, but it has no account here yet. To create one, open this link and choose your password:"
-      : "Please confirm your e-mail address: open this link and choose your password.";
+    const lead = t(l, str(data, "reason") === "forgot_no_account" ? "mail.verify_email.lead_no_account" : "mail.verify_email.lead");
     return {
-      subject: `Confirm your e-mail address for ${ctx.senderName}`,
-      text: [greeting(data), `${lead}\n${url}`, ...codeText(code), `The link works for ${hours} hours. If you did not ask for it, ignore this message: no account is created.`],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${button(url, "Confirm e-mail address")}${codeHtml(code)}<p>The link works for ${hours} hours. If you did not ask for it, ignore this message: no account is created.</p>`,
+      subject: t(l, "mail.verify_email.subject", { sender: ctx.senderName }),
+      text: [greeting(l, data), `${lead}\n${url}`, ...codeText(l, code), expiry],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${button(l, url, t(l, "mail.verify_email.button"))}${codeHtml(l, code)}<p>${expiry}</p>`,
     };
   },
 
-  password_reset(data, ctx) {
+  password_reset(data, ctx, l) {
     const url = link(ctx, "password_reset", required(data, "password_reset", "url"));
-    const minutes = str(data, "expires_minutes", "60");
+    const expiry = t(l, "mail.password_reset.expiry", { minutes: count(data, "expires_minutes") ?? 60 });
+    const lead = t(l, "mail.password_reset.lead");
     const code = str(data, "code");
     return {
-      subject: `Reset your ${ctx.senderName} password`,
-      text: [greeting(data), `Someone (we hope you) asked to reset the password of this account. Choose a new password here:\n${url}`, ...codeText(code), `The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.`],
-      html: html`<p>${greeting(data)}</p><p>Someone (we hope you) asked to reset the password of this account.</p>${button(url, "Choose a new password")}${codeHtml(code)}<p>The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.</p>`,
+      subject: t(l, "mail.password_reset.subject", { sender: ctx.senderName }),
+      text: [greeting(l, data), `${lead} ${t(l, "mail.password_reset.link")}\n${url}`, ...codeText(l, code), expiry],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${button(l, url, t(l, "mail.password_reset.button"))}${codeHtml(l, code)}<p>${expiry}</p>`,
     };
   },
 
-  receipt(data, ctx) {
+  receipt(data, ctx, l) {
     const orderId = required(data, "receipt", "order_id");
     const url = link(ctx, "receipt", str(data, "url") || `/checkout/${encodeURIComponent(orderId)}`);
-    const facts = orderFacts(data);
-    const lead = str(data, "kind") === "renewal"
-      ? "Thank you: we have received your payment and are renewing the module now."
-      : "Thank you: we have received your payment and are ordering the module now.";
+    const facts = orderFacts(l, data);
+    const lead = t(l, "mail.receipt.lead", { kind: str(data, "kind") });
     return {
-      subject: `Payment received: ${str(data, "module", "your module")} (order ${orderId})`,
-      text: [greeting(data), lead, orderLines(facts), `Follow the order here:\n${url}`],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}${button(url, "Order status")}`,
+      subject: t(l, "mail.receipt.subject", { ...moduleArgs(data), order: orderId }),
+      text: [greeting(l, data), lead, orderLines(facts), `${t(l, "mail.receipt.link")}\n${url}`],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}${button(l, url, t(l, "mail.receipt.button"))}`,
     };
   },
 
-  module_active(data, ctx) {
+  module_active(data, ctx, l) {
     const orderId = str(data, "order_id");
     const url = link(ctx, "module_active", str(data, "url") || (orderId ? `/checkout/${encodeURIComponent(orderId)}` : "/"));
-    const facts = [...orderFacts(data).filter(([k]) => k !== "Amount"), ["Active until", str(data, "expires_on")] as [string, string]];
+    const until = dateOf(l, data, "expires_on");
+    const facts = [...orderFacts(l, data).slice(0, 4), [t(l, "mail.fact.active_until"), until] as [string, string]];
+    const details = `${t(l, "mail.order_details_link")}\n${url}`;
     if (str(data, "kind") === "renewal") {
-      const lead = `${str(data, "module", "Your module")} has been renewed${str(data, "expires_on") ? ` until ${str(data, "expires_on")}` : ""}. Nothing needs doing in ispmanager.`;
+      const lead = t(l, "mail.module_active.renewed_lead", { ...moduleArgs(data), dated: until ? "yes" : "no", until });
       return {
-        subject: `${str(data, "module", "Your module")} renewed`,
-        text: [greeting(data), lead, orderLines(facts), `Order details:\n${url}`],
-        html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}${button(url, "Order details")}`,
+        subject: t(l, "mail.module_active.renewed_subject", moduleArgs(data)),
+        text: [greeting(l, data), lead, orderLines(facts), details],
+        html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}${button(l, url, t(l, "mail.order_details"))}`,
       };
     }
+    const path = t(l, "mail.module_active.steps_path");
     return {
-      subject: `${str(data, "module", "Your module")} is active`,
-      text: [greeting(data), ISPMANAGER_STEPS_TEXT, orderLines(facts), `Order details:\n${url}`],
-      html: html`<p>${greeting(data)}</p>${ISPMANAGER_STEPS_HTML}${orderTable(facts)}${button(url, "Order details")}`,
+      subject: t(l, "mail.module_active.subject", moduleArgs(data)),
+      text: [greeting(l, data), t(l, "mail.module_active.steps", { path }), orderLines(facts), details],
+      html: html`<p>${greeting(l, data)}</p><p>${tHtml(l, "mail.module_active.steps", { path: html`<b>${path}</b>` })}</p>${orderTable(facts)}${button(l, url, t(l, "mail.order_details"))}`,
     };
   },
 
-  order_failed(data, ctx) {
+  order_failed(data, ctx, l) {
     const orderId = required(data, "order_failed", "order_id");
     const url = link(ctx, "order_failed", str(data, "url") || `/checkout/${encodeURIComponent(orderId)}`);
     const reason = str(data, "reason");
-    const facts = orderFacts(data);
-    const lead = `We could not ${str(data, "kind") === "renewal" ? "renew" : "activate"} your module. The amount you paid is returned to your balance with us (a separate message confirms the refund).`;
+    const facts = orderFacts(l, data);
+    const lead = t(l, "mail.order_failed.lead", { kind: str(data, "kind") });
+    const because = reason ? t(l, "mail.order_failed.reason", { reason }) : "";
     return {
-      subject: `We could not activate ${str(data, "module", "your module")} (order ${orderId})`,
-      text: [greeting(data), lead, ...(reason ? [`Reason: ${reason}`] : []), orderLines(facts), `Order details:\n${url}`],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${reason ? html`<p>Reason: ${reason}</p>` : ""}${orderTable(facts)}${button(url, "Order details")}`,
+      subject: t(l, "mail.order_failed.subject", { ...moduleArgs(data), order: orderId }),
+      text: [greeting(l, data), lead, ...(because ? [because] : []), orderLines(facts), `${t(l, "mail.order_details_link")}\n${url}`],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${because ? html`<p>${because}</p>` : ""}${orderTable(facts)}${button(l, url, t(l, "mail.order_details"))}`,
     };
   },
 
-  refund(data, ctx) {
+  refund(data, ctx, l) {
     const orderId = required(data, "refund", "order_id");
     const url = link(ctx, "refund", str(data, "url") || `/checkout/${encodeURIComponent(orderId)}`);
-    const facts = orderFacts(data);
-    const amount = str(data, "amount");
-    const lead = `${amount ? `${amount} has` : "Your payment has"} been refunded to your balance with us. You can use it for your next order.`;
+    const facts = orderFacts(l, data);
+    const amount = amountOf(l, data);
+    const lead = t(l, "mail.refund.lead", { known: amount ? "yes" : "no", amount });
     return {
-      subject: `Refund for order ${orderId}`,
-      text: [greeting(data), lead, orderLines(facts), `Order details:\n${url}`],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}${button(url, "Order details")}`,
+      subject: t(l, "mail.refund.subject", { order: orderId }),
+      text: [greeting(l, data), lead, orderLines(facts), `${t(l, "mail.order_details_link")}\n${url}`],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}${button(l, url, t(l, "mail.order_details"))}`,
     };
   },
 
-  renewal_reminder(data, ctx) {
-    const module = str(data, "module", "your module");
-    const expires = required(data, "renewal_reminder", "expires_on");
+  renewal_reminder(data, ctx, l) {
+    required(data, "renewal_reminder", "expires_on");
+    const date = dateOf(l, data, "expires_on");
     const url = link(ctx, "renewal_reminder", str(data, "url") || (str(data, "order_id") ? `/checkout/${encodeURIComponent(str(data, "order_id"))}` : "/"));
     const final = str(data, "stage") === "final";
-    const amount = str(data, "amount");
-    const lead = final
-      ? `${module} expires on ${expires} and its renewal is not paid yet. Pay now to keep it running.`
-      : `${module} expires on ${expires}. We could not pay its renewal${amount ? ` of ${amount}` : ""} from your balance: please pay it before then.`;
-    const facts = orderFacts(data);
+    const amount = amountOf(l, data);
+    const args = { ...moduleArgs(data), date, known: amount ? "yes" : "no", amount };
+    const lead = t(l, final ? "mail.renewal_reminder.final_lead" : "mail.renewal_reminder.lead", args);
+    const facts = orderFacts(l, data);
     return {
-      subject: final ? `Last reminder: ${module} expires on ${expires}` : `Renewal due: ${module} expires on ${expires}`,
-      text: [greeting(data), lead, orderLines(facts), `Pay the renewal here:\n${url}`],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}${button(url, "Pay the renewal")}`,
+      subject: t(l, final ? "mail.renewal_reminder.final_subject" : "mail.renewal_reminder.subject", args),
+      text: [greeting(l, data), lead, orderLines(facts), `${t(l, "mail.renewal_reminder.link")}\n${url}`],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}${button(l, url, t(l, "mail.renewal_reminder.button"))}`,
     };
   },
 
-  module_expired(data, ctx) {
-    const module = str(data, "module", "Your module");
+  module_expired(data, ctx, l) {
     const url = link(ctx, "module_expired", str(data, "url") || "/");
-    const facts: Array<[string, string]> = [["Module", str(data, "module")], ["ispmanager license", str(data, "license")], ["Expired on", str(data, "expires_on")]];
-    const lead = `${module} has expired and is no longer active on your ispmanager license. To use it again, buy it from the Modules page in ispmanager.`;
+    const facts: Array<[string, string]> = [
+      [t(l, "mail.fact.module"), str(data, "module")],
+      [t(l, "mail.fact.license"), str(data, "license")],
+      [t(l, "mail.fact.expired_on"), dateOf(l, data, "expires_on")],
+    ];
+    const lead = t(l, "mail.module_expired.lead", moduleArgs(data));
     return {
-      subject: `${module} has expired`,
-      text: [greeting(data), lead, orderLines(facts), url],
-      html: html`<p>${greeting(data)}</p><p>${lead}</p>${orderTable(facts)}<p><a href="${url}">${url}</a></p>`,
+      subject: t(l, "mail.module_expired.subject", moduleArgs(data)),
+      text: [greeting(l, data), lead, orderLines(facts), url],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}<p><a href="${url}">${url}</a></p>`,
     };
   },
 
-  /** To staff who opted in: a new kind of alert opened (one per kind while any of it stays open: a digest, not a storm). */
-  staff_alert(data, ctx) {
+  /**
+   * To staff who opted in: a new kind of alert opened (one per kind while any of it stays open: a
+   * digest, not a storm). The alert's own texts (message, meaning, action) come from the alerts
+   * catalog and are English for now (issue 14 localises the console and its alerts).
+   */
+  staff_alert(data, ctx, l) {
     const kind = required(data, "staff_alert", "kind");
     const url = link(ctx, "staff_alert", str(data, "url") || "/admin");
     const facts: Array<[string, string]> = [
-      ["Alert", kind],
-      ["About", str(data, "subject")],
-      ["Opened", str(data, "opened_at")],
-      ["Open alerts of this kind", str(data, "open_count")],
+      [t(l, "mail.staff_alert.fact.alert"), kind],
+      [t(l, "mail.staff_alert.fact.about"), str(data, "subject")],
+      [t(l, "mail.staff_alert.fact.opened"), str(data, "opened_at")],
+      [t(l, "mail.staff_alert.fact.open_count"), str(data, "open_count")],
     ];
-    const lines = [str(data, "message"), `What it means: ${str(data, "meaning")}`, `What to do: ${str(data, "action")}`, `It closes by itself when: ${str(data, "clears")}`];
+    const lines = [
+      str(data, "message"),
+      t(l, "mail.staff_alert.meaning", { text: str(data, "meaning") }),
+      t(l, "mail.staff_alert.action", { text: str(data, "action") }),
+      t(l, "mail.staff_alert.clears", { text: str(data, "clears") }),
+    ].filter((x) => x.trim() !== "");
+    const footer = t(l, "mail.staff_alert.footer");
     return {
-      subject: `Alert: ${kind}`,
-      text: [lines.join("\n"), orderLines(facts), `Open alerts: ${url}`, "You get one e-mail per kind of alert while alerts of that kind stay open. Turn these e-mails off on your staff page."],
-      html: html`${lines.map((l) => html`<p>${l}</p>`)}${orderTable(facts)}${button(url, "Open the dashboard")}<p style="color:#57606a;font-size:13px">You get one e-mail per kind of alert while alerts of that kind stay open. Turn these e-mails off on your staff page.</p>`,
+      subject: t(l, "mail.staff_alert.subject", { kind }),
+      text: [lines.join("\n"), orderLines(facts), `${t(l, "mail.staff_alert.open_alerts")} ${url}`, footer],
+      html: html`${lines.map((x) => html`<p>${x}</p>`)}${orderTable(facts)}${button(l, url, t(l, "mail.staff_alert.button"))}<p style="color:#57606a;font-size:13px">${footer}</p>`,
     };
   },
 };
 
-function layout(ctx: TemplateContext, subject: string, content: SafeHtml): string {
+function layout(ctx: TemplateContext, l: Locale, subject: string, content: SafeHtml): string {
   return html`<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${subject}</title></head>
+<html lang="${intlTag(l)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${subject}</title></head>
 <body style="margin:0;padding:0;background:#f6f8fa">
 <div style="max-width:600px;margin:0 auto;padding:24px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#24292f;background:#ffffff">
 ${content}
@@ -256,10 +305,11 @@ ${content}
 export function renderMail(template: MailTemplate, data: Data, ctx: TemplateContext): RenderedMail {
   const render = TEMPLATES[template];
   if (!render) throw invalidInput(`Unknown e-mail template "${String(template)}"`);
-  const body = render(data, ctx);
+  const l = ctx.locale ?? FALLBACK_LOCALE;
+  const body = render(data, ctx, l);
   const subject = oneLine(body.subject);
   const text = `${body.text.join("\n\n")}\n\n-- \n${ctx.senderName}\n${ctx.publicUrl}/\n`;
-  return { subject, text, html: layout(ctx, subject, body.html) };
+  return { subject, text, html: layout(ctx, l, subject, body.html) };
 }
 
 /** The name mail is signed with: MAIL_FROM's display name, else PUBLIC_URL's host. */

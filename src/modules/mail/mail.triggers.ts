@@ -11,7 +11,6 @@ import type { Db, Executor } from "../../db/database.ts";
 import type { CustomerModuleRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { isAppError } from "../../lib/errors.ts";
-import { format } from "../../lib/money.ts";
 import type { CatalogRepo } from "../catalog/catalog.repo.ts";
 import type { CustomersRepo } from "../customers/customers.repo.ts";
 import type { DomainEvent } from "../events/domain-events.ts";
@@ -62,9 +61,11 @@ export function createMailTriggers(deps: {
       kind: o.kind,
       module: await moduleName(ex, o.module_id, o.tariff_id),
       license: licenseText(o.license_id, o.ip),
-      period: o.period_months === 12 ? "12 months" : o.period_months === 1 ? "1 month" : `${o.period_months} months`,
+      // Numbers, not text: the template words them in the reader's language.
+      period_months: o.period_months,
       // What the customer paid: the taxed total once fixed at payment (migration 0007).
-      amount: format({ minor: Number(o.total_minor ?? o.price_minor), currency: o.currency }),
+      amount_minor: Number(o.total_minor ?? o.price_minor),
+      currency: o.currency,
       expires_on: o.upstream_expires_on,
       url: `/checkout/${o.id}`,
     };
@@ -145,7 +146,8 @@ export function createMailTriggers(deps: {
               name: who.name,
               ...(cm ? { license: licenseText(cm.license_id, cm.ip) } : {}),
               stage: r.stage,
-              amount: format({ minor: Number(r.amount_minor), currency: r.currency }),
+              amount_minor: Number(r.amount_minor),
+              currency: r.currency,
               expires_on: r.expires_on,
             },
           });

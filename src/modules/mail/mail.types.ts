@@ -2,6 +2,7 @@
 // one. A message is queued inside the caller's transaction (a transactional outbox) and delivered
 // later by a job over SMTP — or kept in the outbox for staff when no SMTP server is configured.
 import type { Executor } from "../../db/database.ts";
+import type { Locale } from "../../i18n/locales.ts";
 
 export const MAIL_TEMPLATES = [
   "verify_email",
@@ -23,6 +24,8 @@ export interface MailRequest {
   data: Record<string, string | number | null>;
   /** One message per business fact: a second request with the same key is ignored. */
   key?: string;
+  /** The reader's language; unset: the customer's with that address, else the partner's default. */
+  locale?: Locale;
 }
 
 export interface MailQueue {

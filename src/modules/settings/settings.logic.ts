@@ -5,6 +5,7 @@ import { z } from "zod";
 import { invalidInput } from "../../lib/errors.ts";
 import type { TaxRules } from "../tax/tax.logic.ts";
 import { normalizeCountry, normalizeVatId } from "../tax/vat.logic.ts";
+import { LOCALES, type Locale } from "../../i18n/locales.ts";
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
 const flag = z.enum(["true", "false", "yes", "no", "1", "0", "on", "off"]).transform((v) => ["true", "yes", "1", "on"].includes(v));
@@ -43,6 +44,11 @@ export const SETTINGS = {
     "Largest credit, refund or balance adjustment (in minor units of its currency, 50000 = 500.00) a staff member makes alone; above it the owner approves (four eyes). Empty: no limit",
     "50000",
     z.string().trim().refine((v) => v === "" || /^\d{1,15}$/.test(v), "a whole number of minor units, or empty for no limit").transform((v) => (v === "" ? null : Number(v))),
+  ),
+  "locale.default": def(
+    `Language of pages, e-mails and invoices for whoever has not chosen one (${LOCALES.join(", ")})`,
+    "en",
+    z.string().trim().toLowerCase().pipe(z.enum(LOCALES, `one of ${LOCALES.join(", ")}`)),
   ),
 } as const;
 
@@ -85,6 +91,8 @@ export interface MoneySettings {
   seller: SellerDetails;
   tax: TaxRules;
   invoice: InvoiceNumbering;
+  /** The partner's default language (docs/adr/0036-i18n.md). */
+  defaultLocale: Locale;
 }
 
 /** The settings from stored rows (defaults for keys never set; a stored value that no longer parses falls back too). */
@@ -117,6 +125,7 @@ export function settingsFrom(stored: Readonly<Record<string, string>>): MoneySet
       digits: get("invoice.digits"),
       paymentDays: get("invoice.payment_days"),
     },
+    defaultLocale: get("locale.default"),
   };
 }
 
