@@ -31,7 +31,10 @@ if ! docker image inspect node:20-bookworm >/dev/null 2>&1 || ! docker image ins
   echo "== building the base image from Debian packages (debootstrap)"
   root="$(mktemp -d /tmp/pb-base-XXXXXX)"
   trap 'rm -rf "$root"' EXIT
-  debootstrap --variant=minbase --include=python3,make,g++,ca-certificates bookworm "$root" http://deb.debian.org/debian >/tmp/pb-debootstrap.log
+  # The Debian mirror this machine's apt already uses (its first "URIs:" or "deb" line).
+  mirror="$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1)"
+  [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"
+  debootstrap --variant=minbase --include=python3,make,g++,ca-certificates bookworm "$root" "$mirror" >/tmp/pb-debootstrap.log
   nodebin="$(command -v node)"
   npmdir="$(npm root -g)/npm"
   install -D -m 0755 "$nodebin" "$root/usr/local/bin/node"
