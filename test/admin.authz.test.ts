@@ -69,6 +69,8 @@ const ROUTES: Record<string, Row> = {
   "POST /admin/orders/:id/reject": { url: (i) => `/admin/orders/${i.order}/reject`, access: "staff" },
   "POST /admin/orders/:id/refund": { url: (i) => `/admin/orders/${i.order}/refund`, access: "staff" },
   "POST /admin/orders/:id/cancel": { url: (i) => `/admin/orders/${i.order}/cancel`, access: "staff" },
+  "POST /admin/orders/:id/resume": { url: (i) => `/admin/orders/${i.order}/resume`, access: "staff" },
+  "POST /admin/orders/:id/adopt": { url: (i) => `/admin/orders/${i.order}/adopt`, access: "staff" },
   "GET /admin/manual": { url: fixed("/admin/manual"), access: "staff" },
   "GET /admin/invoices/:id": { url: (i) => `/admin/invoices/${i.invoice}`, access: "staff" },
   "GET /admin/invoices/:id/pdf": { url: (i) => `/admin/invoices/${i.invoice}/pdf`, access: "staff" },

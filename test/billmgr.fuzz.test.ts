@@ -262,7 +262,8 @@ describeEachDialect("billmgr under generated hostile input", (ctx) => {
   it("echoes a hostile func value escaped, so that a parser reads back exactly what was sent", async () => {
     const { app } = await createTestApp(ctx());
     const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", trimValues: false, parseTagValue: false, parseAttributeValue: false });
-    const samples = [MARKER, "<script>alert(1)</script>", `"'&<>`, "]]>", "&amp;lt;", "Привет 😀 \u202E", "a\u0000b\u0001c", "\uFFFEx", "x".repeat(200), `${"é".repeat(63)}😀tail`];
+    const samples = [MARKER, "<script>alert(1)</script>", `"'&<>`, "]]>", "&amp;lt;", "Привет 😀 \u202E", "a\u0001b\u0002c", "\uFFFEx", "x".repeat(200), `${"é".repeat(63)}😀tail`];
+    // (A NUL byte never reaches the writers: the edge refuses it first, test/edge.nul.test.ts.)
     for (const s of samples) {
       // What the writers promise: trimmed, truncated for echo, and without characters XML cannot carry.
       const expected = truncateEcho(s.trim()).replace(new RegExp(XML_INVALID.source, "gu"), "");

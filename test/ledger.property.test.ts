@@ -25,7 +25,7 @@ import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 
 const SEEDS = process.env["LEDGER_SEED"] ? [Number(process.env["LEDGER_SEED"])] : [1, 2, 3];
 /** Steps per seed: three seeds × 80 ≈ 240 steps per dialect, about two months of renewals each. */
-const STEPS = Number(process.env["LEDGER_STEPS"] ?? 80);
+const STEPS = Number(process.env["LEDGER_STEPS"] ?? 120);
 const PAY = { returnUrl: "http://localhost/status", cancelUrl: "http://localhost/checkout" };
 const DAY = 24 * 3_600_000;
 
@@ -140,7 +140,7 @@ describeEachDialect("ledger property: random money histories keep the ledger's i
           .filter((o) => (!where.kind || o.kind === where.kind) && (!where.fulfillment || o.fulfillment === where.fulfillment))
           .map((o) => o.id);
       const buy = async (via: Container, fulfillment: "automatic" | "manual") => {
-        const license = fulfillment === "automatic" ? pick(r, w.account.licenses)!.id : between(r, 500_000, 500_020);
+        const license = fulfillment === "automatic" ? pick(r, w.account.licenses)!.id : between(r, 500_000, 500_999);
         const { order } = await via.orders.intake({ license: String(license), module_id: "23221" }, null);
         if (r() < 0.3) await via.orders.choosePeriod(order.id, 12);
         return order.id;

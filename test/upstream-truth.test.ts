@@ -159,7 +159,7 @@ describeEachDialect("upstream truth and funds over HTTP against the sandbox", (c
     const w = await buildWorld(ctx(), sb);
     const staff = await w.c.staffAuth.add({ email: "ops@example.com", password: "correct horse battery staple 1", role: "owner" });
     await w.c.alerts.setAlertEmails(staff.id, true);
-    await w.c.webhooks.addEndpoint({ url: "http://127.0.0.1:9/hook", events: ["alert.opened", "alert.resolved"] }, { actor: { kind: "cli", id: "test" } });
+    await w.c.webhooks.addEndpoint({ url: "https://hooks.example.com/hook", events: ["alert.opened", "alert.resolved"] }, { actor: { kind: "cli", id: "test" } });
     await setBalance(w, "1.00");
     const first = await paidOrder(w, w.account.licenses[0]!.id);
     const second = await paidOrder(w, w.account.licenses[1]!.id);
