@@ -1,7 +1,8 @@
 // Every e-mail and every invoice and credit note (HTML page and PDF) rendered in every language:
 // fails on a missing key (t() throws), an ICU placeholder left unformatted, English left on a
 // Russian render (a catalog string, or any Latin word that is not the customer's own data), or
-// Cyrillic on an English one. The catalogs themselves are checked in src/i18n/catalog.test.ts.
+// Cyrillic on an English one; every alert kind's texts likewise. The catalogs themselves are
+// checked in src/i18n/catalog.test.ts.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LOCALES, type Locale } from "../src/i18n/locales.ts";
@@ -14,6 +15,7 @@ import { t } from "../src/i18n/t.ts";
 import { renderMail } from "../src/modules/mail/mail.templates.ts";
 import { MAIL_TEMPLATES } from "../src/modules/mail/mail.types.ts";
 import { pdfText } from "./helpers/pdf-text.ts";
+import { ALERT_CATALOG, ALERT_TEXT_PARTS, KNOWN_ALERT_KINDS, alertInfo } from "../src/modules/alerts/alerts.catalog.ts";
 
 const CTX = { publicUrl: "https://billing.example.com", senderName: "Example Hosting" };
 
@@ -30,9 +32,15 @@ const DATA = {
   reason: "Lizenz gesperrt",
   url: "/checkout/ord_01JDEMO",
 };
+/** What an alert e-mail gets besides: a real kind, whose code the mail shows as it is. */
+const ALERT = { kind: "upstream_insufficient_funds", subject: "ord_01JDEMO", opened_at: "2026-12-07T10:00:00.000Z", open_count: 2, url: "/admin" };
 const OURS_NOT_TO_TRANSLATE = [
   ...Object.values(CTX),
   ...Object.values(DATA).map(String),
+  ...Object.values(ALERT).map(String),
+  // The button the upstream_insufficient_funds texts name: the staff pages are English until
+  // they are translated, so the mail names the button as staff see it.
+  ALERT_CATALOG.upstream_insufficient_funds.button,
   "ispmanager", "VAT", "IBAN", "SWIFT", "EC", "UTC", "RUB", "EUR",
   "Hosting GmbH", "Friedrichstr", "Berlin", "DE123456789", "DE89370400440532013000", "COBADEFFXXX", "Commerzbank",
   "billing@hosting.example", "ann@example.com", "Anna Petrova", "INV-2026-000001", "CN-2026-000001", "PB-7KQ2-M4XZ",
@@ -59,7 +67,7 @@ function englishFragments(): string[] {
 }
 const ENGLISH = englishFragments();
 
-function assertSpeaks(locale: Locale, text: string, what: string): void {
+function assertSpeaks(locale: Locale, text: string, what: string, alsoOurs: readonly string[] = []): void {
   assert.ok(text.trim().length > 0, `${what}: empty`);
   assert.doesNotMatch(text, /[{}]|\uFFFD/, `${what}: an unformatted placeholder or an unknown glyph`);
   if (locale === "en") {
@@ -68,7 +76,7 @@ function assertSpeaks(locale: Locale, text: string, what: string): void {
   }
   for (const fragment of ENGLISH) assert.ok(!text.includes(fragment), `${what}: English catalog text "${fragment}"`);
   let rest = text.replace(/https?:\/\/\S+/g, " ");
-  for (const own of [...OURS_NOT_TO_TRANSLATE].sort((a, b) => b.length - a.length)) rest = rest.split(own).join(" ");
+  for (const own of [...OURS_NOT_TO_TRANSLATE, ...alsoOurs].sort((a, b) => b.length - a.length)) rest = rest.split(own).join(" ");
   const latin = rest.match(/[A-Za-z]{3,}/g);
   assert.equal(latin, null, `${what}: Latin words left in ${locale}: ${latin?.join(", ")}`);
   assert.match(text, /[А-Яа-яЁё]{4}/, `${what}: no Russian`);
@@ -79,7 +87,8 @@ describe("every e-mail in every language", () => {
     for (const template of MAIL_TEMPLATES) {
       for (const variant of [{ kind: "purchase", stage: "due" }, { kind: "renewal", stage: "final" }]) {
         it(`renders ${template} (${variant.kind}) in ${locale}: subject, text and HTML`, () => {
-          const r = renderMail(template, { ...DATA, ...variant, expires_hours: 24, expires_minutes: 60 }, { ...CTX, locale });
+          const data = { ...DATA, ...variant, expires_hours: 24, expires_minutes: 60, ...(template === "staff_alert" ? ALERT : {}) };
+          const r = renderMail(template, data, { ...CTX, locale });
           assertSpeaks(locale, r.subject, `${template} subject`);
           assertSpeaks(locale, r.text, `${template} text`);
           assertSpeaks(locale, visibleText(r.html), `${template} html`);
@@ -105,8 +114,57 @@ describe("every e-mail in every language", () => {
     assert.equal(renderMail("refund", DATA, { ...CTX, locale: "en" }).text.split("\n\n")[1], "RUB\u00a015,000.00 has been refunded to your balance with us. You can use it for your next order.");
   });
 
+  it("names an alert by its title in the reader's language, with the kind's texts from the catalogs", () => {
+    const ru = renderMail("staff_alert", ALERT, { ...CTX, locale: "ru" });
+    assert.equal(ru.subject, "Оповещение: Недостаточно средств в клиентской зоне (upstream_insufficient_funds)");
+    assert.match(ru.text, /^Что это значит: Оплаченный заказ \(или продление\) ждёт/m);
+    assert.match(ru.text, /^Открыто: 7 декабря 2026 г\.,? (в )?10:00 UTC$/m);
+    const en = renderMail("staff_alert", ALERT, CTX);
+    assert.equal(en.subject, "Alert: Upstream out of funds (upstream_insufficient_funds)");
+    assert.match(en.text, /^What to do: Top up the balance in ispmanager’s client area\./m);
+    // Mail queued before the texts moved carries them in English: the catalog wins for a known kind…
+    assert.doesNotMatch(renderMail("staff_alert", { ...ALERT, meaning: "old text" }, { ...CTX, locale: "ru" }).text, /old text/);
+    // …and they are read for a kind this version does not know, whose code is all the subject has.
+    const unknown = renderMail("staff_alert", { kind: "retired_kind", meaning: "What it was.", url: "/admin" }, { ...CTX, locale: "ru" });
+    assert.equal(unknown.subject, "Оповещение: retired_kind");
+    assert.match(unknown.text, /^Что это значит: What it was\.$/m);
+    assert.match(unknown.text, /^Что делать: Прочитайте текст оповещения\.$/m);
+  });
+
   it("still reads an amount given as text (mail queued before this change)", () => {
     assert.match(renderMail("receipt", { order_id: "ord_1", amount: "950.00 RUB", period: "1 month" }, CTX).text, /Period: 1 month\nAmount: 950\.00 RUB\n/);
+  });
+});
+
+describe("every alert kind in every language", () => {
+  it("has a title, a meaning, an action and when it clears in every catalog", () => {
+    for (const locale of LOCALES) {
+      for (const kind of KNOWN_ALERT_KINDS) {
+        for (const part of ALERT_TEXT_PARTS) assert.ok(Object.hasOwn(CATALOGS[locale], `alert.${kind}.${part}`), `${locale}: alert.${kind}.${part} is missing`);
+      }
+    }
+    // and no catalog describes a kind that is not declared
+    for (const locale of LOCALES) {
+      for (const key of Object.keys(CATALOGS[locale])) {
+        const kind = /^alert\.(\w+)\.\w+$/.exec(key)?.[1];
+        if (kind && kind !== "unknown") assert.ok((KNOWN_ALERT_KINDS as string[]).includes(kind), `${locale}: ${key} describes no declared kind`);
+      }
+    }
+  });
+
+  for (const locale of LOCALES) {
+    it(`words every kind in ${locale}, commands and settings kept as they are`, () => {
+      for (const kind of KNOWN_ALERT_KINDS) {
+        const info = alertInfo(kind, locale);
+        for (const part of ALERT_TEXT_PARTS) assertSpeaks(locale, info[part], `${kind} ${part}`, Object.values(ALERT_CATALOG[kind]));
+      }
+    });
+  }
+
+  it("keeps English for the dashboard and the CLI, and a general text for a kind it does not know", () => {
+    assert.equal(alertInfo("missing_rate").action, "Enter the rate (`partnerbill pricing rates set`) or enable the ECB feed.");
+    assert.deepEqual(alertInfo("retired_kind", "ru"), { title: "retired_kind", meaning: "Оповещение такого вида эта версия не описывает.", action: "Прочитайте текст оповещения.", clears: "Закрывает сотрудник." });
+    assert.equal(alertInfo("retired_kind").action, "Read the message.");
   });
 });
 

@@ -9,8 +9,9 @@
 import { html, raw, type SafeHtml } from "../../lib/html.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import type { MailTemplate } from "./mail.types.ts";
-import { FALLBACK_LOCALE, formatDate, formatMoney, intlTag, t, tHtml, type Locale } from "../../i18n/index.ts";
+import { FALLBACK_LOCALE, formatDate, formatDateTime, formatMoney, intlTag, t, tHtml, type Locale } from "../../i18n/index.ts";
 import { isCurrency } from "../../lib/money.ts";
+import { alertInfo, isKnownAlertKind } from "../alerts/alerts.catalog.ts";
 
 export interface RenderedMail {
   subject: string;
@@ -269,21 +270,27 @@ const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext, l: Loca
   staff_alert(data, ctx, l) {
     const kind = required(data, "staff_alert", "kind");
     const url = link(ctx, "staff_alert", str(data, "url") || "/admin");
+    // The kind's texts come from the catalogs, in the reader's language. Mail queued by older code
+    // carries them (in English) in its data: read there only for a kind this version does not know.
+    const known = isKnownAlertKind(kind);
+    const info = alertInfo(kind, l);
+    const part = (name: "meaning" | "action" | "clears") => (known ? info[name] : str(data, name) || info[name]);
+    const openedAt = str(data, "opened_at");
     const facts: Array<[string, string]> = [
-      [t(l, "mail.staff_alert.fact.alert"), kind],
+      [t(l, "mail.staff_alert.fact.alert"), known ? `${info.title} (${kind})` : kind],
       [t(l, "mail.staff_alert.fact.about"), str(data, "subject")],
-      [t(l, "mail.staff_alert.fact.opened"), str(data, "opened_at")],
+      [t(l, "mail.staff_alert.fact.opened"), openedAt && formatDateTime(openedAt, l)],
       [t(l, "mail.staff_alert.fact.open_count"), str(data, "open_count")],
     ];
     const lines = [
       str(data, "message"),
-      t(l, "mail.staff_alert.meaning", { text: str(data, "meaning") }),
-      t(l, "mail.staff_alert.action", { text: str(data, "action") }),
-      t(l, "mail.staff_alert.clears", { text: str(data, "clears") }),
+      t(l, "mail.staff_alert.meaning", { text: part("meaning") }),
+      t(l, "mail.staff_alert.action", { text: part("action") }),
+      t(l, "mail.staff_alert.clears", { text: part("clears") }),
     ].filter((x) => x.trim() !== "");
     const footer = t(l, "mail.staff_alert.footer");
     return {
-      subject: t(l, "mail.staff_alert.subject", { kind }),
+      subject: t(l, "mail.staff_alert.subject", { known: known ? "yes" : "no", title: info.title, kind }),
       text: [lines.join("\n"), orderLines(facts), `${t(l, "mail.staff_alert.open_alerts")} ${url}`, footer],
       html: html`${lines.map((x) => html`<p>${x}</p>`)}${orderTable(facts)}${button(l, url, t(l, "mail.staff_alert.button"))}<p style="color:#57606a;font-size:13px">${footer}</p>`,
     };
