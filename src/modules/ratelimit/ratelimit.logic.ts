@@ -1,20 +1,18 @@
 // Pure parts of the per-address rate limits: which key a client address counts under, and the
-// fixed window a moment falls in.
-import { isIP } from "node:net";
+// fixed window a moment falls in. Addresses are parsed by ipaddr.js, as webhook targets are.
+import ipaddr from "ipaddr.js";
 
 /**
  * The address a limit counts: IPv4 as it is, IPv6 by its /64 — one subscriber usually holds a
  * whole /64, so counting single IPv6 addresses would let one client take 2^64 turns.
  */
 export function clientKeyOf(address: string): string {
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (v4) return v4[1]!;
-  if (isIP(address) !== 6) return address;
-  const [head = "", tail = ""] = address.toLowerCase().split("%", 1)[0]!.split("::");
-  const left = head === "" ? [] : head.split(":");
-  const right = address.includes("::") ? (tail === "" ? [] : tail.split(":")) : [];
-  const groups = address.includes("::") ? [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  if (!ipaddr.isValid(address)) return address;
+  const a = ipaddr.parse(address);
+  if (a.kind() === "ipv4") return a.toString();
+  const v6 = a as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  return `${v6.parts.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
 }
 
 export interface Window {
