@@ -120,7 +120,6 @@ export const en = {
 
   "mail.verify_email.subject": "Confirm your e-mail address for {sender}",
   "mail.verify_email.lead": "Please confirm your e-mail address: open this link and choose your password.",
-  "mail.verify_email.link": "Please confirm your e-mail address by opening this link:",
   "mail.verify_email.button": "Confirm e-mail address",
   "mail.verify_email.expiry": "The link works for {hours, plural, one {# hour} other {# hours}}. If you did not ask for it, ignore this message: no account is created.",
 
