@@ -3,35 +3,13 @@
 // client area, also over HTTP. The browser journey is test/demo.browser.test.ts.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import type { FastifyInstance } from "fastify";
-import { createContainer, type Container } from "../src/app/container.ts";
-import { createLogger } from "../src/app/logger.ts";
-import { buildHttpApp } from "../src/http/app.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
-import { createTestApp, TEST_SECRET, testConfig } from "./helpers/app.ts";
+import { createTestApp, listenOnSandbox, type ListeningApp } from "./helpers/app.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 
-interface Running {
-  c: Container;
-  app: FastifyInstance;
-  base: string;
-}
+type Running = ListeningApp;
 
-async function startDemo(t: TestDatabase, sandbox: TestSandbox): Promise<Running> {
-  const c = createContainer({
-    config: testConfig({ UPSTREAM_URL: "sandbox" }),
-    database: t.database,
-    secretKey: TEST_SECRET,
-    logger: createLogger("silent"),
-    upstreamUrl: sandbox.billmgrUrl,
-    upstreamCredentials: sandbox.credentials,
-  });
-  await c.catalog.seedDemoPrices();
-  const app = await buildHttpApp(c);
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const addr = app.server.address();
-  return { c, app, base: `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}` };
-}
+const startDemo = (t: TestDatabase, sandbox: TestSandbox): Promise<Running> => listenOnSandbox(t, sandbox);
 
 async function stopDemo(r: Running) {
   await r.app.close();

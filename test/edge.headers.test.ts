@@ -5,34 +5,14 @@
 // browser then reports no CSP violation on a few pages.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import type { FastifyInstance } from "fastify";
-import { createContainer, type Container } from "../src/app/container.ts";
-import { createLogger } from "../src/app/logger.ts";
-import { buildHttpApp } from "../src/http/app.ts";
 import { STYLESHEET_PATH, SETUP_SCRIPT_PATH } from "../src/http/assets.ts";
-import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
-import { TEST_SECRET, testConfig } from "./helpers/app.ts";
+import { describeEachDialect } from "./helpers/db.ts";
+import { listenOnSandbox } from "./helpers/app.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 import { launchBrowser } from "./helpers/browser.ts";
 import { PORTAL_PASSWORD } from "./helpers/portal.ts";
 
 const EXPORT = "/billmgr?func=pricelist.export&itemtype=addition&onlyavailable=on&out=xml";
-
-async function start(t: TestDatabase, sandbox: TestSandbox, env: Record<string, string>) {
-  const c = createContainer({
-    config: testConfig({ UPSTREAM_URL: "sandbox", ...env }),
-    database: t.database,
-    secretKey: TEST_SECRET,
-    logger: createLogger("silent"),
-    upstreamUrl: sandbox.billmgrUrl,
-    upstreamCredentials: sandbox.credentials,
-  });
-  await c.catalog.seedDemoPrices();
-  const app: FastifyInstance = await buildHttpApp(c);
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  return { c: c as Container, app, base };
-}
 
 interface Got { status: number; body: string; headers: Headers; url: string }
 
@@ -70,7 +50,7 @@ describeEachDialect("security headers on every surface", (ctx) => {
 
   for (const https of [true, false]) {
     it(`sets them on pages, errors, 404s, JSON, /billmgr, the demo panel, invoices and assets (PUBLIC_URL ${https ? "https" : "http"})`, async () => {
-      const s = await start(ctx(), sandbox, { PUBLIC_URL: https ? "https://billing.test" : "http://billing.test" });
+      const s = await listenOnSandbox(ctx(), sandbox, { PUBLIC_URL: https ? "https://billing.test" : "http://billing.test" });
       try {
         // A customer with an invoice, signed in, to see the portal and an invoice page.
         const cu = await s.c.customers.add({ email: "ann@example.com" });
@@ -142,7 +122,7 @@ describeEachDialect("security headers on every surface", (ctx) => {
   }
 
   it("a real browser reports no Content-Security-Policy violation on the home page, sign-in, demo panel, checkout, portal and an invoice", async () => {
-    const s = await start(ctx(), sandbox, { PUBLIC_URL: "http://127.0.0.1" });
+    const s = await listenOnSandbox(ctx(), sandbox, { PUBLIC_URL: "http://127.0.0.1" });
     const browser = await launchBrowser();
     try {
       const cu = await s.c.customers.add({ email: "bob@example.com" });

@@ -45,3 +45,34 @@ export async function createTestApp(t: TestDatabase, env: Record<string, string>
   await app.ready();
   return { ...built, app, c: built.container as Container };
 }
+
+/** What `listenOnSandbox` starts: the container, the app listening on a free port, and its base URL. */
+export interface ListeningApp {
+  c: Container;
+  app: Awaited<ReturnType<typeof buildHttpApp>>;
+  base: string;
+}
+
+/**
+ * The whole product as `npm start` runs it, over real HTTP: demo prices, the sandbox of the client
+ * area as upstream (also over HTTP), the app listening on a free port of 127.0.0.1.
+ */
+export async function listenOnSandbox(
+  t: TestDatabase,
+  sandbox: { billmgrUrl: string; credentials: ContainerOptions["upstreamCredentials"] },
+  env: Record<string, string> = {},
+): Promise<ListeningApp> {
+  const c = createContainer({
+    config: testConfig({ UPSTREAM_URL: "sandbox", ...env }),
+    database: t.database,
+    secretKey: TEST_SECRET,
+    logger: createLogger("silent"),
+    upstreamUrl: sandbox.billmgrUrl,
+    upstreamCredentials: sandbox.credentials,
+  });
+  await c.catalog.seedDemoPrices();
+  const app = await buildHttpApp(c);
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const addr = app.server.address();
+  return { c, app, base: `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}` };
+}
