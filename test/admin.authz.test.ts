@@ -54,6 +54,8 @@ const ROUTES: Record<string, Row> = {
   "GET /admin/logout": { url: fixed("/admin/logout"), expect: { anonymous: LOGIN, customer: LOGIN, staff: OK, owner: OK } },
   // Signs the browser out: checked last (see below).
   "POST /admin/logout": { url: fixed("/admin/logout"), expect: { anonymous: LOGIN, customer: LOGIN, staff: LOGIN, owner: LOGIN } },
+  // The language switch: anyone may switch; it leads back (here, with no page named, to the console).
+  "POST /admin/locale": { url: fixed("/admin/locale"), expect: { anonymous: { status: 303, location: /^\/admin$/ }, customer: { status: 303, location: /^\/admin$/ }, staff: { status: 303, location: /^\/admin$/ }, owner: { status: 303, location: /^\/admin$/ } } },
   "GET /admin/totp": { url: fixed("/admin/totp"), expect: { anonymous: LOGIN, customer: LOGIN, staff: OK, owner: OK } },
   // The second step of a login: without a login waiting for its code it leads to the login page.
   "POST /admin/totp": { url: fixed("/admin/totp"), expect: { anonymous: LOGIN, customer: LOGIN, staff: LOGIN, owner: LOGIN } },

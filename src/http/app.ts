@@ -31,6 +31,7 @@ import { registerAdminApprovalRoutes } from "./admin/approvals.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
+import { registerLocaleRoutes } from "./locale.routes.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
 import { registerAssetRoutes } from "./assets.ts";
@@ -153,6 +154,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   registerDemoRoutes(app, c);
   registerDemoMailboxRoutes(app, c);
   registerAccountRoutes(app, c);
+  registerLocaleRoutes(app, c);
   registerPortalRoutes(app, c);
   registerAdminSetupRoutes(app, c);
   registerAdminCatalogRoutes(app, c);
@@ -169,10 +171,11 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   registerAdminWebhookRoutes(app, c);
   registerAdminApprovalRoutes(app, c);
 
-  app.get("/", { config: { surface: "page" } }, async (_req, reply) => {
+  app.get("/", { config: { surface: "page" } }, async (req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);
     return reply.type("text/html; charset=utf-8").send(
       page(
+        req,
         "partnerbill",
         html`<div class="card"><h1>partnerbill</h1>
 <p>Billing for reselling ispmanager modules.</p>

@@ -11,7 +11,8 @@ export function sendAuthPage(reply: FastifyReply, title: string, body: SafeHtml,
     .header("cache-control", "no-store")
     // No referrer, no framing, forms to ourselves only: the headers every answer carries
     // (src/http/security-headers.ts).
-    .send(page(title, body, frame));
+    // A refusal (a foreign id's 404, a 403) never repeats the address it was asked for.
+    .send(page(reply.request, title, body, status === 403 || status === 404 ? { returnTo: "/", ...frame } : frame));
 }
 
 export function redirect(reply: FastifyReply, location: string): FastifyReply {

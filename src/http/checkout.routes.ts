@@ -113,7 +113,7 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
       .code(o.status ?? 200)
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
-      .send(page(title, body, { nav: portalNav(req, "checkout"), head: html`${o.head ?? ""}` }));
+      .send(page(req, title, body, { nav: portalNav(req, "checkout"), head: html`${o.head ?? ""}` }));
   }
 
   async function moduleNameOf(o: OrderRow): Promise<{ name: string; yearly: Money | undefined; monthly: Money | undefined }> {

@@ -202,7 +202,8 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
 }
 
 function sendPanel(reply: FastifyReply, body: SafeHtml) {
-  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page("Demo ispmanager panel", body, { mainClass: "panel" }));
+  const req = reply.request;
+  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page(req, "Demo ispmanager panel", body, { mainClass: "panel" }));
 }
 
 function buyHref(m: OfferedModule, license: UpstreamLicense): string {

@@ -86,13 +86,5 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
   if (surface === "api" || surface === "ops") {
     return reply.status(d.status).type("application/json; charset=utf-8").send(safeJson({ error: { code: d.code, message: d.message } }));
   }
-  return reply.status(d.status).type("text/html; charset=utf-8").send(errorPage(d.status, titleOf(d.status), d.message));
-}
-
-function titleOf(status: number): string {
-  if (status === 404) return "Page not found";
-  if (status === 401 || status === 403) return "Not allowed";
-  if (status === 429) return "Too many requests";
-  if (status >= 500) return "Something went wrong";
-  return "This request cannot be processed";
+  return reply.status(d.status).type("text/html; charset=utf-8").send(errorPage(req, d.status, d.message));
 }

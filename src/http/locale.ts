@@ -6,6 +6,33 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { resolveLocale, toLocale, type Locale } from "../i18n/locales.ts";
 
 export const LOCALE_COOKIE = "locale";
+
+/** What a page needs to speak to its reader: set by the session hook (src/http/session.ts). */
+export interface PageContext {
+  locale: Locale;
+  /** The CSRF token of the signed-in session, for forms of the frame (the language switch). */
+  formToken?: () => string;
+}
+
+const contexts = new WeakMap<FastifyRequest, PageContext>();
+
+export function setPageContext(req: FastifyRequest, context: PageContext): void {
+  contexts.set(req, context);
+}
+
+/**
+ * The language of this page: the signed-in person's choice, the switch's cookie, Accept-Language,
+ * the partner's default. Before the session hook ran (an error on the way in) the request's own
+ * signals decide.
+ */
+export function pageLocale(req: FastifyRequest): Locale {
+  return contexts.get(req)?.locale ?? requestLocale(req);
+}
+
+/** The signed-in session's CSRF token for a form of the frame; undefined when nobody is signed in. */
+export function pageFormToken(req: FastifyRequest): string | undefined {
+  return contexts.get(req)?.formToken?.();
+}
 const YEAR_SECONDS = 365 * 24 * 3600;
 
 export function requestLocale(request: FastifyRequest, opts: { stored?: string | null; partnerDefault?: string | null } = {}): Locale {

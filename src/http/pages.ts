@@ -1,6 +1,13 @@
-// The frame of every server-rendered page, and the readable error page browsers get.
+// The frame of every server-rendered page — <html lang>, the header with its navigation and the
+// language switch, the footer — and the readable error page browsers get. The language is the
+// page's (pageLocale, docs/adr/0036-i18n.md); every word of the frame comes from the catalogs.
+import type { FastifyRequest } from "fastify";
+import { LOCALES, type Locale } from "../i18n/locales.ts";
+import { t } from "../i18n/t.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
 import { STYLESHEET_PATH } from "./assets.ts";
+import { pageFormToken, pageLocale } from "./locale.ts";
+import { realmOfPath } from "./realm.ts";
 
 /** A frame option: a navigation bar above the content and a wider content column (consoles). */
 export interface PageFrame {
@@ -10,13 +17,42 @@ export interface PageFrame {
   head?: SafeHtml;
   /** A class of <main> that gives a page its own look (the demo panel). */
   mainClass?: string;
+  /** Where the language switch comes back to; the page itself when not said. */
+  returnTo?: string;
 }
 
-export function page(title: string, body: SafeHtml, frame: PageFrame = {}): string {
+/**
+ * Where the language switch posts (src/http/locale.routes.ts): one path per session realm, so that
+ * the console's switch sees the signed-in staff user and the portal's the customer.
+ */
+export const LOCALE_SWITCH_PATHS = { customer: "/locale", staff: "/admin/locale" } as const;
+
+export function page(req: FastifyRequest, title: string, body: SafeHtml, frame: PageFrame = {}): string {
+  const locale = pageLocale(req);
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · partnerbill</title><link rel="stylesheet" href="${STYLESHEET_PATH}">${frame.head ?? ""}</head>
-<body>${frame.nav ?? ""}<main${mainClass(frame)}>${body}</main></body></html>`.toString();
+<body><a class="skip" href="#main">${t(locale, "common.skip_to_content")}</a>${frame.nav ?? ""}<main id="main"${mainClass(frame)}>${body}</main>
+<footer class="site"><div><span>${t(locale, "common.footer")}</span>${languageSwitch(req, locale, frame.returnTo)}</div></footer></body></html>`.toString();
+}
+
+/**
+ * The language switch: a small form per language (no JavaScript), posting the choice and the page
+ * to come back to. Each language is named in itself, marked with its own `lang`.
+ */
+export function languageSwitch(req: FastifyRequest, current: Locale, returnTo?: string): SafeHtml {
+  const next = returnTo ?? (req.url.length <= 512 ? req.url : "/");
+  const choices = LOCALES.map((l) =>
+    l === current
+      ? html`<span class="on" lang="${l}" aria-current="true">${t(l, "locale.name")}</span>`
+      : html`<button class="link" type="submit" name="locale" value="${l}" lang="${l}">${t(l, "locale.name")}</button>`,
+  );
+  return html`<form class="lang" method="post" action="${LOCALE_SWITCH_PATHS[realmOfPath(req.url)]}" aria-label="${t(current, "common.language_switch")}">${csrfField(req)}<input type="hidden" name="next" value="${next}">${choices}</form>`;
+}
+
+function csrfField(req: FastifyRequest): SafeHtml | string {
+  const token = pageFormToken(req);
+  return token === undefined ? "" : html`<input type="hidden" name="_csrf" value="${token}">`;
 }
 
 function mainClass(frame: PageFrame): SafeHtml | string {
@@ -24,9 +60,23 @@ function mainClass(frame: PageFrame): SafeHtml | string {
   return classes === "" ? "" : html` class="${classes}"`;
 }
 
-export function errorPage(status: number, title: string, message: string): string {
+/** The title of an error page for its status, in the page's language. */
+export function errorTitle(locale: Locale, status: number): string {
+  if (status === 404) return t(locale, "common.error.not_found.title");
+  if (status === 401 || status === 403) return t(locale, "common.error.not_allowed.title");
+  if (status === 429) return t(locale, "common.error.too_many.title");
+  if (status >= 500) return t(locale, "common.error.internal.title");
+  return t(locale, "common.error.bad_request.title");
+}
+
+export function errorPage(req: FastifyRequest, status: number, message: string): string {
+  const locale = pageLocale(req);
+  const title = errorTitle(locale, status);
   return page(
+    req,
     title,
-    html`<div class="card error"><h1>${title}</h1><p>${message}</p><p class="muted">HTTP ${status}</p></div>`,
+    html`<div class="card error"><h1>${title}</h1><p>${message}</p><p class="muted">${t(locale, "common.error.status", { status })}</p><p><a href="/">${t(locale, "common.error.home")}</a></p></div>`,
+    // An error page never repeats the address it was asked for (a foreign id, a query).
+    { returnTo: "/" },
   );
 }

@@ -17,6 +17,8 @@ import { isWellFormedToken, newSecretToken, safeNext } from "../modules/accounts
 import type { Realm } from "../modules/accounts/sessions.service.ts";
 import type { StaffRole } from "../modules/accounts/staff-auth.service.ts";
 import { sendError, surfaceOf } from "./errors.ts";
+import { requestLocale, setPageContext } from "./locale.ts";
+import { realmOfPath } from "./realm.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -33,6 +35,7 @@ export interface SignedInCustomer {
   email: string;
   name: string | null;
   emailVerified: boolean;
+  locale: string | null;
 }
 
 export interface SignedInStaff {
@@ -40,6 +43,7 @@ export interface SignedInStaff {
   email: string;
   role: StaffRole;
   totp: boolean;
+  locale: string | null;
 }
 
 interface RequestAuth {
@@ -62,10 +66,7 @@ export const CSRF_FIELD = "_csrf";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function realmOfPath(url: string): Realm {
-  const path = url.split("?", 1)[0] ?? "";
-  return path === "/admin" || path.startsWith("/admin/") ? "staff" : "customer";
-}
+export { realmOfPath };
 
 /** Cookie names; with https the __Host- prefix pins them to this host, path / and Secure. */
 export function cookieNames(secure: boolean) {
@@ -118,6 +119,12 @@ export function currentStaff(req: FastifyRequest): SignedInStaff | null {
 export function pendingStaffId(req: FastifyRequest): string | null {
   const s = state.get(req)?.session;
   return s && s.realm === "staff" && s.pending_second_factor === 1 ? s.subject_id : null;
+}
+
+/** True when the form's CSRF token is the one of this browser (for routes that take POSTs without). */
+export function formTokenValid(req: FastifyRequest): boolean {
+  const a = state.get(req);
+  return a !== undefined && csrfValid(a, (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
 }
 
 /** The CSRF token for a form on this page. */
@@ -215,7 +222,7 @@ async function loadSubject(a: RequestAuth): Promise<void> {
     if (p) a.customer = p;
   } else {
     const v = await a.c.staffAuth.find(s.subject_id);
-    if (v && !v.disabled) a.staff = { id: v.id, email: v.email, role: v.role, totp: v.totp };
+    if (v && !v.disabled) a.staff = { id: v.id, email: v.email, role: v.role, totp: v.totp, locale: v.locale };
   }
 }
 
@@ -252,6 +259,12 @@ export function registerSessions(app: FastifyInstance, c: Container): void {
       }
       if (!a.session) reply.clearCookie(names[realm], cookieOptions(secure));
     }
+    // The page's language (docs/adr/0036-i18n.md). Signed in, the language switch also stores the
+    // choice on the person, which needs this session's CSRF token; anonymous, the cookie is all.
+    setPageContext(req, {
+      locale: requestLocale(req, { stored: a.customer?.locale ?? a.staff?.locale, partnerDefault: (await c.settings.get()).defaultLocale }),
+      formToken: a.session ? () => tokenFor(a) : undefined,
+    });
 
     if (SAFE_METHODS.has(req.method) || req.routeOptions.config?.csrf === false) return;
     // JSON cannot be sent across sites without a CORS preflight, which nothing here answers; a

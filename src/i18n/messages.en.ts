@@ -2,6 +2,12 @@
 // This file defines the keys: messages.ru.ts must have exactly these (the compiler and
 // src/i18n/catalog.test.ts check it). Values in {braces} are filled by t(); `#` in a plural is
 // the number, formatted for the locale.
+import { commonEn } from "./catalog/common.en.ts";
+import { consoleEn } from "./catalog/console.en.ts";
+import { portalEn } from "./catalog/portal.en.ts";
+import { publicEn } from "./catalog/public.en.ts";
+import { setupEn } from "./catalog/setup.en.ts";
+
 export const en = {
   "locale.name": "English",
 
@@ -190,6 +196,13 @@ export const en = {
   "invoice.note.no_tax": "No {tax} charged.",
   "invoice.note.reverse_charge": "Reverse charge: VAT to be accounted for by the recipient under Article 196 of Council Directive 2006/112/EC.",
   "invoice.note.credit_note": "Credit note for invoice {number} of {date}: {reason}",
+
+  // Page texts, one file per area (catalog/*.en.ts), so that areas are edited apart.
+  ...commonEn,
+  ...publicEn,
+  ...portalEn,
+  ...consoleEn,
+  ...setupEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -2,6 +2,11 @@
 // Множественное число — one / few / many (1 месяц, 2 месяца, 5 месяцев) и other для дробных.
 // Название модуля — в кавычках-«ёлочках» после слова «модуль», чтобы не склонять само название.
 import type { MessageKey } from "./messages.en.ts";
+import { commonRu } from "./catalog/common.ru.ts";
+import { consoleRu } from "./catalog/console.ru.ts";
+import { portalRu } from "./catalog/portal.ru.ts";
+import { publicRu } from "./catalog/public.ru.ts";
+import { setupRu } from "./catalog/setup.ru.ts";
 
 export const ru: Record<MessageKey, string> = {
   "locale.name": "Русский",
@@ -190,4 +195,10 @@ export const ru: Record<MessageKey, string> = {
   "invoice.note.no_tax": "{tax} не облагается.",
   "invoice.note.reverse_charge": "Обратное начисление НДС: налог уплачивает получатель согласно статье 196 Директивы Совета 2006/112/ЕС.",
   "invoice.note.credit_note": "Кредит-нота к счёту № {number} от {date}: {reason}",
+
+  ...commonRu,
+  ...publicRu,
+  ...portalRu,
+  ...consoleRu,
+  ...setupRu,
 };

@@ -8,6 +8,7 @@ import type { AccountTokenRow, CustomerRow, LoginThrottleRow, StaffUserRow } fro
 export type CustomerAuthRow = Pick<CustomerRow, "id" | "email" | "name"> & {
   password_hash: string | null;
   email_verified_at: string | null;
+  locale: string | null;
 };
 
 export function createAccountsRepo(dialect: "sqlite" | "postgres") {
@@ -16,14 +17,14 @@ export function createAccountsRepo(dialect: "sqlite" | "postgres") {
     findCustomerByEmail(ex: Executor, email: string): Promise<CustomerAuthRow | undefined> {
       return ex
         .selectFrom("customers")
-        .select(["id", "email", "name", "password_hash", "email_verified_at"])
+        .select(["id", "email", "name", "password_hash", "email_verified_at", "locale"])
         .where("email", "=", email)
         .executeTakeFirst() as Promise<CustomerAuthRow | undefined>;
     },
     findCustomerById(ex: Executor, id: string): Promise<CustomerAuthRow | undefined> {
       return ex
         .selectFrom("customers")
-        .select(["id", "email", "name", "password_hash", "email_verified_at"])
+        .select(["id", "email", "name", "password_hash", "email_verified_at", "locale"])
         .where("id", "=", id)
         .executeTakeFirst() as Promise<CustomerAuthRow | undefined>;
     },

@@ -235,7 +235,7 @@ export function createCustomerAuthService(deps: {
   /** The signed-in customer's view of themselves (null when the account is gone). */
   async function profile(customerId: string) {
     const row = await accounts.findCustomerById(db, customerId);
-    return row ? { id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null } : null;
+    return row ? { id: row.id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null, locale: row.locale } : null;
   }
 
   return { signUp, requestReset, peekToken, completeSignUp, signIn, resetPassword, profile };

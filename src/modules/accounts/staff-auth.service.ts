@@ -3,6 +3,7 @@
 // TOTP second factor. TOTP secrets are stored encrypted with SECRET_KEY.
 import type { Db, Executor } from "../../db/database.ts";
 import type { StaffUserRow } from "../../db/schema.ts";
+import type { Locale } from "../../i18n/locales.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { conflict, invalidInput, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
@@ -26,6 +27,8 @@ export interface StaffView {
   disabled: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /** The console language the user chose (null: the request decides, docs/adr/0036-i18n.md). */
+  locale: string | null;
 }
 
 export type StaffSignInResult =
@@ -44,6 +47,7 @@ export function viewOf(row: StaffUserRow): StaffView {
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
+    locale: row.locale ?? null,
   };
 }
 
@@ -239,6 +243,11 @@ export function createStaffAuthService(deps: {
     return { ok: true };
   }
 
+  /** Stores the console language a staff user chose with the language switch. */
+  async function setLocale(staffId: string, locale: Locale | null): Promise<void> {
+    await accounts.updateStaff(db, staffId, { locale, updated_at: clock.now().toISOString() });
+  }
+
   async function find(staffId: string): Promise<StaffView | null> {
     const row = await accounts.findStaffById(db, staffId);
     return row ? viewOf(row) : null;
@@ -251,6 +260,7 @@ export function createStaffAuthService(deps: {
     /** True once any staff user exists (the set-up wizard creates the first, an owner). */
     hasAny: async () => (await accounts.countStaff(db)) > 0,
     find,
+    setLocale,
     setPassword,
     setDisabled,
     removeTotp,
