@@ -17,7 +17,7 @@ import type { Agent } from "undici";
 // undici loads with the first call, not with every process that builds a container (docs/adr/0032).
 const require = createRequire(import.meta.url);
 const undici = () => require("undici") as typeof import("undici");
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 import { invalidInput } from "../lib/errors.ts";
 import type { Element } from "../protocol/document.ts";
 import {
