@@ -55,7 +55,7 @@ export function wireUpstream(deps: {
     rebindModule: async (id, license) => (await upstream()).rebindModule(id, license),
     prolong: async (id, period) => (await upstream()).prolong(id, period),
     deleteModule: async (id) => (await upstream()).deleteModule(id),
-    listModules: async () => (await upstream()).listModules(),
+    listModules: async (f) => (await upstream()).listModules(f),
     listLicenses: async () => (await upstream()).listLicenses(),
     readLicense: async (id) => (await upstream()).readLicense(id),
     readBalance: async () => (await upstream()).readBalance(),
