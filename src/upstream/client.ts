@@ -192,9 +192,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     // A large list is read in the worker thread (ADR 0043): the event loop only hands it over.
     let reading: AnswerReading<T>;
     if (offThread && body.length >= OFF_THREAD_BYTES) {
-      const copy = new Uint8Array(body.length);
-      copy.set(body);
-      reading = await readOffThread<T>(copy, offThread);
+      // Buffer.concat gave the answer a memory block of its own (above the pool size), so it is
+      // handed over as it is; otherwise a copy is.
+      const own = body.byteOffset === 0 && body.buffer.byteLength === body.length ? new Uint8Array(body.buffer, 0, body.length) : Uint8Array.from(body);
+      reading = await readOffThread<T>(own, offThread);
     } else {
       reading = readAnswer(body.toString("utf8"), read);
     }
