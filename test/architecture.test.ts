@@ -8,7 +8,12 @@
 //   - only src/app/config.ts reads process.env (the CLI gets its config through loadConfig(),
 //     whose default argument is the environment — no other file names process.env at all);
 //   - src/lib/ imports nothing but src/lib/ and Node's built-in modules;
-//   - nothing in src/ imports from test/ (fakes live in test/, src/ has no test-only branches).
+//   - nothing in src/ imports from test/ (fakes live in test/, src/ has no test-only branches);
+//   - the layers of docs/ARCHITECTURE.md: a folder of src/ imports only folders below it (LAYERS),
+//     so src/modules/ never imports src/jobs/, src/app/ or src/http/ (they reach the queue, the
+//     metrics and the logger through src/ports/);
+//   - no import cycles between files of src/ (type-only imports count: a cycle of types is still
+//     two files that cannot be understood one without the other).
 // Imports are found with TypeScript's own pre-processor (static, type-only, re-exports, dynamic
 // import(), require); environment reads with its parser.
 import assert from "node:assert/strict";
@@ -127,6 +132,80 @@ const srcNeverImportsTests: Rule = (f) =>
     .filter((i) => i.specifier.startsWith(".") && under(resolveRelative(f.path, i.specifier), "test/"))
     .map((i) => `${f.path}:${i.line} imports ${i.specifier}`);
 
+/**
+ * The layers, lowest first. A file may import files of its own folder (src/<folder>/) and of
+ * folders in lower layers; never a folder of its own layer or above.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ["lib"],
+  ["db", "i18n", "protocol"],
+  ["ports"],
+  ["upstream", "sandbox"],
+  ["modules", "conformance"],
+  ["jobs"],
+  ["app"],
+  ["http"],
+  ["cli"],
+];
+
+const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
+/** "src/modules/orders/x.ts" → "modules"; a file directly in src/ → "". */
+const folderOf = (path: string): string => (/^src\/([^/]+)\//.exec(path)?.[1] ?? "");
+
+const importsGoDown: Rule = (f) => {
+  const from = folderOf(f.path);
+  if (!from) return [];
+  return importsOf(f)
+    .filter((i) => i.specifier.startsWith("."))
+    .flatMap((i) => {
+      const to = folderOf(resolveRelative(f.path, i.specifier));
+      if (!to || to === from) return [];
+      const [a, b] = [layerOf(from), layerOf(to)];
+      return a < 0 || b < 0 || b >= a ? [`${f.path}:${i.line} imports ${i.specifier} (${from} may not import ${to})`] : [];
+    });
+};
+
+/** Import cycles among `files` (tests left out), each as the files on it, the smallest first. */
+function importCycles(files: SourceFile[]): string[][] {
+  const known = new Set(files.map((f) => f.path));
+  const edges = new Map<string, string[]>();
+  for (const f of files) {
+    edges.set(f.path, [...new Set(importsOf(f).filter((i) => i.specifier.startsWith(".")).map((i) => resolveRelative(f.path, i.specifier)).filter((p) => known.has(p)))]);
+  }
+  // Tarjan's strongly connected components: a component of two or more files is a cycle.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || edges.get(v)!.includes(v)) cycles.push(component.sort());
+    }
+  };
+  for (const p of known) if (!index.has(p)) visit(p);
+  return cycles;
+}
+
 function violations(rule: Rule, files: SourceFile[]): string[] {
   return files.flatMap(rule);
 }
@@ -163,6 +242,26 @@ describe("architecture rules", () => {
 
   it("never imports test code from src", () => {
     assert.deepEqual(violations(srcNeverImportsTests, files), []);
+  });
+
+  it("names a layer for every folder of src/", () => {
+    const folders = [...new Set(files.map((f) => folderOf(f.path)).filter(Boolean))];
+    assert.deepEqual(folders.filter((d) => layerOf(d) < 0), []);
+  });
+
+  it("imports only downwards: modules never import jobs/, app/ or http/", () => {
+    assert.deepEqual(violations(importsGoDown, files), []);
+  });
+
+  it("has no import cycles", () => {
+    assert.deepEqual(importCycles(files.filter((f) => !isTest(f.path))), []);
+  });
+
+  it("wires each module in its own short file under src/app/wiring/", () => {
+    const wiring = files.filter((f) => under(f.path, "src/app/wiring/"));
+    assert.ok(wiring.length >= 10, "one wiring file per module");
+    const long = [...wiring, files.find((f) => f.path === "src/app/container.ts")!].filter((f) => f.text.split("\n").length > 200).map((f) => f.path);
+    assert.deepEqual(long, []);
   });
 });
 
@@ -212,6 +311,23 @@ describe("architecture rule checker", () => {
     assert.deepEqual(libStaysSmall(file("src/lib/a.ts", 'import { x } from "./b.ts";\nimport { randomBytes } from "node:crypto";\nimport fs from "fs";')), []);
     assert.equal(libStaysSmall(file("src/lib/a.ts", 'import { x } from "../app/config.ts";')).length, 1);
     assert.equal(libStaysSmall(file("src/lib/a.ts", 'import { z } from "zod";')).length, 1);
+  });
+
+  it("sees an import that goes up a layer, or across to a folder of the same layer", () => {
+    assert.equal(importsGoDown(file("src/modules/orders/orders.service.ts", 'import { JOB_KINDS } from "../../jobs/kinds.ts";')).length, 1);
+    assert.equal(importsGoDown(file("src/modules/catalog/x.ts", 'import type { Metrics } from "../../app/metrics.ts";')).length, 1);
+    assert.equal(importsGoDown(file("src/upstream/client.ts", 'import type { Logger } from "../app/logger.ts";')).length, 1);
+    assert.equal(importsGoDown(file("src/db/x.ts", 'import { t } from "../i18n/index.ts";')).length, 1);
+    assert.deepEqual(importsGoDown(file("src/modules/orders/orders.service.ts", 'import type { Enqueuer } from "../../ports/queue.ts";\nimport { x } from "../catalog/catalog.logic.ts";\nimport { y } from "../../lib/money.ts";')), []);
+    assert.deepEqual(importsGoDown(file("src/app/wiring/jobs.ts", 'import { bindJob } from "../../jobs/job.ts";')), []);
+  });
+
+  it("finds a cycle, also through type-only imports, and not a chain", () => {
+    const a = file("src/http/a.ts", 'import type { B } from "./b.ts";');
+    const b = file("src/http/b.ts", 'import { c } from "./c.ts";');
+    const c = file("src/http/c.ts", 'import { a } from "./a.ts";');
+    assert.deepEqual(importCycles([a, b, c]), [["src/http/a.ts", "src/http/b.ts", "src/http/c.ts"]]);
+    assert.deepEqual(importCycles([a, b, file("src/http/c.ts", 'import { z } from "zod";')]), []);
   });
 
   it("sees an import of test code", () => {

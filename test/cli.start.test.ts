@@ -71,5 +71,10 @@ describe("partnerbill start-up", () => {
     assert.ok(r.packages.has("better-sqlite3") && r.packages.has("kysely"), [...r.packages].join(", "));
     assert.deepEqual(HEAVY.filter((p) => r.packages.has(p)), [], `loaded: ${[...r.packages].sort().join(", ")}`);
     assert.deepEqual(r.files.filter((f) => f.startsWith("dist/http/")), []);
+    // Not the container: the catalog service, what reads the stored client area, and pure *.logic
+    // files the configuration validates with (ADR 0043).
+    assert.ok(r.files.includes("dist/modules/catalog/catalog.service.js"));
+    assert.deepEqual(r.files.filter((f) => f.startsWith("dist/app/container") || f.startsWith("dist/app/wiring/") || f.startsWith("dist/jobs/")), []);
+    assert.deepEqual(r.files.filter((f) => f.startsWith("dist/modules/") && !/^dist\/modules\/(catalog|setup|settings)\//.test(f) && !f.endsWith(".logic.js")), []);
   });
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { createContainer } from "../src/app/container.ts";
 import { createLogger } from "../src/app/logger.ts";
+import { LISTING_REUSE_MS } from "../src/modules/fulfillment/fulfillment.service.ts";
 import { manualClock } from "../src/lib/clock.ts";
 import { randomIds } from "../src/lib/ids.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
@@ -56,6 +57,32 @@ describeEachDialect("fulfillment over HTTP against the sandbox", (ctx) => {
     assert.ok(!JSON.stringify(calls).includes(sb.credentials.password));
     // Running it again (a duplicate delivery) changes nothing.
     assert.deepEqual(await c.fulfillment.place(order.id), { status: "done", state: "active" });
+    assert.equal(sb.modulesOf(license).length, 1);
+  });
+
+  it("lists the account's modules once per order: placing reuses what the pre-payment check saw", async () => {
+    const { c, clock, order, customer } = await setup(ctx(), { SKIP_PAY: "1" });
+    const calls = async (func: string) => (await c.metrics.upstreamCalls.get()).values.filter((v) => v.labels["func"] === func).reduce((n, v) => n + v.value, 0);
+    // The checkout page checks, the payment a second later reuses that check, placing its listing.
+    assert.deepEqual(await c.fulfillment.precheck(await c.orders.get(order.id)), { ok: true });
+    clock.advance(1000);
+    await c.orders.payFromBalance(order.id, customer.id, "test");
+    assert.deepEqual(await c.fulfillment.place(order.id), { status: "done", state: "active" });
+    assert.equal(await calls("addition"), 1, "one whole-account listing");
+    assert.equal(await calls("soft"), 0, "the license is read, not listed");
+    assert.equal(await calls("soft.edit"), 1);
+    assert.equal(await calls("addition.order.param"), 1);
+  });
+
+  it("lists again at placing when the pre-payment check is older than the reuse window", async () => {
+    const { c, clock, order, customer, license } = await setup(ctx(), { SKIP_PAY: "1" });
+    const calls = async (func: string) => (await c.metrics.upstreamCalls.get()).values.filter((v) => v.labels["func"] === func).reduce((n, v) => n + v.value, 0);
+    await c.orders.payFromBalance(order.id, customer.id, "test");
+    const paid = await c.orders.get(order.id);
+    assert.ok(paid.precheck_at && paid.precheck_known_ids === "[]", "the check's listing is on the order");
+    clock.advance(LISTING_REUSE_MS + 1);
+    assert.deepEqual(await c.fulfillment.place(order.id), { status: "done", state: "active" });
+    assert.equal(await calls("addition"), 2);
     assert.equal(sb.modulesOf(license).length, 1);
   });
 
@@ -155,7 +182,7 @@ describeEachDialect("fulfillment over HTTP against the sandbox", (ctx) => {
   });
 
   it("lets the configuration decide when upstream cannot be asked before payment", async () => {
-    const rule = sb.sandbox.faults.add({ kind: "http_5xx", func: ["soft", "addition"] });
+    const rule = sb.sandbox.faults.add({ kind: "http_5xx", func: ["soft.edit", "addition"] });
     try {
       const strict = await setup(ctx(), { SKIP_PAY: "1", PAY_WHEN_UPSTREAM_UNREACHABLE: "false" });
       await assert.rejects(strict.c.orders.payFromBalance(strict.order.id, strict.customer.id, "test"), { code: "upstream_unavailable" });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, afterEach, before, describe, it } from "node:test";
-import { createUpstreamClient, type UpstreamClientOptions } from "../src/upstream/client.ts";
+import { createUpstreamClient, OFF_THREAD_BYTES, type UpstreamClientOptions } from "../src/upstream/client.ts";
 import { isUpstreamError, UpstreamError } from "../src/upstream/errors.ts";
 import type { UpstreamCallEvent, UpstreamErrorKind, UpstreamErrorReason, UpstreamOutcome } from "../src/upstream/types.ts";
 import { startFakeBillmgr, startFakeBillmgrTls, type FakeBillmgr } from "./fakes/billmgr-server.ts";
@@ -289,6 +289,33 @@ describe("upstream client against answers the sandbox cannot give", () => {
       assert.deepEqual(tariffs.find((t) => t.id === 55377)?.periods.map((p) => p.cost), [{ minor: 29001, currency: "RUB" }], out);
       assert.ok((await c.orderModule({ license: 100001, pricelist: 23221, period: 1 })).serviceId > 0);
     }
+  });
+
+  it("reads a large module list in the worker thread, filtered to a license, as it reads a small one", async () => {
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => `<elem><id>${600001 + i}</id><item>${100001 + (i % 4)}</item><pricelist>55361</pricelist><status>${i % 7 === 0 ? 4 : 2}</status><expiredate>2027-01-0${1 + (i % 9)}</expiredate></elem>`).join("");
+    const body = (n: number) => `<?xml version="1.0" encoding="UTF-8"?>\n<doc>${rows(n)}</doc>`;
+    assert.ok(Buffer.byteLength(body(2_000)) > OFF_THREAD_BYTES && Buffer.byteLength(body(40)) < OFF_THREAD_BYTES);
+    for (const n of [40, 2_000]) {
+      f.next("addition", { kind: "raw", body: body(n) });
+      const all = await client().listModules();
+      assert.equal(all.length, n, `${n}: every module`);
+      f.next("addition", { kind: "raw", body: body(n) });
+      const mine = await client().listModules({ license: 100003 });
+      assert.deepEqual(mine, all.filter((m) => m.license === 100003), `${n}: only the license's, read the same way`);
+      assert.equal(mine.length, Math.floor(n / 4));
+      assert.ok(mine.some((m) => m.status === "deleted") && mine.some((m) => m.status === "active"));
+    }
+    // Failures read in the worker keep their kinds: an error document, a DTD, a bad row.
+    const padding = `<!--${"x".repeat(OFF_THREAD_BYTES)}-->`;
+    f.next("addition", { kind: "raw", body: `<doc>${padding}<error type="access" object="addition"><msg>Access denied</msg></error></doc>` });
+    expectKind(await failure(client().listModules({ license: 100001 })), "access", "not_done");
+    f.next("addition", { kind: "raw", body: `<!DOCTYPE doc [<!ENTITY x "y">]><doc>${rows(2_000)}</doc>` });
+    expectKind(await failure(client().listModules()), "unparsable", "unknown", "dtd");
+    f.next("addition", { kind: "raw", body: `<doc>${rows(2_000)}<elem><id>oops</id></elem></doc>` });
+    const bad = await failure(client().listModules());
+    expectKind(bad, "unparsable", "unknown");
+    assert.match(bad.message, /unreadable answer/);
   });
 
   it("reads a JSON error document as a rejection", async () => {

@@ -4,6 +4,7 @@
 import { userInfo } from "node:os";
 import type { Config } from "../app/config.ts";
 import type { Container } from "../app/container.ts";
+import type { CatalogService } from "../modules/catalog/catalog.service.ts";
 import type { Database } from "../db/database.ts";
 import { isAppError } from "../lib/errors.ts";
 
@@ -86,6 +87,42 @@ export async function withContainer<T>(fn: (c: Container) => Promise<T>): Promis
   } finally {
     await c.close();
     await c.database.close();
+  }
+}
+
+/**
+ * Runs a catalog command (`modules`, `prices`) with the database and the catalog service only:
+ * building the whole container would load every module's code for a read of two tables (ADR
+ * 0043). The catalog's change counter is bumped by the service, so running servers see the change.
+ */
+export async function withCatalog<T>(fn: (catalog: CatalogService) => Promise<T>): Promise<T> {
+  const config = await configOrExit();
+  const [{ createDatabase }, { migrateToLatest }, { createCatalogService }, { createCatalogRepo }, { createChangeCountersRepo }, { systemClock }, { randomIds }] = await Promise.all([
+    import("../db/database.ts"),
+    import("../db/migrate.ts"),
+    import("../modules/catalog/catalog.service.ts"),
+    import("../modules/catalog/catalog.repo.ts"),
+    import("../db/change-counters.repo.ts"),
+    import("../lib/clock.ts"),
+    import("../lib/ids.ts"),
+  ]);
+  const database = createDatabase(config.DATABASE_URL);
+  try {
+    await migrateToLatest(database.db);
+    const { UPSTREAM_REGION: region } = await withStoredArea(config, database, undefined);
+    const catalog = createCatalogService({
+      db: database.db,
+      catalog: createCatalogRepo(),
+      counters: createChangeCountersRepo(),
+      clock: systemClock,
+      ids: randomIds,
+      region,
+      // No price-list cache lives in a CLI process; servers notice the change counter.
+      onChange: () => {},
+    });
+    return await fn(catalog);
+  } finally {
+    await database.close();
   }
 }
 

@@ -221,6 +221,10 @@ export interface OrdersTable {
   funds_refusals: number;
   /** When an awaiting_funds order is tried again by itself (short, growing backoff). */
   funds_retry_at: string | null;
+  /** When the pre-payment check listed upstream's modules (migration 0022, ADR 0043). */
+  precheck_at: string | null;
+  /** JSON array: ids of the modules of this license and tariff (not deleted) that listing showed. */
+  precheck_known_ids: string | null;
 }
 
 export interface OrderEventsTable {

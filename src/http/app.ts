@@ -36,22 +36,14 @@ import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
 import { registerAssetRoutes } from "./assets.ts";
 import { rawSecurityHeaders, registerSecurityHeaders, type HeaderSettings } from "./security-headers.ts";
+import { keyUrls } from "./key-urls.ts";
+
+export { keyUrls };
 
 declare module "fastify" {
   interface FastifyContextConfig {
     surface?: Surface;
   }
-}
-
-/** The URLs an operator needs, printed at start-up and shown on the home page. */
-export function keyUrls(publicUrl: string) {
-  return {
-    billing: `${publicUrl}/billmgr`,
-    priceList: `${publicUrl}/billmgr?func=pricelist.export&itemtype=addition&onlyavailable=on&out=xml`,
-    health: `${publicUrl}/healthz`,
-    ready: `${publicUrl}/readyz`,
-    metrics: `${publicUrl}/metrics`,
-  };
 }
 
 const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;

@@ -3,7 +3,7 @@
 // requests are the ones the document shows.
 import { z } from "zod";
 import { SCOPES } from "../modules/api-tokens/api-tokens.logic.ts";
-import type { ApiRoute } from "./api.routes.ts";
+import type { ApiRoute } from "./api-route.ts";
 import { ErrorBody } from "./api.schemas.ts";
 
 export const OPENAPI_PATH = "/api/openapi.json";

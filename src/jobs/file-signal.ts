@@ -6,7 +6,7 @@
 // the job once it is committed. Losing a touch costs nothing but time: the worker's poll stays
 // the safety net. The file carries no data; it is created when missing.
 import { closeSync, openSync, utimesSync, watch, type FSWatcher } from "node:fs";
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 import type { WakeSource } from "./listener.ts";
 
 export interface FileWakeSignal extends WakeSource {

@@ -7,7 +7,7 @@
 // Exactly-once *effect* is the handler's job: record the intent before an external call, and on a
 // later attempt check the world before acting again (docs/adr/0007-durable-job-queue.md).
 import type { z } from "zod";
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 
 export interface Backoff {
   /** Delay before the second attempt; it doubles per attempt up to maxMs. */

@@ -3,7 +3,7 @@
 // then the listener reconnects with a delay and wakes the worker once, since NOTIFYs sent while
 // nobody listened are lost. The worker's slow poll covers whatever falls through.
 import type pg from "pg";
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 import { NOTIFY_CHANNEL_SQL } from "./queue.ts";
 
 export interface WakeSource {

@@ -19,29 +19,9 @@ import type { JobRow, JobState } from "../db/schema.ts";
 import type { Clock } from "../lib/clock.ts";
 import { conflict, invalidInput, notFound } from "../lib/errors.ts";
 import type { IdGenerator } from "../lib/ids.ts";
+import type { EnqueueInput, EnqueueResult, JobListFilter } from "../ports/queue.ts";
 
-export interface EnqueueInput {
-  kind: string;
-  payload?: unknown;
-  /** Unique per job while its row exists; a second enqueue with the same key is a no-op. */
-  key: string;
-  /** Not before this time (default: now). */
-  runAt?: Date;
-  /** Overrides the handler's maxAttempts for this job. */
-  maxAttempts?: number;
-}
-
-export interface EnqueueResult {
-  job: JobRow;
-  /** False when a job with this key already existed (it is returned unchanged). */
-  created: boolean;
-}
-
-export interface JobListFilter {
-  state?: JobState;
-  kind?: string;
-  limit?: number;
-}
+export type { EnqueueInput, EnqueueResult, JobListFilter };
 
 export interface QueueStats {
   /** Queued and due now. */

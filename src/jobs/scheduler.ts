@@ -7,7 +7,7 @@
 // Periods are aligned to UTC (hourly at :00, daily at 00:00 UTC, n ms at multiples of n since the
 // epoch), shifted by `offsetMs`. A period during which no scheduler ran at all is not caught up:
 // periodic handlers look at the state of the world ("renewals due by now"), not at the period.
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 import type { Db } from "../db/database.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { JobQueue } from "./queue.ts";

@@ -10,8 +10,8 @@ import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { Logger } from "../app/logger.ts";
-import type { Metrics } from "../app/metrics.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { JobMetrics } from "../ports/metrics.ts";
 import type { JobRow } from "../db/schema.ts";
 import type { Clock } from "../lib/clock.ts";
 import { backoffDelay } from "./backoff.ts";
@@ -83,7 +83,7 @@ export function createJobWorker(
     registry: JobRegistry;
     clock: Clock;
     logger: Logger;
-    metrics: Pick<Metrics, "jobsTotal" | "jobDuration" | "jobsReady" | "jobsOldestReadyAge" | "jobsDead">;
+    metrics: JobMetrics;
     /** Cross-node wake-ups (PostgreSQL LISTEN); absent on SQLite, where one process owns the file. */
     listener?: WakeSource;
     random?: () => number;

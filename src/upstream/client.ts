@@ -17,23 +17,21 @@ import type { Agent } from "undici";
 // undici loads with the first call, not with every process that builds a container (docs/adr/0032).
 const require = createRequire(import.meta.url);
 const undici = () => require("undici") as typeof import("undici");
-import type { Logger } from "../app/logger.ts";
+import type { Logger } from "../ports/logger.ts";
 import { invalidInput } from "../lib/errors.ts";
 import type { Element } from "../protocol/document.ts";
 import {
-  AnswerError,
-  errorOf,
   readLicenseForm,
   readLicenseList,
   readModuleForm,
-  readModuleList,
   readOk,
   readOrderAnswer,
   readPriceList,
   readProlongAnswer,
   readBalance,
 } from "./answers.ts";
-import { DocumentError, parseDocument } from "./document.ts";
+import { readAnswer, readModulesOf, type AnswerReading, type OffThreadTask } from "./answer-reading.ts";
+import { readOffThread } from "./answer-pool.ts";
 import { UpstreamError, billmgrError, createScrubber } from "./errors.ts";
 import type {
   OrderModuleInput,
@@ -55,8 +53,13 @@ export interface UpstreamClientOptions {
   onCall?: (event: UpstreamCallEvent) => void;
 }
 
-/** Upper bound of an answer we read; a price or license list is a few hundred kilobytes at most. */
+/** Upper bound of an answer we read; a module list of 20,000 modules is about 5 MB. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/**
+ * Answers at least this large are read in a worker thread when the call allows it (lists): about
+ * 100 modules, a few milliseconds of parsing on this thread, below the worker's hand-over cost.
+ */
+export const OFF_THREAD_BYTES = 32 * 1024;
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
 
@@ -125,7 +128,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
    * One call: POST, read, parse, and turn a BILLmanager error document into an UpstreamError.
    * `read` converts the document into the typed result; its AnswerError means "unparsable".
    */
-  async function call<T>(func: string, params: Record<string, string>, spendsMoney: boolean, read: (doc: Element) => T): Promise<T> {
+  async function call<T>(func: string, params: Record<string, string>, spendsMoney: boolean, read: (doc: Element) => T, offThread?: OffThreadTask): Promise<T> {
     const started = performance.now();
     let httpStatus: number | null = null;
     const finish = (error?: UpstreamError): void => {
@@ -152,7 +155,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
       controller.abort();
     }, opts.timeoutMs);
 
-    let body: string;
+    let body: Buffer;
     try {
       const res = await request(target, {
         method: "POST",
@@ -176,7 +179,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
         }
         chunks.push(chunk as Buffer);
       }
-      body = Buffer.concat(chunks).toString("utf8");
+      body = Buffer.concat(chunks);
     } catch (e) {
       const error = transportError(func, e, deadlineHit);
       finish(error);
@@ -186,39 +189,42 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     }
 
     const status = httpStatus;
+    // A large list is read in the worker thread (ADR 0043): the event loop only hands it over.
+    let reading: AnswerReading<T>;
+    if (offThread && body.length >= OFF_THREAD_BYTES) {
+      // Buffer.concat gave the answer a memory block of its own (above the pool size), so it is
+      // handed over as it is; otherwise a copy is.
+      const own = body.byteOffset === 0 && body.buffer.byteLength === body.length ? new Uint8Array(body.buffer, 0, body.length) : Uint8Array.from(body);
+      reading = await readOffThread<T>(own, offThread);
+    } else {
+      reading = readAnswer(body.toString("utf8"), read);
+    }
     let error: UpstreamError;
-    try {
-      const doc = parseDocument(body);
-      const billmgr = errorOf(doc);
-      if (billmgr) {
-        error = billmgrError(func, { type: scrub(billmgr.type), object: scrub(billmgr.object), msg: scrub(billmgr.msg) }, status);
-      } else if (status >= 500) {
-        error = new UpstreamError({ kind: "server_error", func, message: `${host} answered HTTP ${status}`, httpStatus: status });
-      } else if (status < 200 || status >= 300) {
-        error = new UpstreamError({ kind: "unparsable", func, message: `unexpected HTTP ${status} from ${host}`, reason: "http_status", httpStatus: status });
-      } else {
-        const result = read(doc);
-        finish();
-        return result;
-      }
-    } catch (e) {
-      if (e instanceof DocumentError || e instanceof AnswerError) {
-        error =
-          status >= 500
-            ? new UpstreamError({ kind: "server_error", func, message: `${host} answered HTTP ${status}`, httpStatus: status })
-            : new UpstreamError({
-                kind: "unparsable",
-                func,
-                message: `unreadable answer${status !== 200 ? ` (HTTP ${status})` : ""}: ${scrub(e.message)}`,
-                httpStatus: status,
-                ...(e instanceof DocumentError && e.dtd ? { reason: "dtd" as const } : {}),
-              });
-      } else {
-        // A bug of ours while reading a complete answer: upstream may well have acted, so the
-        // caller must still get an UpstreamError with an unknown outcome, never a bare exception.
-        log?.error({ err: e, func }, "reading an upstream answer failed");
-        error = new UpstreamError({ kind: "unparsable", func, message: "the answer could not be read (internal error; logged)", httpStatus: status });
-      }
+    if (reading.kind === "billmgr") {
+      const b = reading.error;
+      error = billmgrError(func, { type: scrub(b.type), object: scrub(b.object), msg: scrub(b.msg) }, status);
+    } else if (reading.kind === "internal") {
+      // A bug of ours while reading a complete answer: upstream may well have acted, so the
+      // caller must still get an UpstreamError with an unknown outcome, never a bare exception.
+      log?.error({ err: reading.message, func }, "reading an upstream answer failed");
+      error = new UpstreamError({ kind: "unparsable", func, message: "the answer could not be read (internal error; logged)", httpStatus: status });
+    } else if (reading.kind === "document_error" && status < 500) {
+      error = new UpstreamError({
+        kind: "unparsable",
+        func,
+        message: `unreadable answer${status !== 200 ? ` (HTTP ${status})` : ""}: ${scrub(reading.message)}`,
+        httpStatus: status,
+        ...(reading.dtd ? { reason: "dtd" as const } : {}),
+      });
+    } else if (status >= 500) {
+      error = new UpstreamError({ kind: "server_error", func, message: `${host} answered HTTP ${status}`, httpStatus: status });
+    } else if (status < 200 || status >= 300) {
+      error = new UpstreamError({ kind: "unparsable", func, message: `unexpected HTTP ${status} from ${host}`, reason: "http_status", httpStatus: status });
+    } else if (reading.kind === "ok") {
+      finish();
+      return reading.result;
+    } else {
+      error = new UpstreamError({ kind: "unparsable", func, message: `unreadable answer${status !== 200 ? ` (HTTP ${status})` : ""}: ${scrub(reading.message)}`, httpStatus: status });
     }
     finish(error);
     throw error;
@@ -273,8 +279,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
       await call("addition.delete", { elid: id(elid, "elid") }, false, readOk);
     },
 
-    async listModules() {
-      return call("addition", {}, false, readModuleList);
+    async listModules(filter = {}) {
+      // Upstream documents no filter for the list: it is filtered here, as it is read (ADR 0043).
+      const license = filter.license === undefined ? null : Number(id(filter.license, "license"));
+      return call("addition", {}, false, readModulesOf(license), { reader: "modules", license });
     },
 
     async listLicenses() {

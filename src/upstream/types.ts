@@ -128,7 +128,11 @@ export interface UpstreamClient {
   rebindModule(elid: number, license: number): Promise<void>;
   prolong(elid: number, period: number): Promise<{ expiresOn: string | null }>;
   deleteModule(elid: number): Promise<void>;
-  listModules(): Promise<UpstreamModule[]>;
+  /**
+   * The account's modules (`addition`); with `license`, only that license's (filtered as the answer
+   * is read — upstream documents no filter — so callers filter again if they need to be sure).
+   */
+  listModules(filter?: { license?: number }): Promise<UpstreamModule[]>;
   listLicenses(): Promise<UpstreamLicense[]>;
   readLicense(elid: number): Promise<UpstreamLicense>;
   readBalance(): Promise<UpstreamBalance>;

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
 import { isSellable } from "../../modules/catalog/catalog.logic.ts";
-import { withContainer } from "../runtime.ts";
+import { withCatalog } from "../runtime.ts";
 import { printTable } from "../table.ts";
 
 export function registerModules(program: Command): void {
@@ -13,8 +13,8 @@ export function registerModules(program: Command): void {
     .description("List modules of the configured client area with their sell prices")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) =>
-      withContainer(async (c) => {
-        const entries = await c.catalog.listModules();
+      withCatalog(async (catalog) => {
+        const entries = await catalog.listModules();
         if (opts.json) {
           const rows = entries.map((e) => ({
             id: e.module.id,
@@ -49,8 +49,8 @@ export function registerModules(program: Command): void {
       .command(`${name} <id>`)
       .description(`${enabled ? "Sell" : "Stop selling"} a module (tariff id, e.g. 23221)`)
       .action(async (id: string) =>
-        withContainer(async (c) => {
-          const m = await c.catalog.setEnabled(id, enabled);
+        withCatalog(async (catalog) => {
+          const m = await catalog.setEnabled(id, enabled);
           process.stdout.write(`${m.name} (${m.tariff_id}) is ${enabled ? "enabled" : "disabled"}.\n`);
         }),
       );

@@ -1,7 +1,7 @@
 // `partnerbill prices set|clear|history`: sell prices of modules.
 import type { Command } from "commander";
 import { format } from "../../lib/money.ts";
-import { cliActor, withContainer } from "../runtime.ts";
+import { cliActor, withCatalog } from "../runtime.ts";
 import { printTable } from "../table.ts";
 
 export function registerPrices(program: Command): void {
@@ -14,8 +14,8 @@ export function registerPrices(program: Command): void {
     .requiredOption("--amount <decimal>", "e.g. 950.00")
     .requiredOption("--currency <code>", "ISO 4217, e.g. RUB")
     .action(async (id: string, opts: { period: string; amount: string; currency: string }) =>
-      withContainer(async (c) => {
-        const r = await c.catalog.setPrice(id, opts, { source: "cli", name: cliActor() });
+      withCatalog(async (catalog) => {
+        const r = await catalog.setPrice(id, opts, { source: "cli", name: cliActor() });
         const before = r.previous ? format(r.previous) : "no price";
         process.stdout.write(`${r.module.name} (${r.module.tariff_id}), ${r.period} month(s): ${before} → ${format(r.price)}\n`);
       }),
@@ -26,8 +26,8 @@ export function registerPrices(program: Command): void {
     .description("Remove the sell price of a module for a period (without a monthly price a module is not listed)")
     .requiredOption("--period <months>", "1 or 12")
     .action(async (id: string, opts: { period: string }) =>
-      withContainer(async (c) => {
-        const cleared = await c.catalog.clearPrice(id, opts.period, { source: "cli", name: cliActor() });
+      withCatalog(async (catalog) => {
+        const cleared = await catalog.clearPrice(id, opts.period, { source: "cli", name: cliActor() });
         process.stdout.write(cleared ? "Price cleared.\n" : "There was no price for that period.\n");
       }),
     );
@@ -36,8 +36,8 @@ export function registerPrices(program: Command): void {
     .command("history <id>")
     .description("Show the price changes of a module, newest first")
     .action(async (id: string) =>
-      withContainer(async (c) => {
-        const rows = await c.catalog.history(id);
+      withCatalog(async (catalog) => {
+        const rows = await catalog.history(id);
         const show = (minor: number | null, cur: string | null) => (minor === null || cur === null ? "—" : format({ minor: Number(minor), currency: cur }));
         printTable(
           ["when", "period", "from", "to", "source", "by"],

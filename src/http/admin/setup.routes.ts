@@ -8,7 +8,7 @@ import type { Container } from "../../app/container.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
 import { AREAS, type SetupStatus } from "../../modules/setup/setup.service.ts";
 import { emailField, field, notice, passwordField, redirect } from "../auth-pages.ts";
-import { keyUrls } from "../app.ts";
+import { keyUrls } from "../key-urls.ts";
 import { csrfField, currentStaff, requireStaff, startSession } from "../session.ts";
 import { attempt, staffAct, type Form, type Query } from "./common.ts";
 import { sendAdminPage } from "./layout.ts";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { Db } from "../../db/database.ts";
 import type { ChangeCountersRepo } from "../../db/change-counters.repo.ts";
-import type { Metrics } from "../../app/metrics.ts";
+import type { PriceListMetrics } from "../../ports/metrics.ts";
 import { contentTypeOf, write } from "../../protocol/write.ts";
 import type { CatalogRepo } from "./catalog.repo.ts";
 import { joinPrices, type CatalogEntry } from "./catalog.logic.ts";
@@ -40,7 +40,7 @@ export function createPriceListService(deps: {
   catalog: Pick<CatalogRepo, "listModules" | "listPrices">;
   counters: Pick<ChangeCountersRepo, "read">;
   region: "eu" | "ru";
-  metrics: Pick<Metrics, "pricelistCache" | "catalogVersion">;
+  metrics: PriceListMetrics;
 }) {
   let current: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;

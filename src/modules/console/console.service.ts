@@ -4,7 +4,7 @@
 // audit entry in the transaction of the change (docs/adr/0022-admin-console.md).
 import type { Db, Tx } from "../../db/database.ts";
 import type { AlertRow, CustomerModuleRow, CustomerRow, JobRow, LedgerTransactionRow, OrderRow } from "../../db/schema.ts";
-import type { JobQueue } from "../../jobs/queue.ts";
+import type { JobsAdmin } from "../../ports/queue.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, invalidInput, notFound } from "../../lib/errors.ts";
 import { format, type Money } from "../../lib/money.ts";
@@ -64,7 +64,7 @@ export function createConsoleService(deps: {
   customers: Pick<CustomersRepo, "findById" | "lock">;
   ordersRepo: Pick<OrdersRepo, "listCustomerModules">;
   alerts: Pick<AlertsService, "list">;
-  queue: Pick<JobQueue, "list" | "countByState" | "retry" | "retryAllDead">;
+  queue: JobsAdmin;
   audit: Pick<AuditService, "record">;
   clock: Clock;
 }) {

@@ -36,7 +36,7 @@ export function createAttentionService(deps: {
     const calls = (await orders.timeline(o.id)).filter((e) => e.kind === "upstream_call").map((e) => ({ at: e.at, detail: e.detail ?? null }));
     if (o.kind !== "purchase") return { calls, candidates: [], claimed: [], listError: null };
     try {
-      const onLicense = (await upstream.listModules()).filter((m) => matches(m, o));
+      const onLicense = (await upstream.listModules({ license: Number(o.license_id) })).filter((m) => matches(m, o));
       const taken = await ordersRepo.claimedUpstreamIds(db, onLicense.map((m) => m.id));
       return {
         calls,

@@ -18,8 +18,8 @@ export type PlaceResult =
 export function createFulfillmentService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "move" | "activate" | "rejectAndRefund" | "addEvent">;
-  ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readModule">;
+  ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds" | "recordPrecheck">;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "readLicense" | "readModule">;
   clock: Clock;
   /** The upstream per-call timeout; the settle window is twice this. */
   upstreamTimeoutMs: number;
@@ -27,14 +27,24 @@ export function createFulfillmentService(deps: {
   maxPlacements?: number;
   /** Records an alert for staff (awaiting funds, needs attention). */
   alert?: (kind: string, subject: string, message: string) => Promise<void>;
+  /** How long what the pre-payment check listed stands in for a listing at placing (ADR 0043). */
+  listingReuseMs?: number;
 }) {
   const { db, orders, ordersRepo, upstream, clock } = deps;
   const settleMs = deps.upstreamTimeoutMs * 2;
   const maxPlacements = deps.maxPlacements ?? 3;
+  const listingReuseMs = deps.listingReuseMs ?? LISTING_REUSE_MS;
 
   /** Upstream modules of this order's license and tariff that are not deleted. */
   function relevant(all: UpstreamModule[], o: OrderRow): UpstreamModule[] {
     return all.filter((m) => m.license === Number(o.license_id) && m.pricelist === o.tariff_id && m.status !== "deleted");
+  }
+
+  /** Milliseconds since a pre-payment check that passed, if within the reuse window; else null. */
+  function precheckAge(o: Pick<OrderRow, "precheck_at" | "precheck_known_ids">): number | null {
+    if (!o.precheck_at || o.precheck_known_ids === null) return null;
+    const age = clock.now().getTime() - new Date(o.precheck_at).getTime();
+    return age >= 0 && age <= listingReuseMs ? age : null;
   }
 
   async function note(o: OrderRow, detail: Record<string, unknown>): Promise<void> {
@@ -62,14 +72,14 @@ export function createFulfillmentService(deps: {
    * Records the intent (paid|awaiting_funds|needs_attention|placing → placing) with the modules
    * already on the license, then makes the one call that spends money.
    */
-  async function orderUpstream(o: OrderRow, known: UpstreamModule[], finalAttempt: boolean): Promise<PlaceResult> {
+  async function orderUpstream(o: OrderRow, knownIds: number[], finalAttempt: boolean): Promise<PlaceResult> {
     if (o.upstream_attempts >= maxPlacements) {
       return needsAttention(o, `upstream was asked ${o.upstream_attempts} times without a module appearing`);
     }
     const intent = await db.transaction().execute((tx) =>
       orders.move(tx, o, "placing", {
         intent_at: clock.now().toISOString(),
-        intent_known_ids: JSON.stringify(known.map((m) => m.id)),
+        intent_known_ids: JSON.stringify(knownIds),
         upstream_attempts: o.upstream_attempts + 1,
       }, { kind: "transition", detail: { intent: "addition.order.param", attempt: o.upstream_attempts + 1 } }),
     );
@@ -122,9 +132,15 @@ export function createFulfillmentService(deps: {
       if (waited < settleMs) return { status: "retry", reason: "an earlier call may still be in flight", afterMs: settleMs - waited };
     }
 
+    // First attempt soon after the pre-payment check: the modules it saw on this license are the
+    // ones known before the intent; no second whole-account listing (ADR 0043).
+    if (o.state === "paid" && precheckAge(o) !== null) {
+      return orderUpstream(o, JSON.parse(o.precheck_known_ids!) as number[], finalAttempt);
+    }
+
     let all: UpstreamModule[];
     try {
-      all = await upstream.listModules();
+      all = await upstream.listModules({ license: Number(o.license_id) });
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
       await note(o, { func: "addition", outcome: e.outcome, kind: e.kind, message: e.message });
@@ -149,23 +165,36 @@ export function createFulfillmentService(deps: {
       }
       await note(o, { func: "addition", outcome: "done", absent: true });
     }
-    return orderUpstream(o, onLicense, finalAttempt);
+    return orderUpstream(o, onLicense.map((m) => m.id), finalAttempt);
   }
 
   /**
-   * Checks before taking money (automatic mode): the license is in the partner's upstream account,
-   * its IP is the one the panel sent, and the module is not already active on it.
+   * Checks before taking money (automatic mode): the license is in the partner's upstream account
+   * (soft.edit reads that one license), its IP is the one the panel sent, and the module is not
+   * already active on it (the one listing of the order, filtered to the license as it is read).
+   * What the listing showed is recorded on the order for placing to reuse (ADR 0043), and a check
+   * that passed within the reuse window (the checkout page, then the payment) is not repeated.
    */
-  async function precheck(o: Pick<OrderRow, "license_id" | "ip" | "tariff_id">): Promise<PrecheckResult> {
+  async function precheck(o: Pick<OrderRow, "id" | "license_id" | "ip" | "tariff_id" | "precheck_at" | "precheck_known_ids">): Promise<PrecheckResult> {
+    if (precheckAge(o) !== null) return { ok: true };
     const license = Number(o.license_id);
+    const listedAt = clock.now().toISOString();
     try {
-      const [licenses, modules] = await Promise.all([upstream.listLicenses(), upstream.listModules()]);
-      const lic = licenses.find((l) => l.id === license);
-      if (!lic) return { ok: false, problem: `License ${license} is not one of ours in ispmanager's client area; check the license number.` };
+      const [lic, modules] = await Promise.all([
+        upstream.readLicense(license).catch((e: unknown) => {
+          // A license of another account, or a deleted one, is refused by soft.edit (a proven answer).
+          if (isUpstreamError(e) && e.kind === "rejected") return null;
+          throw e;
+        }),
+        upstream.listModules({ license }),
+      ]);
+      if (lic === null) return { ok: false, problem: `License ${license} is not one of ours in ispmanager's client area; check the license number.` };
       if (o.ip && lic.ip && lic.ip !== o.ip) return { ok: false, problem: `License ${license} belongs to IP ${lic.ip}, not ${o.ip}.` };
-      if (modules.some((m) => m.license === license && m.pricelist === o.tariff_id && (m.status === "active" || m.status === "ordered" || m.status === "processing"))) {
+      const same = modules.filter((m) => m.license === license && m.pricelist === o.tariff_id);
+      if (same.some((m) => m.status === "active" || m.status === "ordered" || m.status === "processing")) {
         return { ok: false, problem: `This module is already active on license ${license}.` };
       }
+      await ordersRepo.recordPrecheck(db, o.id, listedAt, same.filter((m) => m.status !== "deleted").map((m) => m.id));
       return { ok: true };
     } catch (e) {
       if (isUpstreamError(e)) return { ok: "unknown", problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
@@ -176,6 +205,12 @@ export function createFulfillmentService(deps: {
 
   return { place, precheck };
 }
+
+/**
+ * How long after the pre-payment check its listing stands in for one at placing: a balance payment
+ * is placed within a second; a card payment that took longer is listed again (ADR 0043).
+ */
+export const LISTING_REUSE_MS = 60_000;
 
 export type PrecheckResult = { ok: true } | { ok: false; problem: string } | { ok: "unknown"; problem: string };
 

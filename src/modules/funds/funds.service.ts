@@ -18,7 +18,8 @@ import type { AlertsService } from "../alerts/alerts.service.ts";
 import { ALERT_KINDS } from "../alerts/alerts.service.ts";
 import type { AuditContext } from "../audit/audit.logic.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { fulfillmentJobOf, type Enqueuer, type OrderService } from "../orders/orders.service.ts";
+import type { Enqueuer } from "../../ports/queue.ts";
+import type { OrderService } from "../orders/orders.service.ts";
 import type { FundsRepo } from "./funds.repo.ts";
 import { isLow } from "./funds.logic.ts";
 
@@ -48,7 +49,7 @@ export function createFundsService(deps: {
   db: Db;
   repo: FundsRepo;
   upstream: Pick<UpstreamClient, "readBalance">;
-  orders: Pick<OrderService, "list" | "get" | "addEvent">;
+  orders: Pick<OrderService, "list" | "get" | "addEvent" | "fulfillmentJobOf">;
   queue: Enqueuer;
   alerts: Pick<AlertsService, "raise" | "resolve">;
   audit: Pick<AuditService, "record">;
@@ -109,7 +110,7 @@ export function createFundsService(deps: {
   }
 
   async function enqueueResume(o: OrderRow, key: string): Promise<void> {
-    const job = fulfillmentJobOf(o);
+    const job = deps.orders.fulfillmentJobOf(o);
     await deps.queue.enqueue(db, { kind: job.kind, payload: { orderId: o.id }, key: `${job.key}:funds:${o.funds_refusals ?? 0}:${key}` });
   }
 
@@ -173,7 +174,7 @@ export function createFundsService(deps: {
       throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only orders awaiting upstream funds can be resumed`);
     }
     await db.transaction().execute(async (tx) => {
-      const job = fulfillmentJobOf(o);
+      const job = deps.orders.fulfillmentJobOf(o);
       await deps.queue.enqueue(tx, { kind: job.kind, payload: { orderId: o.id }, key: `${job.key}:resume-now:${o.funds_refusals ?? 0}:${now().toISOString()}` });
       await deps.orders.addEvent(tx, o.id, { kind: "note", actor: ctx.actor.label ?? ctx.actor.id ?? "staff", detail: { resumeNow: true } });
       await deps.audit.record(tx, { ...ctx, action: "order.resume", subject: { type: "order", id: o.id }, before: { state: o.state, fundsRefusals: o.funds_refusals ?? 0 }, after: { state: o.state, resumed: true } });

@@ -3,7 +3,7 @@
 // the language the document was issued in (invoices.locale) unless the caller asks for another.
 import { html, raw, type SafeHtml } from "../../lib/html.ts";
 import { CATALOGS, countryName, formatDate, formatMoney, formatNumber, formatPercentBp, intlTag, t, tHtml, toLocale, type Locale, type MessageKey } from "../../i18n/index.ts";
-import type { InvoiceDocument } from "./invoices.service.ts";
+import type { InvoiceDocument } from "./invoices.logic.ts";
 
 /** An invoice's status in words (English), for the pages that list or show invoices. */
 export const INVOICE_STATUS_TEXT: Record<string, string> = Object.fromEntries(

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import type { PDFFont, PDFPage, RGB } from "pdf-lib";
 import { countryName, formatMoney, formatNumber, formatPercentBp, t, type Locale } from "../../i18n/index.ts";
 import { invoiceLocale, invoiceStatusText, invoiceSubtitle, invoiceTitle } from "./invoice.html.ts";
-import type { InvoiceDocument } from "./invoices.service.ts";
+import type { InvoiceDocument } from "./invoices.logic.ts";
 
 const require = createRequire(import.meta.url);
 let fonts: { regular: Uint8Array; bold: Uint8Array } | undefined;

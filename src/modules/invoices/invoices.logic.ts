@@ -85,3 +85,15 @@ export function formatRate(rateBp: number): string {
   const frac = rateBp % 100;
   return frac === 0 ? `${whole} %` : `${whole}.${String(frac).padStart(2, "0").replace(/0$/, "")} %`;
 }
+
+export type InvoiceStatus = "paid" | "awaiting_payment" | "overdue" | "credited" | "cancelled" | "issued";
+
+/** An invoice or credit note as the HTML and PDF renderings show it. */
+export interface InvoiceDocument {
+  invoice: InvoiceView;
+  status: InvoiceStatus;
+  /** The credit note that cancelled it, or for a credit note the invoice it corrects. */
+  related: { id: string; number: string } | null;
+  /** Bank transfer expected for it: the reference the customer quotes. */
+  transferReference: string | null;
+}

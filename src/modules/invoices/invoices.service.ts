@@ -24,21 +24,15 @@ import {
   viewOf,
   yearOf,
   type BuyerSnapshot,
+  type InvoiceDocument,
   type InvoiceLine,
+  type InvoiceStatus,
   type InvoiceView,
 } from "./invoices.logic.ts";
 import type { InvoiceListFilter, InvoicesRepo } from "./invoices.repo.ts";
 
-export type InvoiceStatus = "paid" | "awaiting_payment" | "overdue" | "credited" | "cancelled" | "issued";
+export type { InvoiceDocument, InvoiceStatus } from "./invoices.logic.ts";
 
-export interface InvoiceDocument {
-  invoice: InvoiceView;
-  status: InvoiceStatus;
-  /** The credit note that cancelled it, or for a credit note the invoice it corrects. */
-  related: { id: string; number: string } | null;
-  /** Bank transfer expected for it: the reference the customer quotes. */
-  transferReference: string | null;
-}
 
 export function buyerOf(c: CustomerRow): BuyerSnapshot {
   return {

@@ -11,7 +11,7 @@ import type { Clock } from "../../lib/clock.ts";
 import { conflict, invalidInput, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
 import { open, seal } from "../../lib/secret-box.ts";
-import type { JobQueue } from "../../jobs/queue.ts";
+import type { Enqueuer } from "../../ports/queue.ts";
 import { renderMail, type TemplateContext } from "./mail.templates.ts";
 import type { Locale } from "../../i18n/locales.ts";
 import { MAIL_TEMPLATES, type MailQueue, type MailRequest } from "./mail.types.ts";
@@ -46,7 +46,7 @@ export function isMailAddress(to: string): boolean {
 export function createMailService(deps: {
   db: Db;
   mail: MailRepo;
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Enqueuer;
   clock: Clock;
   ids: IdGenerator;
   secretKey: string;

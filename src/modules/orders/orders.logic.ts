@@ -124,6 +124,8 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     upstream_attempts: 0,
     funds_refusals: 0,
     funds_retry_at: null,
+    precheck_at: null,
+    precheck_known_ids: null,
     reason: null,
     version: 0,
     created_at: at,

@@ -168,6 +168,19 @@ export function createOrdersRepo(dialect: "sqlite" | "postgres" = "sqlite") {
       return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
     },
 
+    /**
+     * What the pre-payment check saw upstream, on an order not yet paid (ADR 0043). Not a state
+     * change: the version stays, so a payment racing with it is neither refused nor overwritten.
+     */
+    async recordPrecheck(ex: Executor, id: string, at: string, knownIds: number[]): Promise<void> {
+      await ex
+        .updateTable("orders")
+        .set({ precheck_at: at, precheck_known_ids: JSON.stringify(knownIds) })
+        .where("id", "=", id)
+        .where("state", "=", "pending_payment")
+        .execute();
+    },
+
     /** Upstream module ids among `ids` that a local record already owns. */
     async claimedUpstreamIds(ex: Executor, ids: number[]): Promise<Set<number>> {
       if (ids.length === 0) return new Set();

@@ -2,7 +2,7 @@
 // timeline event, the ledger entries the transition implies, and the next job (outbox). Nothing
 // here calls the network: fulfillment calls upstream between transitions.
 import type { Db, Executor, Tx } from "../../db/database.ts";
-import { JOB_KINDS } from "../../jobs/kinds.ts";
+import type { Enqueuer } from "../../ports/queue.ts";
 import type { CustomerModuleRow, CustomerRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, conflict, invalidInput, notFound } from "../../lib/errors.ts";
@@ -19,15 +19,17 @@ import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
 import { encodeCursor, narrow, parseListInput, type ListOrdersInput } from "./orders-list.logic.ts";
 import { addMonths, assertTransition, chargeOf, newOrder, parseBuyRedirect, statesLeadingTo, type Charge, type OrderState } from "./orders.logic.ts";
 
-/** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
-export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">): { kind: string; key: string } {
-  return o.kind === "renewal"
-    ? { kind: JOB_KINDS.prolongOrder, key: `order:${o.id}:prolong` }
-    : { kind: JOB_KINDS.placeOrder, key: `order:${o.id}:place` };
+/** The job kinds that get a paid order done upstream (src/jobs/kinds.ts names them). */
+export interface FulfillmentJobKinds {
+  /** A purchase is placed (order.place). */
+  place: string;
+  /** A renewal is prolonged (order.prolong). */
+  prolong: string;
 }
 
-export interface Enqueuer {
-  enqueue(ex: Executor, job: { kind: string; payload: Record<string, unknown>; key: string; runAt?: Date }): Promise<unknown>;
+/** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
+export function fulfillmentJobOf(o: Pick<OrderRow, "id" | "kind">, kinds: FulfillmentJobKinds): { kind: string; key: string } {
+  return o.kind === "renewal" ? { kind: kinds.prolong, key: `order:${o.id}:prolong` } : { kind: kinds.place, key: `order:${o.id}:place` };
 }
 
 /**
@@ -61,6 +63,8 @@ export function createOrderService(deps: {
   customers: Pick<CustomersRepo, "findByEmail" | "findById" | "lock">;
   ledger: Pick<LedgerService, "post" | "balance">;
   queue: Enqueuer;
+  /** The kinds of the jobs queued after payment. */
+  jobKinds: FulfillmentJobKinds;
   clock: Clock;
   ids: IdGenerator;
   region: "eu" | "ru";
@@ -370,7 +374,7 @@ export function createOrderService(deps: {
   /** After payment: the manual queue, or a placing job (outbox: committed with the payment). */
   async function handOver(tx: Tx, paid: OrderRow, actor: string): Promise<OrderRow> {
     if (paid.fulfillment === "manual") return move(tx, paid, "manual_queue", {}, { kind: "transition", actor });
-    await queue.enqueue(tx, { ...fulfillmentJobOf(paid), payload: { orderId: paid.id } });
+    await queue.enqueue(tx, { ...fulfillmentJobOf(paid, deps.jobKinds), payload: { orderId: paid.id } });
     return paid;
   }
 
@@ -526,6 +530,8 @@ export function createOrderService(deps: {
   }
 
   return {
+    /** The job that gets this paid order done upstream (its kind and idempotency key). */
+    fulfillmentJobOf: (o: Pick<OrderRow, "id" | "kind">) => fulfillmentJobOf(o, deps.jobKinds),
     get: (id: string) => get(id),
     find: (id: string) => orders.findById(db, id),
     list: (f?: OrderListFilter) => orders.list(db, f),

@@ -22,7 +22,8 @@ import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
 import type { CustomersRepo } from "../customers/customers.repo.ts";
 import { newOrder } from "../orders/orders.logic.ts";
-import type { Enqueuer, OrderService, TimelineEvent } from "../orders/orders.service.ts";
+import type { Enqueuer } from "../../ports/queue.ts";
+import type { OrderService, TimelineEvent } from "../orders/orders.service.ts";
 import type { RenewalsRepo } from "./renewals.repo.ts";
 import { addDays, hasExpired, isoDay, reminderStage, RENEWAL_OPEN_STATES } from "./renewals.logic.ts";
 
