@@ -6,6 +6,7 @@ import { after, before, it } from "node:test";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { createTestApp, listenOnSandbox, type ListeningApp } from "./helpers/app.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
+import { assertRussianPage } from "./helpers/page-language.ts";
 
 type Running = ListeningApp;
 
@@ -16,8 +17,8 @@ async function stopDemo(r: Running) {
   await r.c.close();
 }
 
-const get = async (url: string) => {
-  const res = await fetch(url, { redirect: "manual" });
+const get = async (url: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(url, { redirect: "manual", headers });
   return { status: res.status, body: await res.text(), location: res.headers.get("location") };
 };
 
@@ -44,7 +45,7 @@ describeEachDialect("demo ispmanager panel", (ctx) => {
       const page = await get(`${r.base}/demo/panel?license=100002`);
       assert.equal(page.status, 200);
       assert.match(page.body, /<option value="100002" selected>100002 — ispmanager 6 Pro \(203\.0\.113\.12\)<\/option>/);
-      assert.match(page.body, /DDoS-GUARD<\/td><td>11\.90 EUR \/ month/);
+      assert.match(page.body, /DDoS-GUARD<\/td><td data-label="Price">€11\.90 \/ month/);
       assert.ok(page.body.includes(`href="/billmgr?module=DDoSGUARD&amp;license=100002&amp;ip=203.0.113.12&amp;module_id=23221"`));
       assert.ok(page.body.includes(`${r.base}/billmgr?func=pricelist.export&amp;itemtype=addition&amp;onlyavailable=on&amp;out=xml`));
 
@@ -54,9 +55,31 @@ describeEachDialect("demo ispmanager panel", (ctx) => {
       assert.match(buy.location ?? "", /^\/checkout\/ord_/);
 
       const home = await get(`${r.base}/`);
-      assert.match(home.body, /<a href="\/demo\/panel">Demo ispmanager panel<\/a>/);
+      assert.match(home.body, /<a href="\/demo\/panel">Demo ispmanager panel<span>/);
       // Without a license the panel opens the account's first one.
       assert.match((await get(`${r.base}/demo/panel`)).body, /<option value="100001" selected>/);
+    } finally {
+      await stopDemo(r);
+    }
+  });
+
+  it("speaks Russian to a Russian reader: panel words as ispmanager's Russian panel has them, prices and dates in Russian", async () => {
+    const r = await startDemo(ctx(), sandbox);
+    try {
+      await sandbox.call({ func: "addition.order.param", item: "100005", pricelist: "55361", period: "1", skipbasket: "on", sok: "ok" });
+      const page = await get(`${r.base}/demo/panel?license=100005`, { "accept-language": "ru-RU,ru;q=0.9" });
+      assert.equal(page.status, 200);
+      const names = ["DDoS-GUARD", "Dr.Web Lite", "Dr.Web Pro", "Dr.Web Host", "BitNinja", "ispmanager 6 Lite", "ispmanager 6 Pro", "ispmanager 6 Host", "billmgr", "func=pricelist.export", "itemtype=addition", "onlyavailable=on", "out=xml"];
+      assertRussianPage(page.body, "demo panel", names);
+      assert.match(page.body, /Главное меню → Интеграция → Модули/);
+      assert.match(page.body, /<td data-label="Цена">11,90\u00a0€ в месяц<\/td>/);
+      assert.match(page.body, /<button class="update" type="submit">Обновить информацию о лицензии<\/button>/);
+      assert.match(page.body, /<dd>обновлена \d{1,2} [а-я]+ \d{4} г\.[ ,в]+\d{2}:\d{2} UTC<\/dd>/);
+      assert.match(page.body, /<td data-label="Состояние">Активен<\/td><td data-label="Действует до">\d{1,2} [а-я]+ \d{4} г\.<\/td>/);
+      const bad = await get(`${r.base}/demo/panel?license=abc`, { "accept-language": "ru" });
+      assert.equal(bad.status, 400);
+      assertRussianPage(bad.body, "bad license");
+      assert.match(bad.body, /Лицензия указывается номером лицензии ispmanager, например 100001\./);
     } finally {
       await stopDemo(r);
     }
@@ -85,7 +108,7 @@ describeEachDialect("demo ispmanager panel", (ctx) => {
       const first = (await get(`${r.base}/demo/panel?license=100003`)).body;
       assert.equal(actionOf(first, "DrWebLite"), "Installed");
       assert.equal(actionOf(first, "DDoSGUARD"), "Buy");
-      assert.match(first, /<table id="installed">.*Dr\.Web Lite<\/td><td>Active<\/td><td>\d{4}-\d{2}-\d{2}<\/td>/s);
+      assert.match(first, /<table class="data" id="installed">.*Dr\.Web Lite<\/td><td data-label="Status">Active<\/td><td data-label="Expires">[A-Z][a-z]+ \d{1,2}, \d{4}<\/td>/s);
 
       // A module bought meanwhile is not known until "Update license information".
       await order("23221");
@@ -109,10 +132,10 @@ describeEachDialect("demo ispmanager panel", (ctx) => {
     try {
       const bad = await get(`${r.base}/demo/panel?license=abc`);
       assert.equal(bad.status, 400);
-      assert.match(bad.body, /license must be the number of an ispmanager license/);
+      assert.match(bad.body, /The license must be the number of an ispmanager license/);
       const unknown = await get(`${r.base}/demo/panel?license=999999`);
       assert.equal(unknown.status, 404);
-      assert.match(unknown.body, /License 999999 is not in the sandbox&#39;s demo account; pick one of 100001, 100002, 100003, 100004, 100005/);
+      assert.match(unknown.body, /License 999999 is not in the sandbox’s demo account; pick one of 100001, 100002, 100003, 100004, 100005/);
       const refresh = await fetch(`${r.base}/demo/panel/refresh`, { method: "POST", body: new URLSearchParams({ license: "100021" }), redirect: "manual" });
       assert.equal(refresh.status, 404, "another account's license is not this panel's");
       const missing = await fetch(`${r.base}/demo/panel/refresh`, { method: "POST", body: new URLSearchParams({}), redirect: "manual" });

@@ -5,9 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../app/container.ts";
 import { isAppError } from "../lib/errors.ts";
+import { CATALOGS, t, tHtml, type MessageKey, type MessageValues } from "../i18n/t.ts";
+import type { Locale } from "../i18n/locales.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
-import { safeNext, waitText } from "../modules/accounts/accounts.logic.ts";
-import { emailField, field, notice, passwordField, redirect, sendAuthPage } from "./auth-pages.ts";
+import { safeNext } from "../modules/accounts/accounts.logic.ts";
+import { emailField, field, inputField, notice, passwordField, redirect, sendAuthPage } from "./auth-pages.ts";
+import { pageLocale } from "./locale.ts";
 import { demoMailboxNote } from "./demo-mailbox.routes.ts";
 import { csrfField, currentCustomer, endSession, startSession } from "./session.ts";
 
@@ -25,13 +28,17 @@ function withNext(path: string, next: string): string {
   return next === "/account" ? path : `${path}?next=${encodeURIComponent(next)}`;
 }
 
-/** A known problem with the input (bad e-mail, weak password) as a message; anything else rethrown. */
-function inputProblem(e: unknown): string {
-  if (isAppError(e) && e.code === "invalid_input") return e.message;
-  throw e;
+/**
+ * A known problem with the input (bad e-mail, weak password) in the reader's language, and which
+ * field it belongs to; anything else rethrown.
+ */
+function inputProblem(e: unknown, locale: Locale): { field: "email" | "password" | null; message: string } {
+  if (!isAppError(e) || e.code !== "invalid_input") throw e;
+  const key = e.details?.["messageKey"];
+  if (typeof key !== "string" || !Object.hasOwn(CATALOGS.en, key)) return { field: null, message: e.message };
+  const values = e.details?.["values"] as MessageValues | undefined;
+  return { field: key.startsWith("form.email.") ? "email" : key.startsWith("form.password.") ? "password" : null, message: t(locale, key as MessageKey, values) };
 }
-
-const EXPIRED = "This link has expired or has already been used.";
 
 /** The script that moves an e-mailed token from the link's fragment into the page's form. */
 export const LINK_SCRIPT_PATH = "/account/link.js";
@@ -54,47 +61,61 @@ const LINK_SCRIPT = `(function () {
 export function registerAccountRoutes(app: FastifyInstance, c: Container): void {
   const nextOf = (value: unknown): string => safeNext(value, "/account", c.config.PUBLIC_URL);
 
-  function loginPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+  interface FormState {
+    next: string;
+    email?: string;
+    message?: SafeHtml;
+    /** An inline error under the e-mail field. */
+    emailError?: string;
+    status?: number;
+  }
+
+  function loginPage(req: FastifyRequest, reply: FastifyReply, o: FormState) {
+    const l = pageLocale(req);
     return sendAuthPage(
       reply,
-      "Sign in",
-      html`<div class="card"><h1>Sign in</h1>${o.message ?? ""}
+      t(l, "page.signin.title"),
+      html`<div class="card"><h1>${t(l, "page.signin.title")}</h1>${o.message ?? ""}
 <form method="post" action="/account/login">${csrfField(req)}${nextField(o.next)}
-${emailField(o.email ?? "")}
-${passwordField("password", "Password", "current-password")}
-<p><button type="submit">Sign in</button></p>
+${emailField(o.email ?? "", true, { locale: l })}
+${passwordField("password", t(l, "form.password.label"), "current-password", false, { locale: l })}
+<p><button type="submit">${t(l, "page.signin.submit")}</button></p>
 </form>
-<p><a href="${withNext("/account/forgot", o.next)}">Forgot your password?</a> · New here? <a href="${withNext("/account/signup", o.next)}">Create an account</a></p></div>`,
+<p><a href="${withNext("/account/forgot", o.next)}">${t(l, "page.signin.forgot")}</a> · ${t(l, "page.signin.new_here")} <a href="${withNext("/account/signup", o.next)}">${t(l, "page.signin.create")}</a></p></div>`,
       o.status,
     );
   }
 
-  function signupPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+  function signupPage(req: FastifyRequest, reply: FastifyReply, o: FormState) {
+    const l = pageLocale(req);
     return sendAuthPage(
       reply,
-      "Create an account",
-      html`<div class="card"><h1>Create an account</h1>${o.message ?? ""}
+      t(l, "page.signup.title"),
+      html`<div class="card"><h1>${t(l, "page.signup.title")}</h1>${o.message ?? ""}
 <form method="post" action="/account/signup">${csrfField(req)}${nextField(o.next)}
-${emailField(o.email ?? "")}
-<p class="muted">We e-mail you a link; you choose your password after opening it.</p>
-<p><button type="submit">Create account</button></p>
+${emailField(o.email ?? "", true, { locale: l, ...(o.emailError ? { error: o.emailError } : {}) })}
+<p class="muted">${t(l, "page.signup.hint")}</p>
+<p><button type="submit">${t(l, "page.signup.submit")}</button></p>
 </form>
-<p>Already have an account? <a href="${withNext("/account/login", o.next)}">Sign in</a></p></div>`,
+<p>${t(l, "page.signup.have_account")} <a href="${withNext("/account/login", o.next)}">${t(l, "page.signup.sign_in")}</a></p></div>`,
       o.status,
     );
   }
 
-  function checkMailPage(reply: FastifyReply, title: string, text: SafeHtml) {
+  function checkMailPage(req: FastifyRequest, reply: FastifyReply, text: SafeHtml) {
+    const title = t(pageLocale(req), "page.check_mail.title");
     return sendAuthPage(reply, title, html`<div class="card"><h1>${title}</h1>${text}</div>`);
   }
 
-  function expiredPage(reply: FastifyReply) {
-    return sendAuthPage(
-      reply,
-      "Link expired",
-      html`<div class="card error"><h1>Link expired</h1><p>${EXPIRED}</p><p><a href="/account/login">Sign in</a>, <a href="/account/forgot">ask for a new password link</a> or <a href="/account/signup">sign up again</a>.</p></div>`,
-      400,
-    );
+  function expiredPage(req: FastifyRequest, reply: FastifyReply) {
+    const l = pageLocale(req);
+    const title = t(l, "page.link.expired.title");
+    const whatNow = tHtml(l, "page.link.expired.what_now", {
+      signin: html`<a href="/account/login">${t(l, "page.link.expired.signin")}</a>`,
+      forgot: html`<a href="/account/forgot">${t(l, "page.link.expired.forgot")}</a>`,
+      signup: html`<a href="/account/signup">${t(l, "page.link.expired.signup")}</a>`,
+    });
+    return sendAuthPage(reply, title, html`<div class="card error"><h1>${title}</h1><p>${t(l, "page.link.expired.text")}</p><p>${whatNow}</p></div>`, 400);
   }
 
   // ---- sign up ---------------------------------------------------------------------------------
@@ -106,21 +127,24 @@ ${emailField(o.email ?? "")}
   });
 
   app.post<Form>("/account/signup", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     const next = nextOf(field(req.body, "next"));
     const email = field(req.body, "email");
     try {
-      // Only the address: a password sent with it (an old form, or a stranger) is ignored.
-      const r = await c.customerAuth.signUp({ email, next });
+      // Only the address: a password sent with it (an old form, or a stranger) is ignored. The
+      // mail is written in this page's language.
+      const r = await c.customerAuth.signUp({ email, next, locale: l });
       // The same page whether or not the address already has an account.
       return checkMailPage(
+        req,
         reply,
-        "Check your e-mail",
-        html`<p>We sent a message to <b>${r.email}</b>. Open the link in it to confirm your address and choose your password; it works for 24 hours.</p>
-<p class="muted">Nothing arrived? Look in the spam folder, or <a href="${withNext("/account/signup", next)}">sign up again</a> in a few minutes.</p>
-${demoMailboxNote(c)}`,
+        html`<p>${tHtml(l, "page.check_mail.signup", { email: html`<b>${r.email}</b>` })}</p>
+<p class="muted">${tHtml(l, "page.check_mail.nothing", { again: html`<a href="${withNext("/account/signup", next)}">${t(l, "page.check_mail.again")}</a>` })}</p>
+${demoMailboxNote(c, l)}`,
       );
     } catch (e) {
-      return signupPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
+      const p = inputProblem(e, l);
+      return signupPage(req, reply, { next, email, status: 400, ...(p.field === "email" ? { emailError: p.message } : { message: notice("error", p.message) }) });
     }
   });
 
@@ -134,60 +158,67 @@ ${demoMailboxNote(c)}`,
   );
 
   const LINKS = {
-    verify_email: { path: "/account/verify", title: "Confirm your e-mail address", button: "Confirm and sign in", lead: "Choose your password to finish signing up." },
-    password_reset: { path: "/account/reset", title: "Choose a new password", button: "Set password and sign in", lead: "Choose a new password." },
-  } as const;
+    verify_email: { path: "/account/verify", title: "page.verify.title", button: "page.verify.button", lead: "page.verify.lead" },
+    password_reset: { path: "/account/reset", title: "page.reset.title", button: "page.reset.button", lead: "page.reset.lead" },
+  } as const satisfies Record<string, { path: string; title: MessageKey; button: MessageKey; lead: MessageKey }>;
   type LinkPurpose = keyof typeof LINKS;
 
   function openLinkPage(req: FastifyRequest, reply: FastifyReply, purpose: LinkPurpose, o: { message?: SafeHtml; status?: number } = {}) {
-    const l = LINKS[purpose];
+    const l = pageLocale(req);
+    const p = LINKS[purpose];
+    const title = t(l, p.title);
     return sendAuthPage(
       reply,
-      l.title,
-      html`<div class="card"><h1>${l.title}</h1>${o.message ?? ""}
-<form method="post" action="${l.path}" id="link-form">${csrfField(req)}
-<label for="token">Code from the e-mail</label><input id="token" name="token" type="text" autocomplete="off" spellcheck="false" required maxlength="64">
-<p><button type="submit">Continue</button></p></form>
-<p class="muted">Opened the link from the e-mail? This page continues by itself. If it does not, paste the code printed in the e-mail.</p></div>
+      title,
+      html`<div class="card"><h1>${title}</h1>${o.message ?? ""}
+<form method="post" action="${p.path}" id="link-form">${csrfField(req)}
+${inputField({ id: "token", label: t(l, "page.link.code"), autocomplete: "off", spellcheck: false, required: true, maxlength: 64 })}
+<p><button type="submit">${t(l, "page.link.continue")}</button></p></form>
+<p class="muted">${t(l, "page.link.help")}</p></div>
 <script src="${LINK_SCRIPT_PATH}" defer></script>`,
       o.status,
     );
   }
 
-  function passwordPage(req: FastifyRequest, reply: FastifyReply, purpose: LinkPurpose, o: { token: string; email: string; message?: SafeHtml; status?: number }) {
-    const l = LINKS[purpose];
+  function passwordPage(req: FastifyRequest, reply: FastifyReply, purpose: LinkPurpose, o: { token: string; email: string; error?: string; message?: SafeHtml; status?: number }) {
+    const l = pageLocale(req);
+    const p = LINKS[purpose];
+    const title = t(l, p.title);
     return sendAuthPage(
       reply,
-      l.title,
-      html`<div class="card"><h1>${l.title}</h1>${o.message ?? ""}<p>${l.lead} For <b>${o.email}</b>.</p>
-<form method="post" action="${l.path}">${csrfField(req)}<input type="hidden" name="token" value="${o.token}">
+      title,
+      html`<div class="card"><h1>${title}</h1>${o.message ?? ""}<p>${t(l, p.lead)} ${tHtml(l, "page.link.for", { email: html`<b>${o.email}</b>` })}</p>
+<form method="post" action="${p.path}">${csrfField(req)}<input type="hidden" name="token" value="${o.token}">
 <input type="hidden" name="username" autocomplete="username" value="${o.email}">
-${passwordField("password", "Password (at least 10 characters)", "new-password", true)}
-<p><button type="submit">${l.button}</button></p></form></div>`,
+${passwordField("password", t(l, "form.password.new_label"), "new-password", true, { locale: l, ...(o.error ? { error: o.error } : {}) })}
+<p><button type="submit">${t(l, p.button)}</button></p></form></div>`,
       o.status,
     );
   }
 
   for (const purpose of ["verify_email", "password_reset"] as const) {
-    const l = LINKS[purpose];
+    const path = LINKS[purpose].path;
     // Any ?token=… of an old-style link is ignored (and redacted from request logs).
-    app.get(l.path, PAGE, async (req, reply) => openLinkPage(req, reply, purpose));
+    app.get(path, PAGE, async (req, reply) => openLinkPage(req, reply, purpose));
 
-    app.post<Form>(l.path, PAGE, async (req, reply) => {
+    app.post<Form>(path, PAGE, async (req, reply) => {
+      const l = pageLocale(req);
       const token = field(req.body, "token").trim();
       const live = await c.customerAuth.peekToken(token, purpose);
-      if (!live) return expiredPage(reply);
+      if (!live) return expiredPage(req, reply);
       // The first POST (from the link's page) only shows the password form.
       if (req.body?.["password"] === undefined) return passwordPage(req, reply, purpose, { token, email: live.email });
       try {
         const input = { token, password: field(req.body, "password") };
-        const r = purpose === "verify_email" ? await c.customerAuth.completeSignUp(input) : await c.customerAuth.resetPassword(input);
-        if (!r.ok) return expiredPage(reply);
+        // A new customer starts with the language this page was read in.
+        const r = purpose === "verify_email" ? await c.customerAuth.completeSignUp({ ...input, locale: l }) : await c.customerAuth.resetPassword(input);
+        if (!r.ok) return expiredPage(req, reply);
         // Other sessions of this customer ended; this browser gets a new one.
         await startSession(req, reply, "customer", r.customerId);
         return redirect(reply, nextOf(r.next));
       } catch (e) {
-        return passwordPage(req, reply, purpose, { token, email: live.email, message: notice("error", inputProblem(e)), status: 400 });
+        const p = inputProblem(e, l);
+        return passwordPage(req, reply, purpose, { token, email: live.email, status: 400, ...(p.field === "password" ? { error: p.message } : { message: notice("error", p.message) }) });
       }
     });
   }
@@ -195,16 +226,18 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password",
   // ---- sign in / out ----------------------------------------------------------------------------
 
   app.get<Query>("/account/login", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     const next = nextOf(req.query.next);
     if (currentCustomer(req)) return redirect(reply, next);
     const message =
-      req.query.signed_out !== undefined ? notice("ok", "You are signed out.") :
-      req.query.reset !== undefined ? notice("ok", "Your password was changed. Sign in with the new one.") :
+      req.query.signed_out !== undefined ? notice("ok", t(l, "page.signin.signed_out")) :
+      req.query.reset !== undefined ? notice("ok", t(l, "page.signin.password_changed")) :
       undefined;
     return loginPage(req, reply, { next, ...(message ? { message } : {}) });
   });
 
   app.post<Form>("/account/login", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     const next = nextOf(field(req.body, "next"));
     const email = field(req.body, "email");
     const r = await c.customerAuth.signIn({ email, password: field(req.body, "password"), ip: req.ip });
@@ -214,17 +247,19 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password",
     }
     if (r.reason === "locked") {
       reply.header("retry-after", String(Math.ceil(r.retryAfterMs / 1000)));
-      return loginPage(req, reply, { next, email, status: 429, message: notice("error", `Too many failed sign-in attempts. Please wait ${waitText(r.retryAfterMs)} and try again.`) });
+      const wait = t(l, "period.minutes", { minutes: Math.max(1, Math.ceil(r.retryAfterMs / 60_000)) });
+      return loginPage(req, reply, { next, email, status: 429, message: notice("error", t(l, "page.signin.locked", { wait })) });
     }
-    return loginPage(req, reply, { next, email, status: 401, message: notice("error", "The e-mail address or the password is not right.") });
+    return loginPage(req, reply, { next, email, status: 401, message: notice("error", t(l, "page.signin.wrong")) });
   });
 
   app.get("/account/logout", PAGE, async (req, reply) => {
     if (!currentCustomer(req)) return redirect(reply, "/account/login");
+    const l = pageLocale(req);
     return sendAuthPage(
       reply,
-      "Sign out",
-      html`<div class="card"><h1>Sign out</h1><form method="post" action="/account/logout">${csrfField(req)}<p><button type="submit">Sign out</button></p></form></div>`,
+      t(l, "page.signout.title"),
+      html`<div class="card"><h1>${t(l, "page.signout.title")}</h1><form method="post" action="/account/logout">${csrfField(req)}<p><button type="submit">${t(l, "page.signout.button")}</button></p></form></div>`,
     );
   });
 
@@ -235,16 +270,17 @@ ${passwordField("password", "Password (at least 10 characters)", "new-password",
 
   // ---- forgotten password -----------------------------------------------------------------------
 
-  function forgotPage(req: FastifyRequest, reply: FastifyReply, o: { next: string; email?: string; message?: SafeHtml; status?: number }) {
+  function forgotPage(req: FastifyRequest, reply: FastifyReply, o: FormState) {
+    const l = pageLocale(req);
     return sendAuthPage(
       reply,
-      "Forgot your password?",
-      html`<div class="card"><h1>Forgot your password?</h1>${o.message ?? ""}
-<p>Enter your e-mail address and we will send you a link to choose a new password. If our staff created your account, this is also how you set your first password.</p>
+      t(l, "page.forgot.title"),
+      html`<div class="card"><h1>${t(l, "page.forgot.title")}</h1>${o.message ?? ""}
+<p>${t(l, "page.forgot.lead")}</p>
 <form method="post" action="/account/forgot">${csrfField(req)}${nextField(o.next)}
-${emailField(o.email ?? "")}
-<p><button type="submit">Send the link</button></p></form>
-<p><a href="${withNext("/account/login", o.next)}">Back to sign in</a></p></div>`,
+${emailField(o.email ?? "", true, { locale: l, ...(o.emailError ? { error: o.emailError } : {}) })}
+<p><button type="submit">${t(l, "page.forgot.submit")}</button></p></form>
+<p><a href="${withNext("/account/login", o.next)}">${t(l, "page.forgot.back")}</a></p></div>`,
       o.status,
     );
   }
@@ -252,20 +288,22 @@ ${emailField(o.email ?? "")}
   app.get<Query>("/account/forgot", PAGE, async (req, reply) => forgotPage(req, reply, { next: nextOf(req.query.next) }));
 
   app.post<Form>("/account/forgot", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     const next = nextOf(field(req.body, "next"));
     const email = field(req.body, "email");
     try {
-      const r = await c.customerAuth.requestReset({ email, next });
+      const r = await c.customerAuth.requestReset({ email, next, locale: l });
       // The same page whether or not the address has an account.
       return checkMailPage(
+        req,
         reply,
-        "Check your e-mail",
-        html`<p>A link to choose a new password is on its way to <b>${r.email}</b> (if the address has no account here yet, the link lets you create one). It works once, for one hour.</p>
-<p><a href="${withNext("/account/login", next)}">Back to sign in</a></p>
-${demoMailboxNote(c)}`,
+        html`<p>${tHtml(l, "page.check_mail.forgot", { email: html`<b>${r.email}</b>` })}</p>
+<p><a href="${withNext("/account/login", next)}">${t(l, "page.forgot.back")}</a></p>
+${demoMailboxNote(c, l)}`,
       );
     } catch (e) {
-      return forgotPage(req, reply, { next, email, message: notice("error", inputProblem(e)), status: 400 });
+      const p = inputProblem(e, l);
+      return forgotPage(req, reply, { next, email, status: 400, ...(p.field === "email" ? { emailError: p.message } : { message: notice("error", p.message) }) });
     }
   });
 }

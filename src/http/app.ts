@@ -31,6 +31,8 @@ import { registerAdminApprovalRoutes } from "./admin/approvals.routes.ts";
 import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
+import { pageLocale } from "./locale.ts";
+import { t, type MessageKey } from "../i18n/t.ts";
 import { registerLocaleRoutes } from "./locale.routes.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
@@ -165,17 +167,22 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 
   app.get("/", { config: { surface: "page" } }, async (req, reply) => {
     const urls = keyUrls(c.config.PUBLIC_URL);
+    const l = pageLocale(req);
+    const place = (href: string, name: MessageKey, text: MessageKey) => html`<li><a href="${href}">${t(l, name)}<span>${t(l, text)}</span></a></li>`;
     return reply.type("text/html; charset=utf-8").send(
       page(
         req,
-        "partnerbill",
-        html`<div class="card"><h1>partnerbill</h1>
-<p>Billing for reselling ispmanager modules.</p>
-<h2>Give this URL to ispmanager staff</h2><p><code>${urls.billing}</code></p>
-<h2>Price list as panels read it</h2><p><a href="${urls.priceList}"><code>${urls.priceList}</code></a></p>
-${c.config.UPSTREAM_URL === "sandbox" ? html`<h2>Try it</h2><p><a href="${DEMO_PANEL_PATH}">Demo ispmanager panel</a>: buy a module from the sandbox's demo licenses, as a panel user would.</p>` : ""}
-<h2>Operations</h2><p><a href="${urls.health}">health</a> · <a href="${urls.ready}">readiness</a> · <a href="${urls.metrics}">metrics</a></p>
-<p class="muted">Upstream: ${c.config.UPSTREAM_URL} · fulfillment: ${c.setup.modeNow()} · region: ${c.config.UPSTREAM_REGION.toUpperCase()}</p></div>`,
+        t(l, "page.home.title"),
+        html`<div class="card"><h1>${t(l, "page.home.title")}</h1>
+<p>${t(l, "page.home.lead")}</p>
+<h2>${t(l, "page.home.go")}</h2>
+<ul class="links">${place("/account", "page.home.account", "page.home.account.text")}${place("/admin", "page.home.console", "page.home.console.text")}${
+          c.config.UPSTREAM_URL === "sandbox" ? place(DEMO_PANEL_PATH, "page.home.demo", "page.home.demo.text") : ""
+        }</ul>
+<h2>${t(l, "page.home.billing_url")}</h2><p><code>${urls.billing}</code></p>
+<h2>${t(l, "page.home.price_list")}</h2><p><a href="${urls.priceList}"><code>${urls.priceList}</code></a></p>
+<h2>${t(l, "page.home.operations")}</h2><p><a href="${urls.health}">${t(l, "page.home.health")}</a> · <a href="${urls.ready}">${t(l, "page.home.ready")}</a> · <a href="${urls.metrics}">${t(l, "page.home.metrics")}</a></p>
+<p class="muted">${t(l, "page.home.status", { upstream: c.config.UPSTREAM_URL, mode: t(l, `page.home.mode.${c.setup.modeNow()}`), region: c.config.UPSTREAM_REGION.toUpperCase() })}</p></div>`,
       ),
     );
   });

@@ -7,7 +7,11 @@ import type { FastifyInstance } from "fastify";
 import type { Container } from "../app/container.ts";
 import { notFound } from "../lib/errors.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
+import { formatDateTime } from "../i18n/format.ts";
+import type { Locale } from "../i18n/locales.ts";
+import { t, tHtml } from "../i18n/t.ts";
 import { sendAuthPage } from "./auth-pages.ts";
+import { pageLocale } from "./locale.ts";
 import { sendError } from "./errors.ts";
 
 export const DEMO_MAILBOX_PATH = "/demo/mailbox";
@@ -20,12 +24,15 @@ export function demoMailboxEnabled(c: Container): boolean {
 }
 
 /** A line for pages that just sent mail: where to read it in demo mode (nothing otherwise). */
-export function demoMailboxNote(c: Container): SafeHtml {
+export function demoMailboxNote(c: Container, locale: Locale = "en"): SafeHtml {
   if (!demoMailboxEnabled(c)) return html``;
-  return html`<p class="notice" id="demo-mailbox-note">Demo mode: no e-mail leaves this machine. Read the messages partnerbill would send in the <a href="${DEMO_MAILBOX_PATH}">demo mailbox</a>.</p>`;
+  const link = html`<a href="${DEMO_MAILBOX_PATH}">${t(locale, "page.mailbox.note_link")}</a>`;
+  return html`<p class="notice" id="demo-mailbox-note">${tHtml(locale, "page.mailbox.note", { mailbox: link })}</p>`;
 }
 
-const BANNER = html`<p class="notice"><b>Demo mode only.</b> partnerbill runs against its built-in sandbox with demo data and no SMTP server, so e-mail is kept here instead of being sent. With SMTP_URL set, or with a real ispmanager client area, this page does not exist.</p>`;
+function banner(l: Locale): SafeHtml {
+  return html`<p class="notice"><b>${t(l, "page.mailbox.banner_title")}</b> ${tHtml(l, "page.mailbox.banner", { env: html`<code>SMTP_URL</code>` })}</p>`;
+}
 
 /** The mail's text with links to this site made clickable — relative, so they open on the address in use. */
 function withLinks(text: string, publicUrl: string): SafeHtml {
@@ -42,18 +49,21 @@ export function registerDemoMailboxRoutes(app: FastifyInstance, c: Container): v
 
   app.get(DEMO_MAILBOX_PATH, PAGE, async (req, reply) => {
     try {
+      const l = pageLocale(req);
       const mails = await c.mail.list({ state: "held", limit: 50 });
+      const col = { when: t(l, "page.mailbox.col.when"), to: t(l, "page.mailbox.col.to"), subject: t(l, "page.mailbox.col.subject") };
       const rows = mails.map(
-        (m) => html`<tr><td>${m.created_at.slice(0, 19).replace("T", " ")} UTC</td><td>${m.to_address}</td><td><a href="${DEMO_MAILBOX_PATH}/${m.id}">${m.subject}</a></td></tr>`,
+        (m) => html`<tr><td data-label="${col.when}">${formatDateTime(m.created_at, l)}</td><td data-label="${col.to}">${m.to_address}</td><td data-label="${col.subject}"><a href="${DEMO_MAILBOX_PATH}/${m.id}">${m.subject}</a></td></tr>`,
       );
+      const title = t(l, "page.mailbox.title");
       return sendAuthPage(
         reply,
-        "Demo mailbox",
-        html`<div class="card"><h1>Demo mailbox</h1>${BANNER}
+        title,
+        html`<div class="card"><h1>${title}</h1>${banner(l)}
 ${mails.length === 0
-  ? html`<p>No e-mail yet. Sign up on a checkout page and the confirmation message appears here.</p>`
-  : html`<table id="mails"><tr><th>When</th><th>To</th><th>Subject</th></tr>${rows}</table>`}
-<p class="muted">Newest first. This page does not refresh by itself: reload it after signing up.</p></div>`,
+  ? html`<p>${t(l, "page.mailbox.empty")}</p>`
+  : html`<div class="table-wrap"><table class="data" id="mails"><thead><tr><th>${col.when}</th><th>${col.to}</th><th>${col.subject}</th></tr></thead><tbody>${rows}</tbody></table></div>`}
+<p class="muted">${t(l, "page.mailbox.newest_first")}</p></div>`,
       );
     } catch (e) {
       return sendError(req, reply, e, "page");
@@ -62,15 +72,17 @@ ${mails.length === 0
 
   app.get<{ Params: { id: string } }>(`${DEMO_MAILBOX_PATH}/:id`, PAGE, async (req, reply) => {
     try {
+      const l = pageLocale(req);
       const m = MAIL_ID.test(req.params.id) ? await c.mail.show(req.params.id).catch(() => undefined) : undefined;
-      if (!m || m.state !== "held") throw notFound("There is no such message in the demo mailbox.");
+      if (!m || m.state !== "held") throw notFound("There is no such message in the demo mailbox.", { messageKey: "page.mailbox.not_found" });
+      // The message is in its reader's language, which may not be this page's.
       return sendAuthPage(
         reply,
         m.subject,
-        html`<div class="card"><h1>${m.subject}</h1>${BANNER}
-<table><tr><th>To</th><td>${m.to_address}</td></tr><tr><th>When</th><td>${m.created_at.slice(0, 19).replace("T", " ")} UTC</td></tr></table>
+        html`<div class="card"><h1>${m.subject}</h1>${banner(l)}
+<dl class="facts"><dt>${t(l, "page.mailbox.col.to")}</dt><dd>${m.to_address}</dd><dt>${t(l, "page.mailbox.col.when")}</dt><dd>${formatDateTime(m.created_at, l)}</dd></dl>
 <pre id="mail-text" class="wrap">${withLinks(m.text, c.config.PUBLIC_URL)}</pre>
-<p><a href="${DEMO_MAILBOX_PATH}">Back to the demo mailbox</a></p></div>`,
+<p><a href="${DEMO_MAILBOX_PATH}">${t(l, "page.mailbox.back")}</a></p></div>`,
       );
     } catch (e) {
       return sendError(req, reply, e, "page");

@@ -14,8 +14,8 @@ describe("demo panel: reading the price list as a panel does", () => {
     <price currency="RUB"><period cost="390.0000" type="month" length="1">monthly</period></price></pricelist>
 </doc>`;
     assert.deepEqual(readPriceList(xml), [
-      { id: 23221, name: "DDoS-GUARD", intname: "DDoSGUARD", monthly: "11.90 EUR" },
-      { id: 55361, name: "Dr.Web Lite", intname: "DrWebLite", monthly: "390.00 RUB" },
+      { id: 23221, name: "DDoS-GUARD", intname: "DDoSGUARD", monthly: { minor: 1190, currency: "EUR" } },
+      { id: 55361, name: "Dr.Web Lite", intname: "DrWebLite", monthly: { minor: 39000, currency: "RUB" } },
     ]);
   });
 
@@ -23,7 +23,7 @@ describe("demo panel: reading the price list as a panel does", () => {
     const json = JSON.stringify({
       doc: { pricelist: { id: { $: "23221" }, name: { $: "DDoS-GUARD" }, intname: { $: "DDoSGUARD" }, price: { $currency: "EUR", period: { $cost: "11.9000", $type: "month", $length: "1", $: "monthly" } } } },
     });
-    assert.deepEqual(readPriceList(json), [{ id: 23221, name: "DDoS-GUARD", intname: "DDoSGUARD", monthly: "11.90 EUR" }]);
+    assert.deepEqual(readPriceList(json), [{ id: 23221, name: "DDoS-GUARD", intname: "DDoSGUARD", monthly: { minor: 1190, currency: "EUR" } }]);
   });
 
   it("refuses an error document with its message", () => {

@@ -13,7 +13,11 @@ import { Agent, request } from "undici";
 import type { Container } from "../app/container.ts";
 import { AppError, invalidInput, notFound } from "../lib/errors.ts";
 import { html, raw, type SafeHtml } from "../lib/html.ts";
-import { format, parseDecimal } from "../lib/money.ts";
+import { parseDecimal, type Money } from "../lib/money.ts";
+import { formatDate, formatDateTime, formatMoney } from "../i18n/format.ts";
+import type { Locale } from "../i18n/locales.ts";
+import { t, tHtml } from "../i18n/t.ts";
+import { pageLocale } from "./locale.ts";
 import { child, childrenNamed, field, parseDocument } from "../upstream/document.ts";
 import type { UpstreamLicense, UpstreamModule } from "../upstream/types.ts";
 import { sendError } from "./errors.ts";
@@ -33,8 +37,8 @@ export interface OfferedModule {
   name: string;
   /** Service name sent as `module` in the Buy redirect. */
   intname: string;
-  /** The monthly price, the only period a panel shows and sells. */
-  monthly: string;
+  /** The monthly price, the only period a panel shows and sells (as written when not a valid amount). */
+  monthly: Money | string;
 }
 
 /** What the panel knows about its license: the modules on it, as of the last fetch. */
@@ -80,24 +84,15 @@ export function readPriceList(body: string): OfferedModule[] {
   return out;
 }
 
-function readableCost(cost: string, currency: string): string {
+function readableCost(cost: string, currency: string): Money | string {
   try {
-    return format(parseDecimal(cost, currency, "half_up"));
+    return parseDecimal(cost, currency, "half_up");
   } catch {
     return `${cost} ${currency}`;
   }
 }
 
-const STATUS_TEXT: Record<UpstreamModule["status"], string> = {
-  ordered: "Ordered",
-  active: "Active",
-  stopped: "Stopped",
-  deleted: "Deleted",
-  processing: "Processing",
-  unknown: "Unknown",
-};
-
-const stamp = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+const statusText = (l: Locale, status: UpstreamModule["status"]) => t(l, `page.demo_panel.status.${status}`);
 
 export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
   if (c.config.UPSTREAM_URL !== "sandbox") return;
@@ -157,7 +152,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
 
   function parseLicense(value: unknown): number | null {
     if (value === undefined || value === "") return null;
-    if (typeof value !== "string" || !/^\d{1,12}$/.test(value)) throw invalidInput("license must be the number of an ispmanager license, e.g. 100001");
+    if (typeof value !== "string" || !/^\d{1,12}$/.test(value)) throw invalidInput("license must be the number of an ispmanager license, e.g. 100001", { messageKey: "page.demo_panel.bad_license" });
     return Number(value);
   }
 
@@ -165,9 +160,12 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
     try {
       const requested = parseLicense(req.query["license"]);
       const licenses = await licensesOrFail();
-      if (licenses.length === 0) throw notFound("The sandbox account has no licenses.");
+      if (licenses.length === 0) throw notFound("The sandbox account has no licenses.", { messageKey: "page.demo_panel.no_licenses" });
       const license = requested === null ? licenses[0]! : licenses.find((l) => l.id === requested);
-      if (!license) throw notFound(`License ${requested} is not in the sandbox's demo account; pick one of ${licenses.map((l) => l.id).join(", ")}.`);
+      if (!license) {
+        const ids = licenses.map((l) => l.id).join(", ");
+        throw notFound(`License ${requested} is not in the sandbox's demo account; pick one of ${ids}.`, { messageKey: "page.demo_panel.unknown_license", values: { license: String(requested), licenses: ids } });
+      }
       const info = known.get(license.id) ?? (await updateLicenseInformation(license.id));
       let offered: { url: string; modules: OfferedModule[] } | { url: string; error: string };
       try {
@@ -179,7 +177,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
       const names = new Map<number, string>();
       for (const e of await c.catalog.listModules()) names.set(e.module.tariff_id, e.module.name);
       if ("modules" in offered) for (const m of offered.modules) names.set(m.id, m.name);
-      return sendPanel(reply, renderPanel({ licenses, license, info, offered, names }));
+      return sendPanel(reply, renderPanel(pageLocale(req), { licenses, license, info, offered, names }));
     } catch (e) {
       return sendError(req, reply, e, "page");
     }
@@ -190,9 +188,12 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
   app.post<{ Body: Record<string, unknown> | undefined }>(`${DEMO_PANEL_PATH}/refresh`, { config: { surface: "page", csrf: false } }, async (req, reply) => {
     try {
       const license = parseLicense(req.body?.["license"]);
-      if (license === null) throw invalidInput("Which license? The form sends license=<id>.");
+      if (license === null) throw invalidInput("Which license? The form sends license=<id>.", { messageKey: "page.demo_panel.bad_license" });
       const licenses = await licensesOrFail();
-      if (!licenses.some((l) => l.id === license)) throw notFound(`License ${license} is not in the sandbox's demo account.`);
+      if (!licenses.some((l) => l.id === license)) {
+        const ids = licenses.map((l) => l.id).join(", ");
+        throw notFound(`License ${license} is not in the sandbox's demo account.`, { messageKey: "page.demo_panel.unknown_license", values: { license: String(license), licenses: ids } });
+      }
       await updateLicenseInformation(license);
       return reply.code(303).header("location", `${DEMO_PANEL_PATH}?license=${license}`).header("cache-control", "no-store").send();
     } catch (e) {
@@ -203,7 +204,7 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
 
 function sendPanel(reply: FastifyReply, body: SafeHtml) {
   const req = reply.request;
-  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page(req, "Demo ispmanager panel", body, { mainClass: "panel" }));
+  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page(req, t(pageLocale(req), "page.demo_panel.title"), body, { mainClass: "panel" }));
 }
 
 function buyHref(m: OfferedModule, license: UpstreamLicense): string {
@@ -211,7 +212,7 @@ function buyHref(m: OfferedModule, license: UpstreamLicense): string {
   return `/billmgr?${q.toString()}`;
 }
 
-function renderPanel(v: {
+function renderPanel(l: Locale, v: {
   licenses: UpstreamLicense[];
   license: UpstreamLicense;
   info: LicenseInformation;
@@ -221,52 +222,62 @@ function renderPanel(v: {
   const { license, info } = v;
   const installed = info.modules ?? [];
   const onLicense = (tariff: number) => installed.find((m) => m.pricelist === tariff && m.status !== "stopped");
+  const col = {
+    module: t(l, "page.demo_panel.col.module"),
+    price: t(l, "page.demo_panel.col.price"),
+    action: t(l, "page.demo_panel.col.action"),
+    status: t(l, "page.demo_panel.col.status"),
+    expires: t(l, "page.demo_panel.col.expires"),
+  };
+  const price = (m: OfferedModule) => t(l, "page.demo_panel.per_month", { price: typeof m.monthly === "string" ? m.monthly : formatMoney(m.monthly, l) });
+  const date = (d: string | null | undefined) => (d ? formatDate(d, l) : "—");
   const moduleRows =
     "modules" in v.offered
       ? v.offered.modules.map((m) => {
           const have = onLicense(m.id);
           const action =
             have?.status === "active"
-              ? html`<span class="installed">Installed</span>`
+              ? html`<span class="installed">${t(l, "page.demo_panel.installed")}</span>`
               : have
-                ? html`<span class="pending">${STATUS_TEXT[have.status]}</span>`
-                : html`<a class="buy" href="${buyHref(m, license)}">Buy</a>`;
-          return html`<tr data-module="${m.intname}"><td>${m.name}</td><td>${m.monthly} / month</td><td>${action}</td></tr>`;
+                ? html`<span class="pending">${statusText(l, have.status)}</span>`
+                : html`<a class="buy" href="${buyHref(m, license)}">${t(l, "page.demo_panel.buy")}</a>`;
+          return html`<tr data-module="${m.intname}"><td data-label="${col.module}">${m.name}</td><td data-label="${col.price}">${price(m)}</td><td data-label="${col.action}">${action}</td></tr>`;
         })
       : [];
-  return html`<div class="panel-top"><b>ispmanager</b><span>demo panel · license ${String(license.id)} · ${license.ip}</span></div>
+  const licenseN = t(l, "page.demo_panel.license_n", { license: String(license.id) });
+  return html`<div class="panel-top"><b>ispmanager</b><span>${t(l, "page.demo_panel.top", { license: String(license.id), ip: license.ip })}</span></div>
 <div class="panel-body">
-<div class="crumbs">Main menu → Integration → Modules</div>
-<h1>Modules</h1>
+<div class="crumbs">${t(l, "page.demo_panel.crumbs")}</div>
+<h1>${t(l, "page.demo_panel.heading")}</h1>
 <form method="get" action="${DEMO_PANEL_PATH}">
-<label>Panel of license <select name="license">${v.licenses.map(
-    (l) => html`<option value="${String(l.id)}"${l.id === license.id ? raw(" selected") : ""}>${String(l.id)} — ${l.name} (${l.ip})</option>`,
-  )}</select></label> <button type="submit">Open</button>
+<label for="license">${t(l, "page.demo_panel.choose")}</label> <select id="license" name="license">${v.licenses.map(
+    (x) => html`<option value="${String(x.id)}"${x.id === license.id ? raw(" selected") : ""}>${String(x.id)} — ${x.name} (${x.ip})</option>`,
+  )}</select> <button type="submit">${t(l, "page.demo_panel.open")}</button>
 </form>
 ${"modules" in v.offered
   ? v.offered.modules.length > 0
-    ? html`<table id="modules"><tr><th>Module</th><th>Price</th><th></th></tr>${moduleRows}</table>`
-    : html`<p class="muted">The price list offers no modules with a monthly price.</p>`
-  : html`<p class="error">The price list could not be read: ${v.offered.error}</p>`}
-<p class="muted">Prices come from partnerbill's price list, fetched as a panel fetches it: <code>${v.offered.url}</code></p>
+    ? html`<div class="table-wrap"><table class="data" id="modules"><thead><tr><th>${col.module}</th><th>${col.price}</th><th><span class="visually-hidden">${col.action}</span></th></tr></thead><tbody>${moduleRows}</tbody></table></div>`
+    : html`<p class="muted">${t(l, "page.demo_panel.no_modules")}</p>`
+  : html`<p class="error">${tHtml(l, "page.demo_panel.price_list_failed", { error: html`<code>${v.offered.error}</code>` })}</p>`}
+<p class="muted">${tHtml(l, "page.demo_panel.prices_from", { url: html`<code>${v.offered.url}</code>` })}</p>
 </div>
-<div class="panel-top"><b>License management</b><span>license ${String(license.id)}</span></div>
+<div class="panel-top"><b>${t(l, "page.demo_panel.license_management")}</b><span>${licenseN}</span></div>
 <div class="panel-body" id="license-info">
-<table>
-<tr><th>License</th><td>${String(license.id)} — ${license.name}</td></tr>
-<tr><th>IP address</th><td>${license.ip}</td></tr>
-<tr><th>Expires</th><td>${license.expiresOn ?? "—"}</td></tr>
-<tr><th>License information</th><td>${info.updatedAt ? html`updated ${stamp(info.updatedAt)}` : "never fetched"}</td></tr>
-</table>
-${info.failure ? html`<p class="error">Updating the license information failed at ${stamp(info.failure.at)}: ${info.failure.message}</p>` : ""}
-<h2>Modules on this license</h2>
+<dl class="facts">
+<dt>${t(l, "page.demo_panel.fact.license")}</dt><dd>${String(license.id)} — ${license.name}</dd>
+<dt>${t(l, "page.demo_panel.fact.ip")}</dt><dd>${license.ip}</dd>
+<dt>${t(l, "page.demo_panel.fact.expires")}</dt><dd>${date(license.expiresOn)}</dd>
+<dt>${t(l, "page.demo_panel.fact.info")}</dt><dd>${info.updatedAt ? t(l, "page.demo_panel.info_updated", { when: formatDateTime(info.updatedAt, l) }) : t(l, "page.demo_panel.info_never")}</dd>
+</dl>
+${info.failure ? html`<p class="error">${tHtml(l, "page.demo_panel.update_failed", { when: formatDateTime(info.failure.at, l), error: html`<code>${info.failure.message}</code>` })}</p>` : ""}
+<h2>${t(l, "page.demo_panel.on_license")}</h2>
 ${installed.length > 0
-  ? html`<table id="installed"><tr><th>Module</th><th>Status</th><th>Expires</th></tr>${installed.map(
-      (m) => html`<tr><td>${v.names.get(m.pricelist) ?? `Module ${m.pricelist}`}</td><td>${STATUS_TEXT[m.status]}</td><td>${m.expiresOn ?? "—"}</td></tr>`,
-    )}</table>`
-  : html`<p class="muted">No modules on this license.</p>`}
+  ? html`<div class="table-wrap"><table class="data" id="installed"><thead><tr><th>${col.module}</th><th>${col.status}</th><th>${col.expires}</th></tr></thead><tbody>${installed.map(
+      (m) => html`<tr><td data-label="${col.module}">${v.names.get(m.pricelist) ?? t(l, "page.demo_panel.module_n", { id: String(m.pricelist) })}</td><td data-label="${col.status}">${statusText(l, m.status)}</td><td data-label="${col.expires}">${date(m.expiresOn)}</td></tr>`,
+    )}</tbody></table></div>`
+  : html`<p class="muted">${t(l, "page.demo_panel.none_on_license")}</p>`}
 <form method="post" action="${DEMO_PANEL_PATH}/refresh"><input type="hidden" name="license" value="${String(license.id)}">
-<button class="update" type="submit">Update license information</button></form>
-<p class="muted">A panel learns about new modules when it refreshes its license information: once a day, or at once with this button.</p>
+<button class="update" type="submit">${t(l, "page.demo_panel.update")}</button></form>
+<p class="muted">${t(l, "page.demo_panel.update_help")}</p>
 </div>`;
 }

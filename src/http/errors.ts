@@ -7,6 +7,8 @@ import { errorDocument, type BillmgrErrorType } from "../protocol/errors.ts";
 import { parseOutputFormat } from "../protocol/document.ts";
 import { contentTypeOf, write } from "../protocol/write.ts";
 import { errorPage } from "./pages.ts";
+import { pageLocale } from "./locale.ts";
+import { CATALOGS, t, type MessageKey, type MessageValues } from "../i18n/t.ts";
 import { safeJson } from "./json.ts";
 
 export const STATUS_OF: Record<ErrorCode, number> = {
@@ -86,5 +88,18 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
   if (surface === "api" || surface === "ops") {
     return reply.status(d.status).type("application/json; charset=utf-8").send(safeJson({ error: { code: d.code, message: d.message } }));
   }
-  return reply.status(d.status).type("text/html; charset=utf-8").send(errorPage(req, d.status, d.message));
+  return reply.status(d.status).type("text/html; charset=utf-8").send(errorPage(req, d.status, d.message, localizedMessage(req, err)));
+}
+
+/**
+ * The error's message in the page's language, when the error names a catalog message
+ * (`details.messageKey`, with `details.values`): services keep English messages for the API and
+ * the logs, and say which message a person should read.
+ */
+function localizedMessage(req: FastifyRequest, err: unknown): string | undefined {
+  if (!isAppError(err)) return undefined;
+  const key = err.details?.["messageKey"];
+  if (typeof key !== "string" || !Object.hasOwn(CATALOGS.en, key)) return undefined;
+  const values = err.details?.["values"];
+  return t(pageLocale(req), key as MessageKey, typeof values === "object" && values !== null ? (values as MessageValues) : undefined);
 }

@@ -2,7 +2,7 @@
 // listOrders), an order's page (details, timeline, upstream calls with secrets redacted, invoices)
 // with its actions, the manual queue, and invoices as staff print them. Every action goes through
 // OrderService and writes its audit entry inside the action's transaction (StaffActionHook).
-import { STYLESHEET_PATH } from "../assets.ts";
+import { sendInvoicePage } from "../invoice-page.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
 import type { OrderRow } from "../../db/schema.ts";
@@ -13,7 +13,7 @@ import { chargeOf, ORDER_STATES } from "../../modules/orders/orders.logic.ts";
 import type { StaffActionHook } from "../../modules/orders/orders.service.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
-import { sendAdminPage } from "./layout.ts";
+import { adminNav, sendAdminPage } from "./layout.ts";
 import { ADMIN_STYLE, STAFF_PAGE, attempt, badge, fail, limitParam, money, nextLink, option, param, staffAct, staffMember, when, type Form, type Params, type Query } from "./common.ts";
 
 export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel", "resume", "adopt"] as const;
@@ -247,8 +247,8 @@ ${r.ok
   // ---- invoices as staff see them ------------------------------------------------------------
   app.get<Params<"id">>("/admin/invoices/:id", STAFF_PAGE, async (req, reply) => {
     try {
-      const page = await c.invoices.html(req.params.id, undefined, STYLESHEET_PATH);
-      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(page.toString());
+      const doc = await c.invoices.document(req.params.id);
+      return sendInvoicePage(req, reply, doc, { nav: adminNav(req, "orders"), pdf: `/admin/invoices/${encodeURIComponent(doc.invoice.id)}/pdf` });
     } catch (e) {
       return fail(req, reply, e);
     }

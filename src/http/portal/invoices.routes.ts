@@ -1,13 +1,13 @@
 // /account/invoices: the customer's invoices and credit notes; one as a printable page of its own
 // (/account/invoices/<id>) or as a PDF (/account/invoices/<id>.pdf). One route serves both forms,
 // so an id is looked up — and refused — the same way whichever is asked for.
-import { STYLESHEET_PATH } from "../assets.ts";
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html } from "../../lib/html.ts";
 import { format } from "../../lib/money.ts";
 import { INVOICE_STATUS_TEXT } from "../../modules/invoices/invoice.html.ts";
-import { sendPortalPage } from "./layout.ts";
+import { sendInvoicePage } from "../invoice-page.ts";
+import { portalNav, sendPortalPage } from "./layout.ts";
 import { ID_SHAPE, me, PORTAL_PAGE, refusalOf, sendPortalNotFound, type IdParams } from "./common.ts";
 
 export function registerPortalInvoiceRoutes(app: FastifyInstance, c: Container): void {
@@ -42,7 +42,7 @@ ${list.length === 0
           .header("content-disposition", `attachment; filename="${number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`)
           .send(Buffer.from(bytes));
       }
-      return reply.type("text/html; charset=utf-8").send(await c.portal.invoiceHtml(customerId, id, STYLESHEET_PATH));
+      return sendInvoicePage(req, reply, await c.invoices.document(id, customerId), { nav: portalNav(req, "invoices"), pdf: `/account/invoices/${id}.pdf`, back: "/account/invoices" });
     } catch (e) {
       if (refusalOf(e).notFound) return sendPortalNotFound(req, reply, "invoices");
       throw e;

@@ -1,15 +1,44 @@
-// English words every page shares: the frame (header, language switch, footer), buttons and
-// labels used everywhere, error pages (docs/adr/0036-i18n.md). common.ru.ts has exactly these keys.
+// English words every page shares: the frame (header, language switch, footer), form fields and
+// their validation messages used everywhere, error pages (docs/adr/0036-i18n.md).
+// common.ru.ts has exactly these keys.
 export const commonEn = {
   "common.skip_to_content": "Skip to content",
   "common.language": "Language",
   "common.language_switch": "Choose language",
   "common.footer": "Billing for ispmanager modules and licenses",
+  "common.nav.site": "Site",
+  "common.nav.home": "Home",
+  "common.nav.account": "My account",
+  "common.nav.console": "Console",
   "common.error.not_found.title": "Page not found",
   "common.error.not_allowed.title": "Not allowed",
   "common.error.too_many.title": "Too many requests",
   "common.error.internal.title": "Something went wrong",
   "common.error.bad_request.title": "This request cannot be processed",
+  "common.error.not_found.text": "There is no page at this address. It may have moved, or the link may be mistyped.",
+  "common.error.not_allowed.text": "You are not allowed to open this page. Sign in with an account that may.",
+  "common.error.too_many.text": "Too many requests came from your address. Wait a minute and try again.",
+  "common.error.internal.text": "An error happened on our side; it has been logged. Try again in a moment.",
+  "common.error.bad_request.text": "The request could not be read or has a value that is not allowed.",
+  "common.error.conflict.text": "This action conflicts with the current state. Reload the page and try again.",
+  "common.error.unavailable.text": "A service this page needs does not answer right now. Try again in a moment.",
   "common.error.status": "Error {status}",
   "common.error.home": "Go to the home page",
+  "common.error.back": "Go back",
+
+  // Form fields shared by many pages (src/http/auth-pages.ts) and their messages.
+  "form.required": "Fill in this field.",
+  "form.email.label": "E-mail",
+  "form.email.invalid": "Enter an e-mail address like {example}.",
+  "form.password.label": "Password",
+  "form.password.new_label": "New password",
+  "form.password.hint": "At least {min, plural, one {# character} other {# characters}}.",
+  "form.password.missing": "Enter a password.",
+  "form.password.too_short": "The password must have at least {min, plural, one {# character} other {# characters}}.",
+  "form.password.too_long": "The password must have at most {max, plural, one {# character} other {# characters}}.",
+  "form.password.blank": "The password must not be only spaces.",
+  "form.password.is_email": "The password must not be your e-mail address.",
+  "form.password.repeated": "The password must not be one character repeated.",
+  "form.code.label": "6-digit code from your authenticator app",
+  "form.code.invalid": "Enter the 6 digits your authenticator app shows.",
 } as const;

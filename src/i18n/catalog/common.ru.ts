@@ -1,5 +1,5 @@
-// Общие для всех страниц слова: рамка страницы (шапка, выбор языка, подвал), кнопки и подписи,
-// страницы ошибок. Те же ключи, что в common.en.ts.
+// Общие для всех страниц слова: рамка страницы (шапка, выбор языка, подвал), поля форм и их
+// сообщения об ошибках, страницы ошибок. Те же ключи, что в common.en.ts.
 import type { commonEn } from "./common.en.ts";
 
 export const commonRu: Record<keyof typeof commonEn, string> = {
@@ -7,11 +7,38 @@ export const commonRu: Record<keyof typeof commonEn, string> = {
   "common.language": "Язык",
   "common.language_switch": "Выбор языка",
   "common.footer": "Биллинг модулей и лицензий ispmanager",
+  "common.nav.site": "Сайт",
+  "common.nav.home": "Главная",
+  "common.nav.account": "Личный кабинет",
+  "common.nav.console": "Панель управления",
   "common.error.not_found.title": "Страница не найдена",
   "common.error.not_allowed.title": "Доступ запрещён",
   "common.error.too_many.title": "Слишком много запросов",
   "common.error.internal.title": "Что-то пошло не так",
   "common.error.bad_request.title": "Запрос не может быть обработан",
+  "common.error.not_found.text": "По этому адресу страницы нет. Возможно, она перемещена или в ссылке опечатка.",
+  "common.error.not_allowed.text": "У вас нет доступа к этой странице. Войдите под учётной записью, у которой он есть.",
+  "common.error.too_many.text": "С вашего адреса пришло слишком много запросов. Подождите минуту и попробуйте снова.",
+  "common.error.internal.text": "На нашей стороне произошла ошибка, она записана в журнал. Попробуйте ещё раз чуть позже.",
+  "common.error.bad_request.text": "Запрос не удалось прочитать, или в нём недопустимое значение.",
+  "common.error.conflict.text": "Действие противоречит текущему состоянию. Обновите страницу и попробуйте снова.",
+  "common.error.unavailable.text": "Нужная этой странице служба сейчас не отвечает. Попробуйте ещё раз чуть позже.",
   "common.error.status": "Ошибка {status}",
   "common.error.home": "На главную",
+  "common.error.back": "Назад",
+
+  "form.required": "Заполните это поле.",
+  "form.email.label": "Электронная почта",
+  "form.email.invalid": "Укажите адрес электронной почты, например {example}.",
+  "form.password.label": "Пароль",
+  "form.password.new_label": "Новый пароль",
+  "form.password.hint": "Не менее {min, plural, one {# символа} few {# символов} many {# символов} other {# символа}}.",
+  "form.password.missing": "Введите пароль.",
+  "form.password.too_short": "Пароль должен содержать не менее {min, plural, one {# символа} few {# символов} many {# символов} other {# символа}}.",
+  "form.password.too_long": "Пароль должен содержать не более {max, plural, one {# символа} few {# символов} many {# символов} other {# символа}}.",
+  "form.password.blank": "Пароль не может состоять только из пробелов.",
+  "form.password.is_email": "Пароль не должен совпадать с адресом электронной почты.",
+  "form.password.repeated": "Пароль не может состоять из одного повторяющегося символа.",
+  "form.code.label": "Шестизначный код из приложения-аутентификатора",
+  "form.code.invalid": "Введите 6 цифр, которые показывает приложение-аутентификатор.",
 };

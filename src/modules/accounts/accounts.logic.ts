@@ -10,13 +10,18 @@ export const PASSWORD_MAX = 256;
 
 /** Why `password` cannot be a new password, or null when it can. */
 export function passwordProblem(password: string, email: string): string | null {
-  if (password.length < PASSWORD_MIN) return `The password must have at least ${PASSWORD_MIN} characters.`;
-  if (password.length > PASSWORD_MAX) return `The password must have at most ${PASSWORD_MAX} characters.`;
-  if (password.trim().length === 0) return "The password must not be only spaces.";
+  return passwordProblemOf(password, email)?.message ?? null;
+}
+
+/** The problem with a new password: English for the API and logs, and its catalog message for pages. */
+export function passwordProblemOf(password: string, email: string): { message: string; messageKey: `form.password.${string}`; values?: Record<string, number> } | null {
+  if (password.length < PASSWORD_MIN) return { message: `The password must have at least ${PASSWORD_MIN} characters.`, messageKey: "form.password.too_short", values: { min: PASSWORD_MIN } };
+  if (password.length > PASSWORD_MAX) return { message: `The password must have at most ${PASSWORD_MAX} characters.`, messageKey: "form.password.too_long", values: { max: PASSWORD_MAX } };
+  if (password.trim().length === 0) return { message: "The password must not be only spaces.", messageKey: "form.password.blank" };
   if (password.toLowerCase() === email.toLowerCase() || password.toLowerCase() === email.split("@", 1)[0]?.toLowerCase()) {
-    return "The password must not be your e-mail address.";
+    return { message: "The password must not be your e-mail address.", messageKey: "form.password.is_email" };
   }
-  if (/^(.)\1+$/.test(password)) return "The password must not be one character repeated.";
+  if (/^(.)\1+$/.test(password)) return { message: "The password must not be one character repeated.", messageKey: "form.password.repeated" };
   return null;
 }
 

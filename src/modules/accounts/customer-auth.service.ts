@@ -14,6 +14,7 @@ import type { AccountTokenRow, CustomerRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { invalidInput } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
+import type { Locale } from "../../i18n/locales.ts";
 import { normalizeEmail } from "../customers/customers.logic.ts";
 import type { MailQueue } from "../mail/mail.types.ts";
 import {
@@ -23,7 +24,7 @@ import {
   hashToken,
   isWellFormedToken,
   newSecretToken,
-  passwordProblem,
+  passwordProblemOf,
   safeNext,
   signInFields,
 } from "./accounts.logic.ts";
@@ -64,9 +65,9 @@ export function createCustomerAuthService(deps: {
   }
 
   function checkPassword(password: unknown, email: string): string {
-    if (typeof password !== "string") throw invalidInput("Enter a password.");
-    const problem = passwordProblem(password, email);
-    if (problem) throw invalidInput(problem);
+    if (typeof password !== "string") throw invalidInput("Enter a password.", { messageKey: "form.password.missing" });
+    const problem = passwordProblemOf(password, email);
+    if (problem) throw invalidInput(problem.message, { messageKey: problem.messageKey, values: problem.values });
     return password;
   }
 
@@ -76,7 +77,7 @@ export function createCustomerAuthService(deps: {
    * answer and its timing say nothing about whether an account exists. At most
    * MAILS_PER_ADDRESS_PER_HOUR links per address and hour.
    */
-  async function requestLink(input: { email: string; next?: unknown; reason: "signup" | "forgot" }): Promise<{ email: string }> {
+  async function requestLink(input: { email: string; next?: unknown; reason: "signup" | "forgot"; locale?: Locale }): Promise<{ email: string }> {
     const email = normalizeEmail(input.email);
     const next = safeNext(input.next, "/account", publicUrl);
     await db.transaction().execute(async (tx) => {
@@ -110,18 +111,23 @@ export function createCustomerAuthService(deps: {
           ? linkData(`/account/reset#${token}`, { code: token, reason, expires_minutes: TOKEN_TTL_MS.password_reset / 60_000 })
           : linkData(`/account/verify#${token}`, { code: token, reason, expires_hours: TOKEN_TTL_MS.verify_email / 3_600_000 }),
         key: `account:${id}`,
+        // In the language of the page that asked, unless the account has chosen its own.
+        ...(input.locale && !existing?.locale ? { locale: input.locale } : {}),
       });
     });
     return { email };
   }
 
-  /** Sign-up: only the address. The password is chosen on the page the e-mailed link opens. */
-  function signUp(input: { email: string; next?: unknown }): Promise<{ email: string }> {
+  /**
+   * Sign-up: only the address. The password is chosen on the page the e-mailed link opens.
+   * `locale`: the page's language, which the mail is written in.
+   */
+  function signUp(input: { email: string; next?: unknown; locale?: Locale }): Promise<{ email: string }> {
     return requestLink({ ...input, reason: "signup" });
   }
 
   /** "Forgot your password?": the same operation as a sign-up, worded for it. */
-  function requestReset(input: { email: string; next?: unknown }): Promise<{ email: string }> {
+  function requestReset(input: { email: string; next?: unknown; locale?: Locale }): Promise<{ email: string }> {
     return requestLink({ ...input, reason: "forgot" });
   }
 
@@ -161,9 +167,10 @@ export function createCustomerAuthService(deps: {
    * Single use. When the account appeared meanwhile (another link for the address was used first,
    * or staff added it), the link still proves the mailbox, so it sets the password like a reset
    * link would, and signs the account out elsewhere. Either way the other sign-up links of the
-   * address stop working.
+   * address stop working. `locale`: the page's language, stored as the new customer's choice (for
+   * pages, e-mails and invoices); an existing account keeps its own.
    */
-  function completeSignUp(input: { token: unknown; password: unknown }): Promise<TokenResult> {
+  function completeSignUp(input: { token: unknown; password: unknown; locale?: Locale }): Promise<TokenResult> {
     return passwordFromLink(input, "verify_email", async (tx, row, passwordHash, now) => {
       await accounts.retireTokens(tx, row.email, "verify_email", now);
       const existing = await accounts.findCustomerByEmail(tx, row.email);
@@ -177,6 +184,7 @@ export function createCustomerAuthService(deps: {
           password_hash: passwordHash,
           email_verified_at: now,
           password_changed_at: now,
+          ...(input.locale ? { locale: input.locale } : {}),
         };
         await accounts.insertCustomer(tx, customer);
         await deps.onVerified?.(tx, customer.id);

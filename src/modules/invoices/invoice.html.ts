@@ -42,15 +42,24 @@ export function invoiceSubtitle(doc: InvoiceDocument, locale: Locale): string {
  */
 export const INVOICE_CSS = `
 body.invoice{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;margin:0;background:#f5f7fa}
-.sheet{max-width:820px;margin:30px auto;background:#fff;padding:40px 48px;border:1px solid #dfe4ea}
-.sheet h1{font-size:26px;margin:0 0 4px}.parties{display:flex;gap:40px;margin:28px 0}
-.parties>div{flex:1}.lines{border-collapse:collapse;width:100%;margin:20px 0}
+.sheet{max-width:820px;margin:30px auto;background:#fff;color:#1d2430;padding:40px 48px;border:1px solid #dfe4ea;font-size:14px;line-height:1.45}
+.sheet h1{font-size:26px;margin:0 0 4px}.sheet .muted{color:#545e6d}.parties{display:flex;gap:40px;margin:28px 0}
+.parties>div{flex:1;min-width:0;overflow-wrap:anywhere}.lines{border-collapse:collapse;width:100%;margin:20px 0}
 .lines th,.lines td{text-align:left;padding:7px 8px;border-bottom:1px solid #e5e9ef;vertical-align:top}
-.lines .n{text-align:right;white-space:nowrap}.sheet .totals{width:auto;margin-left:auto}.totals td{border:0;padding:3px 8px}.totals .grand td{font-weight:700;font-size:16px}
+.lines .n{text-align:right;white-space:nowrap}.sheet .totals{width:auto;margin-left:auto;border-collapse:collapse}.totals td{border:0;padding:3px 8px}.totals .grand td{font-weight:700;font-size:16px}
 .status{display:inline-block;padding:2px 10px;border-radius:12px;background:#eef1f5;font-size:13px}
-.notes p{margin:6px 0}.pay{background:#f7f9fb;border:1px solid #e5e9ef;padding:12px 16px;border-radius:6px}
+.notes p{margin:6px 0}.pay{background:#f7f9fb;border:1px solid #e5e9ef;padding:12px 16px;border-radius:6px;overflow-wrap:anywhere}
 address{font-style:normal;white-space:pre-line}
-@media print{body.invoice{background:#fff}.sheet{border:0;margin:0;padding:0}.noprint{display:none}}
+@media (max-width:640px){
+.sheet{margin:0;padding:20px 16px}.sheet h1{font-size:22px}.parties{flex-direction:column;gap:16px;margin:20px 0}
+.lines thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.lines,.lines tbody,.lines tr,.lines td{display:block;width:100%}
+.lines tr{border-bottom:1px solid #c9d1db;padding:6px 0}
+.lines td{display:flex;justify-content:space-between;gap:12px;border:0;padding:3px 0;white-space:normal}
+.lines td[data-label]::before{content:attr(data-label);font-weight:600;color:#545e6d;text-align:left}
+.lines td:first-child{display:block;font-weight:600}.lines td:first-child::before{content:none}
+}
+@media print{body.invoice{background:#fff}.sheet{border:0;margin:0;padding:0;max-width:none}.noprint{display:none}}
 `;
 
 function multiline(text: string | null): SafeHtml {
@@ -63,6 +72,18 @@ function multiline(text: string | null): SafeHtml {
  * inline, for a file on disk. `locale`: the language shown (the one it was issued in by default).
  */
 export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string, locale: Locale = invoiceLocale(doc)): string {
+  const title = invoiceTitle(doc, locale);
+  return html`<!doctype html>
+<html lang="${intlTag(locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title}</title>${stylesheet === undefined ? html`<style>${raw(INVOICE_CSS)}</style>` : html`<link rel="stylesheet" href="${stylesheet}">`}</head>
+<body class="invoice">${renderInvoiceSheet(doc, locale)}</body></html>`.toString();
+}
+
+/**
+ * The document itself (<div class="sheet">, its title the <h1>), marked with its language: a page
+ * of the site wraps it in its frame (src/http/invoice-page.ts); renderInvoiceHtml makes a file of it.
+ */
+export function renderInvoiceSheet(doc: InvoiceDocument, locale: Locale = invoiceLocale(doc)): SafeHtml {
   const l = locale;
   const inv = doc.invoice;
   const m = (minor: number) => formatMoney({ minor, currency: inv.currency }, l);
@@ -71,7 +92,13 @@ export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string, loc
   const title = invoiceTitle(doc, l);
   const s = inv.seller;
   const b = inv.buyer;
-  const body = html`<div class="sheet">
+  const col = {
+    quantity: t(l, "invoice.col.quantity"),
+    net: t(l, "invoice.col.net"),
+    tax: inv.tax_name,
+    total: t(l, "invoice.col.total"),
+  };
+  return html`<div class="sheet" lang="${intlTag(l)}">
   <h1>${title}</h1>
   <div class="muted">${invoiceSubtitle(doc, l)}</div>
   <p><span class="status">${invoiceStatusText(doc.status, l)}</span></p>
@@ -82,7 +109,7 @@ export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string, loc
   <table class="lines">
     <thead><tr><th>${t(l, "invoice.col.description")}</th><th class="n">${t(l, "invoice.col.quantity")}</th><th class="n">${t(l, "invoice.col.net")}</th><th class="n">${inv.tax_name}</th><th class="n">${t(l, "invoice.col.total")}</th></tr></thead>
     <tbody>${inv.lines.map(
-      (line) => html`<tr><td>${line.description}</td><td class="n">${formatNumber(line.quantity, l)}</td><td class="n">${m(line.net)}</td><td class="n">${rate(line.taxRateBp)} · ${m(line.tax)}</td><td class="n">${m(line.total)}</td></tr>`,
+      (line) => html`<tr><td>${line.description}</td><td class="n" data-label="${col.quantity}">${formatNumber(line.quantity, l)}</td><td class="n" data-label="${col.net}">${m(line.net)}</td><td class="n" data-label="${col.tax}">${rate(line.taxRateBp)} · ${m(line.tax)}</td><td class="n" data-label="${col.total}">${m(line.total)}</td></tr>`,
     )}</tbody>
   </table>
   <table class="totals">
@@ -95,8 +122,4 @@ export function renderInvoiceHtml(doc: InvoiceDocument, stylesheet?: string, loc
     ? html`<div class="pay"><strong>${t(l, "invoice.transfer.title")}</strong><div>${t(l, "invoice.transfer.amount", { amount: m(inv.total_minor) })}</div>${s.iban ? html`<div>${t(l, "invoice.transfer.iban", { iban: s.iban })}</div>` : ""}${s.bic ? html`<div>${t(l, "invoice.transfer.bic", { bic: s.bic })}</div>` : ""}${s.bankName ? html`<div>${t(l, "invoice.transfer.bank", { bank: s.bankName })}</div>` : ""}<div>${t(l, "invoice.transfer.beneficiary", { name: s.legalName })}</div><div>${tHtml(l, "invoice.transfer.reference", { reference: html`<strong>${doc.transferReference}</strong>` })}</div></div>`
     : ""}
 </div>`;
-  return html`<!doctype html>
-<html lang="${intlTag(l)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title>${stylesheet === undefined ? html`<style>${raw(INVOICE_CSS)}</style>` : html`<link rel="stylesheet" href="${stylesheet}">`}</head>
-<body class="invoice">${body}</body></html>`.toString();
 }

@@ -212,6 +212,8 @@ export function createInvoiceService(deps: {
     findForCustomer,
     list,
     show: async (ref: string) => documentOf(await find(ref)),
+    /** The document a page shows (customerId given: only that customer's; another's is not found). */
+    document: async (ref: string, customerId?: string) => documentOf(customerId ? await findForCustomer(ref, customerId) : await find(ref)),
     /** The printable page of an invoice (customerId given: only that customer's; stylesheet: see renderInvoiceHtml). */
     html: async (ref: string, customerId?: string, stylesheet?: string) =>
       renderInvoiceHtml(await documentOf(customerId ? await findForCustomer(ref, customerId) : await find(ref)), stylesheet),
