@@ -221,6 +221,8 @@ export interface OrdersTable {
   funds_refusals: number;
   /** When an awaiting_funds order is tried again by itself (short, growing backoff). */
   funds_retry_at: string | null;
+  /** When staff refunded the active order (migration 0019); the order stays active, its module's renewal off. */
+  refunded_at: string | null;
 }
 
 export interface OrderEventsTable {
@@ -250,7 +252,7 @@ export interface CustomerModulesTable {
   expires_on: string | null;
   /** active | expired | deleted */
   state: string;
-  /** charge (we charge, then service.prolong) | upstream (upstream autoprolong) */
+  /** charge (we charge, then service.prolong) | upstream (upstream autoprolong) | off (refunded: runs to its expiry, never renewed; ADR 0038) */
   renewal: string;
   /** Our own arithmetic (paid-from + period) when it differs from upstream's expires_on (migration 0015). */
   expected_expires_on: string | null;

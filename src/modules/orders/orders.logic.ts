@@ -124,6 +124,7 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     upstream_attempts: 0,
     funds_refusals: 0,
     funds_retry_at: null,
+    refunded_at: null,
     reason: null,
     version: 0,
     created_at: at,

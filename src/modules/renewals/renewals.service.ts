@@ -151,6 +151,9 @@ export function createRenewalService(deps: {
     // Another customer's module is "not found", exactly like a module that does not exist.
     if (!cm || cm.customer_id !== customerId) throw notFound(`No module ${customerModuleId}`);
     if (cm.state !== "active" || !cm.expires_on) throw new AppError("illegal_transition", `This module is ${cm.state}; only active modules can be renewed`);
+    if (cm.renewal === "off") {
+      throw new AppError("illegal_transition", `This module was refunded: it runs until ${cm.expires_on ?? "its expiry"} and is not renewed`, { messageKey: "renewal_off", expiresOn: cm.expires_on });
+    }
     if (cm.renewal !== "charge") throw invalidInput("This module is renewed by ispmanager itself (automatic renewal upstream); there is nothing to pay here");
     return cm as CustomerModuleRow & { expires_on: string };
   }
@@ -253,6 +256,11 @@ export function createRenewalService(deps: {
 
   async function scanOne(cm: CustomerModuleRow, today: string, summary: ScanSummary): Promise<void> {
     const open = await renewals.openRenewalOrder(db, cm.id);
+    // Refunded (renewal off, ADR 0038): it runs to its date and then expires; nothing is raised or charged.
+    if (cm.renewal === "off") {
+      if (hasExpired(cm.expires_on, today) && (!open || open.state === "pending_payment") && (await expire(cm, open))) summary.expired++;
+      return;
+    }
     if (hasExpired(cm.expires_on, today)) {
       // Paid and under way: the customer's money is in; fulfillment finishes it (or staff do).
       if (open && open.state !== "pending_payment") return;
