@@ -289,6 +289,7 @@ export const portalEn = {
   "page.checkout.pay.balance": "Balance: {amount}",
   "page.checkout.pay.demo_badge": "includes demo money",
   "page.checkout.pay.demo_note": "Demo mode: your account was given demo money when you confirmed it. Nothing is charged for real and the module is ordered from the built-in sandbox, not from ispmanager.",
+  "page.checkout.pay.other_currency": "Your balance also holds {amounts} in another currency, which cannot pay an order in {currency}.",
   "page.checkout.pay.short": "Your balance is {short} short.",
   "page.checkout.pay.short_top_up": "Top up your balance",
   "page.checkout.pay.short_other": "or choose another way to pay below.",
@@ -308,6 +309,9 @@ export const portalEn = {
   "page.checkout.error.insufficient_plain": "Your balance does not cover this order. {link} or choose another way to pay.",
   "page.checkout.error.duplicate": "This module is already being ordered for license {license}, so nothing was charged. Once it is active it shows in the panel after a license refresh.",
   "page.checkout.error.period_locked": "The period cannot change any more for this order.",
+
+  // ---- the way back from the card payment page ---------------------------------------------------
+  "page.card_return.not_found": "There is no such card payment. If you paid, the payment will appear on your balance shortly.",
 
   // ---- the status page ---------------------------------------------------------------------------
   "page.status.how_to_pay": "How to pay",

@@ -289,6 +289,7 @@ export const portalRu: Record<keyof typeof portalEn, string> = {
   "page.checkout.pay.balance": "Баланс: {amount}",
   "page.checkout.pay.demo_badge": "включая демо-деньги",
   "page.checkout.pay.demo_note": "Демонстрационный режим: при подтверждении учётной записи вам начислены демо-деньги. Настоящие деньги не списываются, а модуль заказывается во встроенной песочнице, а не в ispmanager.",
+  "page.checkout.pay.other_currency": "На балансе есть также {amounts} в другой валюте — ими нельзя оплатить заказ в {currency}.",
   "page.checkout.pay.short": "На балансе не хватает {short}.",
   "page.checkout.pay.short_top_up": "Пополните баланс",
   "page.checkout.pay.short_other": "или выберите другой способ оплаты ниже.",
@@ -308,6 +309,9 @@ export const portalRu: Record<keyof typeof portalEn, string> = {
   "page.checkout.error.insufficient_plain": "Баланса не хватает для оплаты заказа. {link} или выберите другой способ оплаты.",
   "page.checkout.error.duplicate": "Этот модуль уже заказывается для лицензии {license}, поэтому деньги не списаны. Когда он станет активен, он появится в панели после обновления лицензии.",
   "page.checkout.error.period_locked": "Срок этого заказа уже нельзя изменить.",
+
+  // ---- возврат со страницы оплаты картой ---------------------------------------------------------
+  "page.card_return.not_found": "Такой оплаты картой нет. Если вы заплатили, деньги скоро появятся на вашем балансе.",
 
   // ---- страница статуса -------------------------------------------------------------------------
   "page.status.how_to_pay": "Как оплатить",

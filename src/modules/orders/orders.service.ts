@@ -149,11 +149,11 @@ export function createOrderService(deps: {
     const req = parseBuyRedirect(params);
     const moduleId = `${region}-${req.moduleId}`;
     const m = await catalog.findModule(db, moduleId);
-    if (!m || m.region !== region) throw invalidInput(`module_id ${req.moduleId} is not a module sold here`);
-    if (m.enabled !== 1) throw invalidInput(`${m.name} (module_id ${req.moduleId}) is not on sale`);
+    if (!m || m.region !== region) throw invalidInput(`module_id ${req.moduleId} is not a module sold here`, { codes: ["not_sold"] });
+    if (m.enabled !== 1) throw invalidInput(`${m.name} (module_id ${req.moduleId}) is not on sale`, { codes: ["not_on_sale"], module: m.name });
     const entry = joinPrices([m], await catalog.pricesOf(db, m.id))[0]!;
     const monthly = entry.prices[1];
-    if (!monthly) throw invalidInput(`${m.name} (module_id ${req.moduleId}) has no price`);
+    if (!monthly) throw invalidInput(`${m.name} (module_id ${req.moduleId}) has no price`, { codes: ["no_price"], module: m.name });
     if (req.moduleName && req.moduleName !== m.intname && req.moduleName !== m.addition_intname) {
       deps.onNameMismatch?.({ moduleId: req.moduleId, sent: req.moduleName, expected: m.intname });
     }
