@@ -34,8 +34,8 @@ describeEachDialect("customer portal pages", (ctx) => {
     assert.equal(page.headers["cache-control"], "no-store");
     assert.match(page.body, /<h1>My modules<\/h1>/);
     assert.match(page.body, /DDoS-GUARD/);
-    assert.match(page.body, /<td>100001<\/td>/);
-    assert.match(page.body, /2027-01-01/);
+    assert.match(page.body, /<td data-label="License">100001<\/td>/);
+    assert.match(page.body, /January 1, 2027/);
     assert.match(page.body, /Active/);
     assert.match(page.body, new RegExp(`href="/account/modules/${ann.moduleId}/renew"`));
     assert.match(page.body, new RegExp(`href="/account/modules/${ann.moduleId}/move"`));
@@ -53,8 +53,8 @@ describeEachDialect("customer portal pages", (ctx) => {
 
     const confirm = await ann.web.get(`/account/modules/${ann.moduleId}/renew`);
     assert.equal(confirm.statusCode, 200);
-    assert.match(confirm.body, /Pay 11\.90 EUR from my balance/);
-    assert.match(confirm.body, /Runs until<\/th><td>2027-01-01/);
+    assert.match(confirm.body, /Pay €11\.90 from my balance/);
+    assert.match(confirm.body, /Runs until<\/dt><dd>January 1, 2027/);
 
     const r = await ann.web.post(`/account/modules/${ann.moduleId}/renew`, {});
     assert.equal(r.statusCode, 303, r.body);
@@ -113,15 +113,15 @@ describeEachDialect("customer portal pages", (ctx) => {
     await w.c.catalog.setPrice("23221", { period: 1, amount: "250.00", currency: "EUR" }, { source: "cli" });
     const page = await ann.web.get(`/account/modules/${ann.moduleId}/renew`);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /250\.00 EUR/, "the current catalog price");
-    assert.match(page.body, /161\.90 EUR short/);
+    assert.match(page.body, /€250\.00/, "the current catalog price");
+    assert.match(page.body, /€161\.90 short/);
     assert.doesNotMatch(page.body, /from my balance<\/button>/, "no pay button");
     assert.match(page.body, /href="\/account\/balance"/);
 
     const snapshot = await counts(w.c);
     const forced = await ann.web.post(`/account/modules/${ann.moduleId}/renew`, {});
     assert.equal(forced.statusCode, 402);
-    assert.match(forced.body, /short of the order&#39;s total 250\.00 EUR/);
+    assert.match(forced.body, /Your balance is €161\.90 short of the total/);
     assert.deepEqual(await counts(w.c), snapshot, "no renewal order, invoice or ledger entry left behind");
   });
 
@@ -136,9 +136,9 @@ describeEachDialect("customer portal pages", (ctx) => {
 
     const snapshot = await counts(w.c);
     for (const [license, ip, status, problem] of [
-      ["abc<script>", "", 400, /license must be a positive whole number/],
-      ["100001", "", 400, /already on license 100001/],
-      ["100005", "999.1.1.1", 400, /ip is not a valid/],
+      ["abc<script>", "", 400, /Enter the license number: digits only/],
+      ["100001", "", 400, /The module is already on this license/],
+      ["100005", "999.1.1.1", 400, /Enter an IPv4 or IPv6 address/],
       [String(bob.license), "", 409, /License 200001 already has this module/],
     ] as const) {
       const r = await ann.web.submit(`/account/modules/${ann.moduleId}/move`, `/account/modules/${ann.moduleId}/move`, { license, ip });
@@ -147,6 +147,8 @@ describeEachDialect("customer portal pages", (ctx) => {
       assert.doesNotMatch(r.body, /<script>/);
       assert.ok(!r.body.includes(bob.moduleId), "never names another customer's module");
       assert.match(r.body, /name="license"/, "the form is shown again");
+      assert.ok(r.body.includes(`value="${license.replace("<", "&lt;").replace(">", "&gt;")}"`), "with what was typed");
+      assert.match(r.body, /class="field-error" id="(license|ip)-error"/, "the error beside its field");
     }
     assert.deepEqual(await counts(w.c), snapshot);
 
@@ -155,7 +157,7 @@ describeEachDialect("customer portal pages", (ctx) => {
     assert.equal(moved.headers.location, "/account?done=moved");
     const list = await ann.web.get("/account?done=moved");
     assert.match(list.body, /The module was moved to the new license/);
-    assert.match(list.body, /<td>100009<\/td><td>198\.51\.100\.9<\/td>/);
+    assert.match(list.body, /<td data-label="License">100009<\/td><td data-label="IP">198\.51\.100\.9<\/td>/);
     const ev = await w.c.db.selectFrom("customer_module_events").selectAll().where("customer_module_id", "=", ann.moduleId).executeTakeFirstOrThrow();
     assert.equal(ev.kind, "moved");
     assert.equal(ev.actor, `customer:${ann.id}`);
@@ -171,14 +173,14 @@ describeEachDialect("customer portal pages", (ctx) => {
 
     const active = await ann.web.get(`/account/orders/${ann.orderId}`);
     assert.equal(active.statusCode, 200);
-    for (const step of ["Awaiting payment", "Paid", "Paid — our staff will activate the module shortly", "Active"]) assert.ok(active.body.includes(`<td>${step}</td>`), step);
+    for (const step of ["Awaiting payment", "Paid", "Paid — our staff will activate the module shortly", "Active"]) assert.ok(active.body.includes(`<td data-label="What">${step}</td>`), step);
     assert.match(active.body, /Update license information/);
     assert.match(active.body, new RegExp(`href="/account/invoices/${ann.invoiceId}.pdf"`));
     assert.doesNotMatch(active.body, /staff:test|upstreamId|manual/, "no actors or upstream details");
 
     const pending = await ann.web.get(`/account/orders/${ann.pendingOrderId}`);
     assert.match(pending.body, new RegExp(`href="/checkout/${ann.pendingOrderId}"`));
-    assert.match(pending.body, /Invoice [^<]+ issued for 11\.90 EUR/);
+    assert.match(pending.body, /Invoice [^<]+ issued for €11\.90/);
 
     const bad = await ann.web.get("/account/orders?after=not-a-cursor");
     assert.equal(bad.statusCode, 400);
@@ -214,21 +216,24 @@ describeEachDialect("customer portal pages", (ctx) => {
     await w.customer("bob@example.com", 200001, "203.0.113.2");
     const page = await ann.web.get("/account/balance");
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<b>88\.10 EUR<\/b>/);
+    assert.match(page.body, /<b>€88\.10<\/b>/);
     assert.match(page.body, /Entries in EUR/);
     assert.match(page.body, /Payment for an order/);
-    assert.match(page.body, /100\.00 EUR/);
+    assert.match(page.body, /€100\.00/);
     assert.doesNotMatch(page.body, /bob@example\.com/);
-    assert.equal([...page.body.matchAll(/<td class="num">-11\.90 EUR<\/td>/g)].length, 1, "only Ann's payment, not Bob's");
+    assert.equal([...page.body.matchAll(/<td class="num" data-label="Amount">-€11\.90<\/td>/g)].length, 1, "only Ann's payment, not Bob's");
     assert.doesNotMatch(page.body, /value="card"/, "no card without Stripe");
 
     const snapshot = await counts(w.c);
     for (const [amount, currency, method, problem] of [
-      ["", "EUR", "bank_transfer", /Give the amount/],
-      ["-5", "EUR", "bank_transfer", /not a decimal amount|greater than zero/],
-      ["0", "EUR", "bank_transfer", /greater than zero/],
-      ["10.001", "EUR", "bank_transfer", /more than 2 decimal places/],
-      ["10", "XXX<b>", "bank_transfer", /is not a currency/],
+      ["", "EUR", "bank_transfer", /Enter an amount, e\.g\. 13\.50/],
+      ["-5", "EUR", "bank_transfer", /Enter an amount of zero or more/],
+      ["0", "EUR", "bank_transfer", /Enter an amount greater than zero/],
+      ["10.001", "EUR", "bank_transfer", /could mean two amounts/],
+      ["10.0001", "EUR", "bank_transfer", /more than 2 decimal places/],
+      ["1,234", "EUR", "bank_transfer", /could mean two amounts/],
+      ["ten", "EUR", "bank_transfer", /is not an amount/],
+      ["10", "XXX<b>", "bank_transfer", /Please check what you entered/],
       ["10", "EUR", "card", /Choose how to top up/],
       ["10", "EUR", "cash", /Choose how to top up/],
     ] as const) {
@@ -236,6 +241,8 @@ describeEachDialect("customer portal pages", (ctx) => {
       assert.equal(r.statusCode, 400, `${amount} ${currency} ${method}: ${r.body.slice(0, 200)}`);
       assert.match(r.body, problem);
       assert.doesNotMatch(r.body, /<b>XXX|XXX<b>/);
+      assert.ok(r.body.includes(`name="amount" type="text" inputmode="decimal" autocomplete="off" required maxlength="30" value="${amount}"`), `${amount}: what was typed is kept`);
+      if (/amount|decimal|zero/.test(String(problem))) assert.match(r.body, /<input id="amount" aria-describedby="amount-hint amount-error" aria-invalid="true"/, "the error is the field's");
     }
     assert.deepEqual(await counts(w.c), snapshot);
 
@@ -244,12 +251,12 @@ describeEachDialect("customer portal pages", (ctx) => {
     assert.equal(r.statusCode, 303, r.body);
     const instructions = await ann.web.get(String(r.headers.location));
     assert.equal(instructions.statusCode, 200);
-    assert.match(instructions.body, /Transfer <b>25\.50 EUR<\/b>/);
+    assert.match(instructions.body, /Transfer <b>€25\.50<\/b>/);
     assert.match(instructions.body, /DE89370400440532013000/);
     const reference = /<code>(PB-[A-Z0-9]{4}-[A-Z0-9]{4})<\/code>/.exec(instructions.body)![1]!;
     await w.c.payments.confirmTransfer(reference, { amount: "25.50", actor: "staff:test" });
     const after = await ann.web.get("/account/balance");
-    assert.match(after.body, /<b>113\.60 EUR<\/b>/);
+    assert.match(after.body, /<b>€113\.60<\/b>/);
     assert.match(after.body, /Bank transfer received/);
   });
 
@@ -277,15 +284,16 @@ describeEachDialect("customer portal pages", (ctx) => {
     const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
     await w.c.settings.setMany({ "seller.country": "DE", "tax.rate_bp": "1900" });
     const consumer = await ann.web.get(`/account/modules/${ann.moduleId}/renew`);
-    assert.match(consumer.body, /<b>14\.16 EUR<\/b>/, "11.90 + 19 % VAT");
+    assert.match(consumer.body, /<b>€14\.16<\/b>/, "11.90 + 19 % VAT");
 
     const before = await w.c.db.selectFrom("customers").selectAll().where("id", "=", ann.id).executeTakeFirstOrThrow();
     for (const [fields, problem] of [
-      [{ country: "Austria" }, /not a two-letter country code/],
-      [{ country: "AT", vatId: "DE123456789" }, /is a VAT number of DE, not of AT/],
-      [{ country: "AT", vatId: "ATU123" }, /not a valid AT VAT number/],
-      [{ country: "", vatId: "ATU12345678" }, /Give the country before the VAT number/],
-      [{ name: "x".repeat(201) }, /name is longer than 200/],
+      [{ country: "Austria" }, /Choose a country from the list/],
+      [{ country: "Germany" }, /Choose a country from the list/],
+      [{ country: "AT", vatId: "DE123456789" }, /not a valid VAT number for Austria/],
+      [{ country: "AT", vatId: "ATU123" }, /not a valid VAT number for Austria/],
+      [{ country: "", vatId: "ATU12345678" }, /Choose the country before the VAT number/],
+      [{ name: "x".repeat(201) }, /longer than 200 characters/],
     ] as const) {
       const r = await ann.web.submit("/account/details", "/account/details", { ...{ name: "Ann", company: "", address: "", country: "", vatId: "" }, ...fields });
       assert.equal(r.statusCode, 400, JSON.stringify(fields));
@@ -304,6 +312,6 @@ describeEachDialect("customer portal pages", (ctx) => {
     assert.deepEqual([row.name, row.company, row.country, row.vat_id], ["Ann Example", "Example <GmbH>", "AT", "ATU12345678"]);
 
     const reverse = await ann.web.get(`/account/modules/${ann.moduleId}/renew`);
-    assert.match(reverse.body, /<b>11\.90 EUR<\/b>/, "reverse charge: no VAT for an EU business with a VAT number");
+    assert.match(reverse.body, /<b>€11\.90<\/b>/, "reverse charge: no VAT for an EU business with a VAT number");
   });
 });

@@ -225,6 +225,8 @@ export interface OrdersTable {
   precheck_at: string | null;
   /** JSON array: ids of the modules of this license and tariff (not deleted) that listing showed. */
   precheck_known_ids: string | null;
+  /** When staff refunded the active order (migration 0019); the order stays active, its module's renewal off. */
+  refunded_at: string | null;
 }
 
 export interface OrderEventsTable {
@@ -254,7 +256,7 @@ export interface CustomerModulesTable {
   expires_on: string | null;
   /** active | expired | deleted */
   state: string;
-  /** charge (we charge, then service.prolong) | upstream (upstream autoprolong) */
+  /** charge (we charge, then service.prolong) | upstream (upstream autoprolong) | off (refunded: runs to its expiry, never renewed; ADR 0038) */
   renewal: string;
   /** Our own arithmetic (paid-from + period) when it differs from upstream's expires_on (migration 0015). */
   expected_expires_on: string | null;

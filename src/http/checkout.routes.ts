@@ -9,21 +9,27 @@
 // Who sees an order: anyone with its link while nobody has claimed it (a pending order from a Buy
 // click carries no personal data); once a customer has claimed it (paid or invoiced) only that
 // customer — anyone else gets the same 404 as for an order that does not exist.
+// Every word is the reader's language (pageLocale): catalogs src/i18n/catalog/portal.*.ts.
 import { randomBytes } from "node:crypto";
-import { ORDER_STATE_TEXT } from "./portal/common.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../app/container.ts";
 import type { OrderRow } from "../db/schema.ts";
-import { isAppError, notFound, type ErrorCode } from "../lib/errors.ts";
+import { formatMoney, formatPercentBp } from "../i18n/format.ts";
+import type { Locale } from "../i18n/locales.ts";
+import { t, tHtml, type MessageKey } from "../i18n/t.ts";
+import { AppError, isAppError, notFound, type ErrorCode } from "../lib/errors.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
-import { format, subtract, type Money } from "../lib/money.ts";
+import { subtract, type Money } from "../lib/money.ts";
 import type { Params } from "../modules/catalog/pricelist.logic.ts";
+import type { PrecheckResult } from "../modules/fulfillment/fulfillment.service.ts";
 import type { Charge } from "../modules/orders/orders.logic.ts";
 import type { PaymentProviderId } from "../modules/payments/payment-provider.ts";
-import { field, notice, redirect } from "./auth-pages.ts";
+import { field, redirect } from "./auth-pages.ts";
 import { demoMailboxNote } from "./demo-mailbox.routes.ts";
 import { sendError } from "./errors.ts";
-import { page } from "./pages.ts";
+import { pageLocale } from "./locale.ts";
+import { errorPage, page } from "./pages.ts";
+import { badge, day, fixedMoney, notice, orderBadge, orderStateText, periodText } from "./portal/common.ts";
 import { portalNav } from "./portal/layout.ts";
 import { csrfField, currentCustomer, type SignedInCustomer } from "./session.ts";
 
@@ -42,6 +48,20 @@ function browserKeyOf(req: FastifyRequest, reply: FastifyReply, secure: boolean)
   return key;
 }
 
+const BUY_PROBLEMS = ["module_id_missing", "module_id_invalid", "license_missing", "license_invalid", "ip_invalid", "module_name_long", "not_sold", "not_on_sale", "no_price"] as const;
+
+/** A refused Buy as a page in the reader's language: each problem named, and what to do. */
+function buyProblemPage(req: FastifyRequest, e: AppError): string {
+  const l = pageLocale(req);
+  const codes = Array.isArray(e.details?.["codes"]) ? (e.details["codes"] as unknown[]).filter((x): x is string => typeof x === "string") : [];
+  const module = typeof e.details?.["module"] === "string" ? e.details["module"] : "";
+  const items = (codes.length ? codes : ["other"]).map((code) =>
+    t(l, (BUY_PROBLEMS as readonly string[]).includes(code) ? (`page.buy.problem.${code}` as MessageKey) : "page.buy.problem.other", { module }),
+  );
+  const title = t(l, "page.buy.title");
+  return page(req, title, html`<section class="card error"><h1>${title}</h1><p>${t(l, "page.buy.lead")}</p><ul>${items.map((x) => html`<li>${x}</li>`)}</ul><p>${t(l, "page.buy.again")}</p><p><a href="/">${t(l, "common.error.home")}</a></p></section>`, { nav: portalNav(req, "checkout"), returnTo: "/" });
+}
+
 export async function handleBuyRedirect(req: FastifyRequest, reply: FastifyReply, c: Container, params: Params) {
   const secure = c.config.PUBLIC_URL.startsWith("https:");
   try {
@@ -49,6 +69,9 @@ export async function handleBuyRedirect(req: FastifyRequest, reply: FastifyReply
     const { order } = await c.orders.intake(params, key);
     return reply.code(303).header("location", `/checkout/${order.id}`).header("cache-control", "no-store").send();
   } catch (e) {
+    if (isAppError(e) && e.code === "invalid_input") {
+      return reply.code(400).type("text/html; charset=utf-8").header("cache-control", "no-store").send(buyProblemPage(req, e));
+    }
     return sendError(req, reply, e, "page");
   }
 }
@@ -56,9 +79,6 @@ export async function handleBuyRedirect(req: FastifyRequest, reply: FastifyReply
 const PAGE = { config: { surface: "page" as const } };
 const ORDER_ID = /^ord_[a-z0-9]{6,40}$/;
 const METHODS: readonly PaymentProviderId[] = ["balance", "stripe", "bank_transfer"];
-
-/** The short status shown on the checkout: the portal's wording, with what happens after payment. */
-const STATE_TEXT: Record<string, string> = { ...ORDER_STATE_TEXT, paid: "Paid — ordering the module" };
 
 /** States after which nothing more happens by itself: the status page stops refreshing. */
 const FINAL = new Set(["active", "rejected", "refunded", "cancelled"]);
@@ -83,20 +103,29 @@ function statusOfRefusal(code: ErrorCode): number {
   }
 }
 
-function periodText(months: number): string {
-  return months === 12 ? "12 months" : "1 month";
-}
-
-function percent(bp: number): string {
-  return `${(bp / 100).toFixed(bp % 100 === 0 ? 0 : 2)}%`;
-}
-
 /** What the pay form promises: a payment happens only if the order still costs this. */
 function expectationOf(o: OrderRow, charge: Charge): string {
   return `${o.period_months}:${charge.total}:${o.currency}`;
 }
 
-/** Origins the checkout page's forms may lead to: this site, and Stripe's payment page. */
+/** A pre-check's finding in the reader's words. */
+function precheckText(code: string | undefined, license: string, l: Locale): string | null {
+  switch (code) {
+    case "license_unknown": return t(l, "page.checkout.problem.license_unknown", { license });
+    case "ip_mismatch": return t(l, "page.checkout.problem.ip_mismatch", { license });
+    case "already_active": return t(l, "page.checkout.problem.already_active", { license });
+    case "unreachable": return t(l, "page.checkout.problem.unreachable");
+    case "not_configured": return t(l, "page.checkout.problem.not_configured");
+    case "funds_short": return t(l, "page.checkout.problem.funds_short");
+    default: return null;
+  }
+}
+
+/** The checkout's word for the order's state: the portal's, with what happens after payment. */
+function stateText(o: OrderRow, l: Locale): string {
+  return o.state === "paid" ? t(l, "page.checkout.state_paid") : orderStateText(o, l);
+}
+
 export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void {
   /** The order this browser may see, or a not_found error (also for someone else's order). */
   async function visibleOrder(req: FastifyRequest, id: string): Promise<OrderRow> {
@@ -106,6 +135,14 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
       throw notFound("There is no such order. Start again from the Buy button in ispmanager.");
     }
     return order;
+  }
+
+  /** An error as a page: "no such order" in the reader's words, anything else as every page does. */
+  function sendCheckoutError(req: FastifyRequest, reply: FastifyReply, e: unknown) {
+    if (isAppError(e) && e.code === "not_found") {
+      return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t(pageLocale(req), "page.checkout.not_found")));
+    }
+    return sendError(req, reply, e, "page");
   }
 
   function sendCheckoutPage(req: FastifyRequest, reply: FastifyReply, title: string, body: SafeHtml, o: { status?: number; head?: SafeHtml } = {}) {
@@ -118,105 +155,113 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
 
   async function moduleNameOf(o: OrderRow): Promise<{ name: string; yearly: Money | undefined; monthly: Money | undefined }> {
     const entry = await c.catalog.getModule(o.module_id).catch(() => undefined);
-    return { name: entry?.module.name ?? `Module ${o.tariff_id}`, yearly: entry?.prices[12], monthly: entry?.prices[1] };
+    return { name: entry?.module.name ?? String(o.tariff_id), yearly: entry?.prices[12], monthly: entry?.prices[1] };
   }
 
-  async function summaryOf(o: OrderRow, me: SignedInCustomer | null): Promise<{ name: string; charge: Charge; rows: SafeHtml; monthly?: Money; yearly?: Money }> {
+  async function summaryOf(o: OrderRow, me: SignedInCustomer | null, l: Locale): Promise<{ name: string; charge: Charge; rows: SafeHtml; monthly?: Money; yearly?: Money }> {
     const [mod, charge, settings] = await Promise.all([moduleNameOf(o), c.orders.quote(o.id, me?.id ?? null), c.settings.get()]);
-    const m = (minor: number) => format({ minor, currency: o.currency });
-    const taxName = settings.tax.name || "Tax";
+    const m = (minor: number) => formatMoney({ minor, currency: o.currency }, l);
+    const taxName = settings.tax.name || t(l, "page.checkout.tax_name_default");
     const taxRow = charge.reverseCharge
-      ? html`<tr><th>${taxName}</th><td>Reverse charge: ${taxName} is accounted for by you, the buyer</td></tr>`
+      ? html`<dt>${taxName}</dt><dd>${t(l, "page.checkout.reverse_charge", { tax: taxName })}</dd>`
       : charge.tax === 0
-        ? html`<tr><th>${taxName}</th><td>none</td></tr>`
-        : html`<tr><th>${taxName} ${percent(charge.rateBp)}</th><td>${m(charge.tax)}${settings.tax.pricesIncludeTax ? " (included in the price)" : ""}</td></tr>`;
-    const rows = html`<tr><th>Order</th><td><code>${o.id}</code></td></tr>
-<tr><th>ispmanager license</th><td>${String(o.license_id)}${o.ip ? html` (${o.ip})` : ""}</td></tr>
-<tr><th>Period</th><td>${periodText(o.period_months)}</td></tr>
-<tr><th>Price</th><td>${m(Number(o.price_minor))}</td></tr>
+        ? html`<dt>${taxName}</dt><dd>${t(l, "page.checkout.tax_none")}</dd>`
+        : html`<dt>${t(l, "page.checkout.tax_rate", { tax: taxName, rate: formatPercentBp(charge.rateBp, l) })}</dt><dd class="num">${settings.tax.pricesIncludeTax ? t(l, "page.checkout.tax_included", { amount: m(charge.tax) }) : m(charge.tax)}</dd>`;
+    const rows = html`<dt>${t(l, "page.checkout.order")}</dt><dd><code>${o.id}</code></dd>
+<dt>${t(l, "page.checkout.license")}</dt><dd>${o.ip ? t(l, "portal.license_with_ip", { license: String(o.license_id), ip: o.ip }) : String(o.license_id)}</dd>
+<dt>${t(l, "page.checkout.period")}</dt><dd>${periodText(o.period_months, l)}</dd>
+<dt>${t(l, "page.checkout.price")}</dt><dd class="num">${m(Number(o.price_minor))}</dd>
 ${taxRow}
-<tr><th>Total</th><td><b>${m(charge.total)}</b></td></tr>
-<tr><th>Status</th><td>${STATE_TEXT[o.state] ?? o.state}</td></tr>`;
+<dt>${t(l, "page.checkout.total")}</dt><dd class="num"><b>${m(charge.total)}</b></dd>
+<dt>${t(l, "page.checkout.status")}</dt><dd>${badge(orderBadge(o), stateText(o, l))}</dd>`;
     return { name: mod.name, charge, rows, ...(mod.monthly ? { monthly: mod.monthly } : {}), ...(mod.yearly ? { yearly: mod.yearly } : {}) };
   }
 
   // ---- the checkout page ------------------------------------------------------------------------
 
   async function checkoutPage(req: FastifyRequest, reply: FastifyReply, order: OrderRow, o: { status?: number; message?: SafeHtml } = {}) {
+    const l = pageLocale(req);
     const me = currentCustomer(req);
-    const { name, charge, rows, monthly, yearly } = await summaryOf(order, me);
+    const { name, charge, rows, monthly, yearly } = await summaryOf(order, me, l);
     const path = `/checkout/${order.id}`;
     const total: Money = { minor: charge.total, currency: order.currency };
+    const totalText = formatMoney(total, l);
     // Before money is taken, say what upstream says about the license (automatic mode).
-    const check = order.fulfillment === "automatic" && order.kind === "purchase" ? await c.fulfillment.precheck(order) : null;
+    const check: PrecheckResult | null = order.fulfillment === "automatic" && order.kind === "purchase" ? await c.fulfillment.precheck(order) : null;
     const cancelled = (req.query as Record<string, unknown>)["card"] === "cancelled";
 
     const periodForm =
       yearly && monthly && !order.invoice_id
         ? html`<form method="post" action="${path}/period" class="period">${csrfField(req)}
 ${order.period_months === 12
-  ? html`<button class="link" type="submit" name="period" value="1">Pay monthly instead: ${format(monthly)} / month</button>`
-  : html`<button class="link" type="submit" name="period" value="12">Pay yearly instead: ${format(yearly)} / year</button>`}
+  ? html`<button class="link" type="submit" name="period" value="1">${t(l, "page.checkout.pay_monthly", { price: formatMoney(monthly, l) })}</button>`
+  : html`<button class="link" type="submit" name="period" value="12">${t(l, "page.checkout.pay_yearly", { price: formatMoney(yearly, l) })}</button>`}
 </form>`
         : html``;
 
     let pay: SafeHtml;
     if (!me) {
-      pay = html`<div class="card" id="sign-in"><h2>Sign in or create an account to pay</h2>
-<p class="muted">Your account keeps your modules, invoices and balance. After confirming a new account you come straight back to this order.</p>
+      pay = html`<section class="card" id="sign-in"><h2>${t(l, "page.checkout.sign_in.heading")}</h2>
+<p class="muted">${t(l, "page.checkout.sign_in.lead")}</p>
 <div class="grid">
 <form method="post" action="/account/login">${csrfField(req)}<input type="hidden" name="next" value="${path}">
-<h3>I have an account</h3>
-<label for="login-email">E-mail</label><input id="login-email" name="email" type="email" autocomplete="username" required maxlength="254">
-<label for="login-password">Password</label><input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="256">
-<p><button type="submit">Sign in</button> <a href="/account/forgot?next=${encodeURIComponent(path)}">Forgot your password?</a></p>
+<h3>${t(l, "page.checkout.sign_in.existing")}</h3>
+<div class="field"><label for="login-email">${t(l, "page.checkout.sign_in.email")}</label><input id="login-email" name="email" type="email" autocomplete="username" required maxlength="254"></div>
+<div class="field"><label for="login-password">${t(l, "page.checkout.sign_in.password")}</label><input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+<p><button type="submit">${t(l, "page.checkout.sign_in.submit")}</button> <a href="/account/forgot?next=${encodeURIComponent(path)}">${t(l, "page.checkout.sign_in.forgot")}</a></p>
 </form>
 <form method="post" action="/account/signup">${csrfField(req)}<input type="hidden" name="next" value="${path}">
-<h3>I am new here</h3>
-<label for="signup-email">E-mail</label><input id="signup-email" name="email" type="email" autocomplete="username" required maxlength="254">
-<p class="muted">We e-mail you a link; you choose your password after opening it, and come back to this order.</p>
-<p><button type="submit">Create account</button></p>
+<h3>${t(l, "page.checkout.sign_up.heading")}</h3>
+<div class="field"><label for="signup-email">${t(l, "page.checkout.sign_in.email")}</label><input id="signup-email" name="email" type="email" autocomplete="username" required maxlength="254" aria-describedby="signup-email-hint"><p class="hint" id="signup-email-hint">${t(l, "page.checkout.sign_up.hint")}</p></div>
+<p><button type="submit">${t(l, "page.checkout.sign_up.submit")}</button></p>
 </form>
-</div>${demoMailboxNote(c)}</div>`;
+</div>${demoMailboxNote(c)}</section>`;
     } else {
-      const balance = await c.ledger.balance(c.db, { kind: "customer", owner: me.id }, order.currency);
+      // The balance in the order's currency is what can pay it; money in other currencies is named, not added.
+      const balances = await c.ledger.customerBalances(c.db, me.id);
+      const balance = balances.find((b) => b.currency === order.currency) ?? { minor: 0, currency: order.currency };
+      const others = balances.filter((b) => b.currency !== order.currency && b.minor > 0);
       const short = balance.minor < total.minor ? subtract(total, balance) : null;
       const demoMoney = await c.demo.hasCredit(c.db, me.id);
+      // The ways of paying are the service's (configured providers; bank transfer only with bank details).
       const offered = new Set(c.payments.providers().map((p) => p.id));
-      pay = html`<div class="card" id="pay"><h2>Pay ${format(total)}</h2>
-<p class="muted">Signed in as <b>${me.email}</b>.</p>
+      pay = html`<section class="card" id="pay"><h2>${t(l, "page.checkout.pay.heading", { total: totalText })}</h2>
+<p class="muted">${tHtml(l, "page.checkout.pay.signed_in", { email: html`<b>${me.email}</b>` })}</p>
 <form method="post" action="${path}/pay">${csrfField(req)}<input type="hidden" name="expect" value="${expectationOf(order, charge)}">
-<div class="method" id="pay-balance"><h3>From your balance</h3>
-<p>Balance: <b>${format(balance)}</b>${demoMoney ? html` <span class="badge">includes demo money</span>` : ""}</p>
-${demoMoney ? html`<p class="muted">Demo mode: your account was given demo money when you confirmed it. Nothing is charged for real and the module is ordered from the built-in sandbox, not from ispmanager.</p>` : ""}
+${offered.has("balance") ? html`<div class="method" id="pay-balance"><h3>${t(l, "page.checkout.pay.balance_heading")}</h3>
+<p>${tHtml(l, "page.checkout.pay.balance", { amount: html`<b>${formatMoney(balance, l)}</b>` })}${demoMoney ? html` <span class="badge info">${t(l, "page.checkout.pay.demo_badge")}</span>` : ""}</p>
+${others.length ? html`<p class="muted">${t(l, "page.checkout.pay.other_currency", { amounts: others.map((b) => formatMoney(b, l)).join(", "), currency: order.currency })}</p>` : ""}
+${demoMoney ? html`<p class="muted">${t(l, "page.checkout.pay.demo_note")}</p>` : ""}
 ${short
-  ? html`<p class="notice error">Your balance is <b>${format(short)}</b> short. <a href="/account/balance">Top up your balance</a>, or pay by ${offered.has("stripe") ? "card or " : ""}bank transfer below.</p>
-<p><button type="submit" name="method" value="balance" disabled>Pay ${format(total)} from balance</button></p>`
-  : html`<p><button type="submit" name="method" value="balance">Pay ${format(total)} from balance</button></p>`}
-</div>
+  ? html`<p class="notice error">${tHtml(l, "page.checkout.pay.short", { short: html`<b>${formatMoney(short, l)}</b>` })} <a href="/account/balance">${t(l, "page.checkout.pay.short_top_up")}</a> ${t(l, "page.checkout.pay.short_other")}</p>
+<p><button type="submit" name="method" value="balance" disabled>${t(l, "page.checkout.pay.from_balance", { total: totalText })}</button></p>`
+  : html`<p><button type="submit" name="method" value="balance">${t(l, "page.checkout.pay.from_balance", { total: totalText })}</button></p>`}
+</div>` : ""}
 ${offered.has("stripe")
-  ? html`<div class="method" id="pay-card"><h3>By card</h3><p class="muted">You enter your card on Stripe's payment page and come back here.</p>
-<p><button type="submit" name="method" value="stripe">Pay ${format(total)} by card</button></p></div>`
+  ? html`<div class="method" id="pay-card"><h3>${t(l, "page.checkout.pay.card_heading")}</h3><p class="muted">${t(l, "page.checkout.pay.card_hint", { provider: "Stripe" })}</p>
+<p><button type="submit" name="method" value="stripe">${t(l, "page.checkout.pay.by_card", { total: totalText })}</button></p></div>`
   : ""}
 ${offered.has("bank_transfer")
-  ? html`<div class="method" id="pay-transfer"><h3>By bank transfer</h3><p class="muted">You get an invoice with our bank details and a payment reference. The module is ordered once our staff see your transfer arrive, usually within one or two working days.</p>
-<p><button type="submit" name="method" value="bank_transfer">Get an invoice for bank transfer</button></p></div>`
+  ? html`<div class="method" id="pay-transfer"><h3>${t(l, "page.checkout.pay.transfer_heading")}</h3><p class="muted">${t(l, "page.checkout.pay.transfer_hint")}</p>
+<p><button type="submit" name="method" value="bank_transfer">${t(l, "page.checkout.pay.by_transfer")}</button></p></div>`
   : ""}
-</form></div>`;
+</form></section>`;
     }
 
-    const body = html`<div class="card" id="order"><h1>${name}</h1>${o.message ?? ""}
-${cancelled ? notice("ok", "The card payment was cancelled; nothing was charged. Choose another way or try again.") : ""}
-<table>
+    const license = String(order.license_id);
+    const problem = check && check.ok !== true ? precheckText(check.code, license, l) ?? check.problem : null;
+    const body = html`<section class="card" id="order"><h1>${name}</h1>${o.message ?? ""}
+${cancelled ? notice("ok", t(l, "page.checkout.card_cancelled")) : ""}
+<dl class="facts">
 ${rows}
-</table>
+</dl>
 ${periodForm}
-${check && check.ok === false ? html`<p class="notice error">This order cannot be paid: ${check.problem}</p>` : ""}
-${check && check.ok === "unknown" ? html`<p class="notice">We cannot check your license right now: ${check.problem}</p>` : ""}
-${order.invoice_id ? html`<p class="notice">An invoice for bank transfer was issued for this order. <a href="${path}/status">See the transfer instructions</a> — or pay another way below.</p>` : ""}
-</div>
+${check && check.ok === false ? html`<p class="notice error">${t(l, "page.checkout.cannot_pay", { problem })}</p>` : ""}
+${check && check.ok === "unknown" ? html`<p class="notice">${t(l, "page.checkout.cannot_check", { problem })}</p>` : ""}
+${order.invoice_id ? html`<p class="notice">${tHtml(l, "page.checkout.invoice_issued", { link: html`<a href="${path}/status">${t(l, "page.checkout.invoice_issued_link")}</a>` })}</p>` : ""}
+</section>
 ${pay}`;
-    return sendCheckoutPage(req, reply, `Order ${order.id}`, body, o.status ? { status: o.status } : {});
+    return sendCheckoutPage(req, reply, t(l, "page.checkout.title", { module: name }), body, o.status ? { status: o.status } : {});
   }
 
   app.get<{ Params: { id: string } }>("/checkout/:id", PAGE, async (req, reply) => {
@@ -225,30 +270,49 @@ ${pay}`;
       if (order.state !== "pending_payment") return redirect(reply, `/checkout/${order.id}/status`);
       return checkoutPage(req, reply, order);
     } catch (e) {
-      return sendError(req, reply, e, "page");
+      return sendCheckoutError(req, reply, e);
     }
   });
 
+  /** A refused payment or period change in the reader's words (the service's English stays in logs and the API). */
+  function refusalMessage(e: AppError, order: OrderRow, l: Locale): SafeHtml {
+    const details = e.details ?? {};
+    const topUp = html`<a href="/account/balance">${t(l, "page.checkout.pay.short_top_up")}</a>`;
+    if (e.code === "insufficient_funds") {
+      const short = fixedMoney(details["shortfall"]);
+      return notice("error", short ? tHtml(l, "page.checkout.error.insufficient", { short: html`<b>${formatMoney(short, l)}</b>`, link: topUp }) : tHtml(l, "page.checkout.error.insufficient_plain", { link: topUp }));
+    }
+    const pre = typeof details["precheck"] === "string" ? precheckText(details["precheck"], String(order.license_id), l) : null;
+    if (pre) return notice("error", details["precheck"] === "funds_short" ? pre : t(l, "page.checkout.cannot_pay", { problem: pre }));
+    if (details["duplicateOf"] !== undefined) return notice("error", t(l, "page.checkout.error.duplicate", { license: String(order.license_id) }));
+    if (e.code === "illegal_transition") return notice("error", t(l, "page.checkout.error.period_locked"));
+    if (e.code === "invalid_input" && / is not a way of paying /.test(e.message)) return notice("error", t(l, "page.checkout.error.method"));
+    if (l === "en") return notice("error", e.message);
+    switch (e.code) {
+      case "invalid_input": return notice("error", t(l, "portal.error.invalid_input"));
+      case "upstream_unavailable":
+      case "upstream_rejected": return notice("error", t(l, "portal.error.upstream"));
+      default: return notice("error", t(l, "portal.error.conflict"));
+    }
+  }
+
   /** A refused request shown on the checkout page (or the status page once the order moved on). */
   async function refused(req: FastifyRequest, reply: FastifyReply, orderId: string, e: unknown) {
-    if (!isAppError(e) || e.code === "not_found") return sendError(req, reply, e, "page");
+    if (!isAppError(e) || e.code === "not_found") return sendCheckoutError(req, reply, e);
     const now = await visibleOrder(req, orderId);
     // A repeated submission whose first one went through: show where the order is.
     if (now.state !== "pending_payment") return redirect(reply, `/checkout/${now.id}/status`);
-    const details = e.details as { shortfall?: string } | undefined;
-    const message = e.code === "insufficient_funds" && details?.shortfall
-      ? html`<p class="notice error" role="alert">${e.message}. <a href="/account/balance">Top up your balance</a> or choose another way to pay.</p>`
-      : notice("error", e.message);
-    return checkoutPage(req, reply, now, { status: statusOfRefusal(e.code), message });
+    return checkoutPage(req, reply, now, { status: statusOfRefusal(e.code), message: refusalMessage(e, now, pageLocale(req)) });
   }
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>("/checkout/:id/period", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     try {
       const order = await visibleOrder(req, req.params.id);
       if (order.state !== "pending_payment") return redirect(reply, `/checkout/${order.id}/status`);
       const period = field(req.body, "period");
       if (period !== "1" && period !== "12") {
-        return checkoutPage(req, reply, order, { status: 400, message: notice("error", "Choose 1 or 12 months.") });
+        return checkoutPage(req, reply, order, { status: 400, message: notice("error", t(l, "page.checkout.error.period")) });
       }
       if (Number(period) !== order.period_months) await c.orders.choosePeriod(order.id, Number(period));
       return redirect(reply, `/checkout/${order.id}`);
@@ -258,20 +322,21 @@ ${pay}`;
   });
 
   app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>("/checkout/:id/pay", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     try {
       const order = await visibleOrder(req, req.params.id);
       const me = currentCustomer(req);
       if (order.state !== "pending_payment") return redirect(reply, `/checkout/${order.id}/status`);
-      if (!me) return checkoutPage(req, reply, order, { status: 401, message: notice("error", "Sign in or create an account first; then choose how to pay.") });
+      if (!me) return checkoutPage(req, reply, order, { status: 401, message: notice("error", t(l, "page.checkout.error.sign_in_first")) });
       const method = field(req.body, "method");
       if (!(METHODS as readonly string[]).includes(method)) {
-        return checkoutPage(req, reply, order, { status: 400, message: notice("error", "Choose how to pay: from your balance, by card or by bank transfer.") });
+        return checkoutPage(req, reply, order, { status: 400, message: notice("error", t(l, "page.checkout.error.method")) });
       }
       // The customer pays what the page showed them, or nothing: the period, a price or the tax
       // rules may have changed since (another tab, staff).
       const charge = await c.orders.quote(order.id, me.id);
       if (field(req.body, "expect") !== expectationOf(order, charge)) {
-        return checkoutPage(req, reply, order, { status: 409, message: notice("error", "This order changed after the page was shown, so nothing was charged. Check the figures below and pay again.") });
+        return checkoutPage(req, reply, order, { status: 409, message: notice("error", t(l, "page.checkout.error.changed")) });
       }
       const base = c.config.PUBLIC_URL;
       const start = await c.payments.payOrder(method, {
@@ -290,82 +355,87 @@ ${pay}`;
 
   // ---- the status page --------------------------------------------------------------------------
 
-  async function transferInstructions(order: OrderRow): Promise<SafeHtml> {
+  async function transferInstructions(order: OrderRow, l: Locale): Promise<SafeHtml> {
     const invoiceId = order.invoice_id!;
     const [settings, transfer] = await Promise.all([c.settings.get(), c.payments.findTransfer(invoiceId).catch(() => undefined)]);
     const s = settings.seller;
-    const total = format({ minor: Number(order.total_minor ?? order.price_minor), currency: order.currency });
-    return html`<h2>How to pay</h2>
-<p>Transfer <b>${total}</b> to our bank account and quote the payment reference, so that we can match your payment to this order.</p>
-<table id="transfer">
-<tr><th>Amount</th><td>${total}</td></tr>
-${s.legalName ? html`<tr><th>Beneficiary</th><td>${s.legalName}</td></tr>` : ""}
-${s.iban ? html`<tr><th>IBAN</th><td><code>${s.iban}</code></td></tr>` : ""}
-${s.bic ? html`<tr><th>BIC</th><td><code>${s.bic}</code></td></tr>` : ""}
-${s.bankName ? html`<tr><th>Bank</th><td>${s.bankName}</td></tr>` : ""}
-<tr><th>Payment reference</th><td><code>${transfer?.reference ?? "see the invoice"}</code></td></tr>
-</table>
-${s.iban ? "" : html`<p class="muted">Our bank details are on the invoice.</p>`}
-<p><a href="/account/invoices/${invoiceId}">Open the invoice</a> (print it or save it as PDF). When our staff see the money arrive they confirm it, and the module is ordered at once; this page follows it.</p>`;
+    const total = formatMoney({ minor: Number(order.total_minor ?? order.price_minor), currency: order.currency }, l);
+    return html`<h2>${t(l, "page.status.how_to_pay")}</h2>
+<p>${tHtml(l, "page.status.transfer_lead", { total: html`<b>${total}</b>` })}</p>
+<dl class="facts" id="transfer">
+<dt>${t(l, "page.transfer.amount")}</dt><dd class="num">${total}</dd>
+${s.legalName ? html`<dt>${t(l, "page.transfer.beneficiary")}</dt><dd>${s.legalName}</dd>` : ""}
+${s.iban ? html`<dt>${t(l, "page.transfer.iban")}</dt><dd><code>${s.iban}</code></dd>` : ""}
+${s.bic ? html`<dt>${t(l, "page.transfer.bic")}</dt><dd><code>${s.bic}</code></dd>` : ""}
+${s.bankName ? html`<dt>${t(l, "page.transfer.bank")}</dt><dd>${s.bankName}</dd>` : ""}
+<dt>${t(l, "page.transfer.reference")}</dt><dd><code>${transfer?.reference ?? t(l, "page.status.reference_on_invoice")}</code></dd>
+</dl>
+${s.iban ? "" : html`<p class="muted">${t(l, "page.status.details_on_invoice")}</p>`}
+<p><a href="/account/invoices/${invoiceId}">${t(l, "page.status.open_invoice")}</a> ${t(l, "page.status.transfer_after", { format: "PDF" })}</p>`;
   }
 
-  function explanationOf(o: OrderRow): { title: string; text: SafeHtml } {
+  function explanationOf(o: OrderRow, l: Locale): { title: string; text: SafeHtml } {
+    const p = (key: MessageKey) => html`<p>${t(l, key)}</p>`;
     switch (o.state) {
       case "pending_payment":
         return o.invoice_id
-          ? { title: "Awaiting your bank transfer", text: html`<p>We issued an invoice for this order. It stays reserved for you until the invoice is due.</p>` }
-          : { title: "Not paid yet", text: html`<p>This order is waiting for payment. If you have just paid by card, this page updates by itself in a few seconds; otherwise <a href="/checkout/${o.id}">go back to the checkout</a>.</p>` };
+          ? { title: t(l, "page.status.awaiting_transfer.title"), text: p("page.status.awaiting_transfer.text") }
+          : { title: t(l, "page.status.not_paid.title"), text: html`<p>${tHtml(l, "page.status.not_paid.text", { link: html`<a href="/checkout/${o.id}">${t(l, "page.status.not_paid.link")}</a>` })}</p>` };
       case "paid":
       case "placing":
-        return { title: "Payment received — ordering your module", text: html`<p>We are ordering the module from ispmanager for your license. This usually takes a few seconds; this page updates by itself.</p>` };
+        return { title: t(l, "page.status.placing.title"), text: p("page.status.placing.text") };
       case "awaiting_funds":
-        return { title: "Paid — your module will be ordered shortly", text: html`<p>Your payment is safe. Our account at ispmanager is being topped up, and the module is ordered automatically as soon as it is — there is nothing you need to do.</p>` };
+        return { title: t(l, "page.status.awaiting_funds.title"), text: p("page.status.awaiting_funds.text") };
       case "manual_queue":
-        return { title: "Paid — our staff will activate your module", text: html`<p>Your payment is safe. Modules are activated by our staff here, usually within one working day. This page updates by itself, and you will also get an e-mail.</p>` };
+        return { title: t(l, "page.status.manual_queue.title"), text: p("page.status.manual_queue.text") };
       case "needs_attention":
-        return { title: "Paid — our staff are checking your order", text: html`<p>Your payment is safe. ispmanager did not give a clear answer when we ordered the module, so our staff check by hand before anything is ordered again. You will not be charged twice.</p>` };
+        return { title: t(l, "page.status.needs_attention.title"), text: p("page.status.needs_attention.text") };
       case "active":
+        if (o.refunded_at) {
+          return {
+            title: t(l, "page.status.active_refunded.title"),
+            text: html`<p>${o.upstream_expires_on ? t(l, "page.order.refunded_text", { date: day(o.refunded_at, l), until: day(o.upstream_expires_on, l) }) : t(l, "page.order.refunded_text_undated", { date: day(o.refunded_at, l) })}</p>`,
+          };
+        }
         return {
-          title: "Your module is active",
-          text: html`<h2>What to do now</h2><p>The module is active on license ${String(o.license_id)}. In ispmanager open <b>License management → Update license information</b> and it appears at once — or do nothing: ispmanager refreshes the license information once a day.</p>`,
+          title: t(l, "page.status.active.title"),
+          text: html`<h2>${t(l, "page.status.active.next")}</h2><p>${tHtml(l, "page.status.active.text", { license: String(o.license_id), path: html`<b>${t(l, "page.status.active.path")}</b>` })}</p>`,
         };
       case "rejected":
       case "refunded":
         return {
-          title: "Refunded",
-          text: html`<p>ispmanager did not accept the order${o.reason ? html` (${o.reason})` : ""}, so nothing was bought. The full amount went back to your balance: use it for another order, or ask us to pay it out. <a href="/account/balance">See your balance</a>.</p>`,
+          title: t(l, "page.status.refunded.title"),
+          text: html`<p>${o.reason ? t(l, "page.status.refunded.reason", { reason: o.reason }) : t(l, "page.status.refunded.text")} <a href="/account/balance">${t(l, "page.status.see_balance")}</a>.</p>`,
         };
       case "cancelled":
-        return {
-          title: "Cancelled",
-          text: html`<p>This order was cancelled${o.reason ? html` (${o.reason})` : ""}. Nothing was charged. To buy the module, start again from the Buy button in ispmanager.</p>`,
-        };
+        return { title: t(l, "page.status.cancelled.title"), text: p("page.status.cancelled.text") };
       default:
-        return { title: STATE_TEXT[o.state] ?? o.state, text: html`` };
+        return { title: t(l, "page.status.other.title"), text: html`<p>${stateText(o, l)}</p>` };
     }
   }
 
   app.get<{ Params: { id: string } }>("/checkout/:id/status", PAGE, async (req, reply) => {
+    const l = pageLocale(req);
     try {
       const order = await visibleOrder(req, req.params.id);
       const me = currentCustomer(req);
-      const { name, rows } = await summaryOf(order, me);
-      const { title, text } = explanationOf(order);
+      const { name, rows } = await summaryOf(order, me, l);
+      const { title, text } = explanationOf(order, l);
       const refresh = refreshSecondsOf(order);
-      const transfer = order.state === "pending_payment" && order.invoice_id && me ? await transferInstructions(order) : html``;
-      const body = html`<div class="card" id="status" data-state="${order.state}"><h1>${title}</h1>
+      const transfer = order.state === "pending_payment" && order.invoice_id && me ? await transferInstructions(order, l) : html``;
+      const body = html`<section class="card" id="status" data-state="${order.state}"><h1>${title}</h1>
 ${text}
 ${transfer}
 <h2>${name}</h2>
-<table>
+<dl class="facts">
 ${rows}
-</table>
-${refresh ? html`<p class="muted">This page refreshes itself every ${String(refresh)} seconds.</p>` : ""}
-${me ? html`<p><a href="/account/orders">All your orders</a></p>` : ""}
-</div>`;
+</dl>
+${refresh ? html`<p class="muted">${t(l, "page.status.refreshes", { seconds: refresh })}</p>` : ""}
+${me ? html`<p><a href="/account/orders">${t(l, "page.status.all_orders")}</a></p>` : ""}
+</section>`;
       return sendCheckoutPage(req, reply, title, body, refresh ? { head: html`<meta http-equiv="refresh" content="${String(refresh)}">` } : {});
     } catch (e) {
-      return sendError(req, reply, e, "page");
+      return sendCheckoutError(req, reply, e);
     }
   });
 }

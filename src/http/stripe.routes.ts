@@ -7,8 +7,11 @@
 // them whichever comes first.
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../app/container.ts";
-import { notFound } from "../lib/errors.ts";
+import { t } from "../i18n/t.ts";
+import { isAppError, notFound } from "../lib/errors.ts";
 import { sendError } from "./errors.ts";
+import { pageLocale } from "./locale.ts";
+import { errorPage } from "./pages.ts";
 
 export const STRIPE_WEBHOOK_PATH = "/payments/stripe/webhook";
 export const STRIPE_RETURN_PATH = "/payments/stripe/return";
@@ -37,6 +40,10 @@ export async function registerStripeRoutes(app: FastifyInstance, c: Container): 
       const { redirectTo } = await c.stripe.returnFromCheckout(id);
       return reply.code(303).header("location", redirectTo).header("cache-control", "no-store").send();
     } catch (e) {
+      // The one refusal a customer's browser meets here, in their language (the rest as every page).
+      if (isAppError(e) && e.code === "not_found") {
+        return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t(pageLocale(req), "page.card_return.not_found")));
+      }
       return sendError(req, reply, e, "page");
     }
   });

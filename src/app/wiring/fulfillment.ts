@@ -33,11 +33,11 @@ export function wireFulfillment(core: Core, deps: { orders: OrderService; alerts
     const r = await fulfillment.precheck(order);
     if (r.ok === true) {
       const f = await funds.precheck(order);
-      if (f.ok === false) throw new AppError("upstream_unavailable", f.problem);
+      if (f.ok === false) throw new AppError("upstream_unavailable", f.problem, { precheck: "funds_short" });
       return;
     }
-    if (r.ok === false) throw invalidInput(r.problem);
-    if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`);
+    if (r.ok === false) throw invalidInput(r.problem, { precheck: r.code, license: r.license });
+    if (!config.PAY_WHEN_UPSTREAM_UNREACHABLE) throw new AppError("upstream_unavailable", `${r.problem} Payment is not taken until it answers; please try again in a few minutes.`, { precheck: r.code, license: r.license });
     logger.warn({ order: order.id, problem: r.problem }, "payment taken without the upstream pre-check");
   }
   return { fulfillment, attention, paymentPrecheck };

@@ -1,12 +1,18 @@
 // /account/details: the billing details invoices carry and the tax quote reads (country, EU VAT
-// number: reverse charge). Invoices already issued keep the details they were issued with.
+// number: reverse charge). Invoices already issued keep the details they were issued with. The
+// country is chosen from a list named in the page's language and stored as its ISO code — the
+// country decides VAT, so it is never guessed from typed text ("Germany" is not GE).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
+import { countryName, countryOptions, isCountryCode } from "../../i18n/countries.ts";
+import { t } from "../../i18n/t.ts";
+import { isAppError } from "../../lib/errors.ts";
 import { html } from "../../lib/html.ts";
+import { normalizeVatId } from "../../modules/tax/vat.logic.ts";
 import { field } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendPortalPage } from "./layout.ts";
-import { doneNotice, me, notice, PORTAL_PAGE, refusalOf, see, type Form } from "./common.ts";
+import { doneNotice, fieldBlock, loc, me, notice, PORTAL_PAGE, refusalOf, refusalText, see, type Form } from "./common.ts";
 
 interface DetailsForm {
   name: string;
@@ -16,23 +22,41 @@ interface DetailsForm {
   vatId: string;
 }
 
+type DetailsErrors = Partial<Record<keyof DetailsForm | "form", string>>;
+
+const MAX: Record<Exclude<keyof DetailsForm, "country">, number> = { name: 200, company: 200, address: 500, vatId: 30 };
+
 export function registerPortalDetailsRoutes(app: FastifyInstance, c: Container): void {
-  function detailsPage(req: FastifyRequest, reply: FastifyReply, v: DetailsForm, problem?: { status: number; message: string }) {
-    const text = (name: keyof DetailsForm, label: string, max: number, autocomplete?: string) =>
-      html`<label for="${name}">${label}</label><input id="${name}" name="${name}" type="text" maxlength="${max}" value="${v[name]}"${autocomplete ? html` autocomplete="${autocomplete}"` : ""}>`;
+  function detailsPage(req: FastifyRequest, reply: FastifyReply, v: DetailsForm, errors: DetailsErrors = {}, status = 200) {
+    const l = loc(req);
+    const err = (k: keyof DetailsForm) => (errors[k] ? { error: errors[k] } : {});
+    const text = (name: "name" | "company" | "vatId", label: string, autocomplete?: string, hint?: string) =>
+      fieldBlock({
+        id: name,
+        label,
+        ...(hint ? { hint } : {}),
+        ...err(name),
+        control: (a) => html`<input${a} name="${name}" type="text" maxlength="${MAX[name]}" value="${v[name]}"${autocomplete ? html` autocomplete="${autocomplete}"` : ""}>`,
+      });
+    const options = countryOptions(l, v.country);
     return sendPortalPage(req, reply, {
-      title: "Billing details",
+      title: t(l, "page.details.title"),
       section: "details",
-      status: problem?.status ?? 200,
-      body: html`<div class="card"><h1>Billing details</h1>${doneNotice(req, { saved: "Your billing details are saved. Invoices issued from now on carry them." })}${problem ? notice("error", problem.message) : ""}
-<p class="muted">What your invoices say about you. With a valid EU VAT number from another EU country than ours, invoices are issued without VAT (reverse charge). Invoices already issued do not change.</p>
+      status,
+      body: html`<section class="card"><h1>${t(l, "page.details.title")}</h1>${doneNotice(req, { saved: t(l, "page.details.saved") })}${errors.form ? notice("error", errors.form) : ""}
+<p class="muted">${t(l, "page.details.lead")}</p>
 <form method="post" action="/account/details">${csrfField(req)}
-${text("name", "Your name", 200, "name")}
-${text("company", "Company (optional)", 200, "organization")}
-<label for="address">Address</label><textarea id="address" name="address" rows="3" cols="40" maxlength="500" autocomplete="street-address">${v.address}</textarea>
-${text("country", "Country (two letters, e.g. DE)", 2, "country")}
-${text("vatId", "EU VAT number (optional)", 30)}
-<p><button type="submit">Save</button></p></form></div>`,
+${text("name", t(l, "form.name.label"), "name")}
+${text("company", t(l, "form.company.label"), "organization")}
+${fieldBlock({ id: "address", label: t(l, "form.address.label"), ...err("address"), control: (a) => html`<textarea${a} name="address" rows="3" cols="40" maxlength="500" autocomplete="street-address">${v.address}</textarea>` })}
+${fieldBlock({
+  id: "country",
+  label: t(l, "form.country.label"),
+  ...err("country"),
+  control: (a) => html`<select${a} name="country" autocomplete="country"><option value=""${options.some((o) => o.selected) ? "" : html` selected`}>${t(l, "form.country.none")}</option>${options.map((o) => html`<option value="${o.code}"${o.selected ? html` selected` : ""}>${o.name}</option>`)}</select>`,
+})}
+${text("vatId", t(l, "form.vat_id.label"), undefined, t(l, "form.vat_id.hint"))}
+<p><button type="submit">${t(l, "page.details.submit")}</button></p></form></section>`,
     });
   }
 
@@ -42,18 +66,39 @@ ${text("vatId", "EU VAT number (optional)", 30)}
   });
 
   app.post<Form>("/account/details", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     const v: DetailsForm = {
       name: field(req.body, "name").slice(0, 1000),
       company: field(req.body, "company").slice(0, 1000),
       address: field(req.body, "address").slice(0, 2000),
-      country: field(req.body, "country").slice(0, 100),
+      country: field(req.body, "country").trim().slice(0, 100),
       vatId: field(req.body, "vatId").slice(0, 100),
     };
+    // Each field checked here, so that its error stands beside it and the rest of the form is kept.
+    const errors: DetailsErrors = {};
+    for (const k of ["name", "company", "address", "vatId"] as const) {
+      if (v[k].trim().length > MAX[k]) errors[k] = t(l, "form.text.too_long", { max: MAX[k] });
+    }
+    const country = v.country.toUpperCase();
+    if (country !== "" && !isCountryCode(country)) errors.country = t(l, "form.country.invalid");
+    if (!errors.vatId && !errors.country && v.vatId.trim() !== "") {
+      if (country === "") errors.vatId = t(l, "form.vat_id.no_country");
+      else {
+        try {
+          normalizeVatId(v.vatId.trim(), country);
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          errors.vatId = t(l, "form.vat_id.invalid", { country: countryName(country, l) ?? country });
+        }
+      }
+    }
+    if (Object.keys(errors).length > 0) return detailsPage(req, reply, v, errors, 400);
     try {
-      await c.portal.updateDetails(me(req).id, { name: v.name, company: v.company, address: v.address, country: v.country, vatId: v.vatId });
+      await c.portal.updateDetails(me(req).id, { name: v.name, company: v.company, address: v.address, country, vatId: v.vatId });
       return see(reply, "/account/details?done=saved");
     } catch (e) {
-      return detailsPage(req, reply, v, refusalOf(e));
+      const r = refusalOf(e);
+      return detailsPage(req, reply, v, { form: refusalText(r, l) }, r.status);
     }
   });
 }

@@ -3,27 +3,38 @@
 // so an id is looked up — and refused — the same way whichever is asked for.
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
+import { t } from "../../i18n/t.ts";
 import { html } from "../../lib/html.ts";
-import { format } from "../../lib/money.ts";
-import { INVOICE_STATUS_TEXT } from "../../modules/invoices/invoice.html.ts";
+import { invoiceStatusText } from "../../modules/invoices/invoice.html.ts";
 import { sendInvoicePage } from "../invoice-page.ts";
 import { portalNav, sendPortalPage } from "./layout.ts";
-import { ID_SHAPE, me, PORTAL_PAGE, refusalOf, sendPortalNotFound, type IdParams } from "./common.ts";
+import { badge, day, ID_SHAPE, loc, me, money, PORTAL_PAGE, refusalOf, sendPortalNotFound, type IdParams } from "./common.ts";
+
+const STATUS_BADGE: Record<string, "ok" | "warn" | "bad" | "info"> = { paid: "ok", awaiting_payment: "info", overdue: "warn", credited: "bad", cancelled: "bad", issued: "ok" };
 
 export function registerPortalInvoiceRoutes(app: FastifyInstance, c: Container): void {
   app.get("/account/invoices", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     const list = await c.portal.invoices(me(req).id);
+    const col = {
+      number: t(l, "page.invoices.col.number"),
+      kind: t(l, "page.invoices.col.kind"),
+      issued: t(l, "page.invoices.col.issued"),
+      total: t(l, "page.invoices.col.total"),
+      status: t(l, "page.invoices.col.status"),
+      download: t(l, "page.invoices.col.download"),
+    };
     const rows = list.map(
       (i) =>
-        html`<tr><td><a href="/account/invoices/${i.id}">${i.number}</a></td><td>${i.kind === "credit_note" ? "Credit note" : "Invoice"}</td><td>${i.issued_at.slice(0, 10)}</td><td class="num">${format({ minor: Number(i.total_minor), currency: i.currency })}</td><td>${INVOICE_STATUS_TEXT[i.status] ?? i.status}</td><td><a href="/account/invoices/${i.id}.pdf">PDF</a></td></tr>`,
+        html`<tr><td data-label="${col.number}"><a href="/account/invoices/${i.id}">${i.number}</a></td><td data-label="${col.kind}">${t(l, i.kind === "credit_note" ? "page.invoices.kind.credit_note" : "page.invoices.kind.invoice")}</td><td data-label="${col.issued}">${day(i.issued_at, l)}</td><td class="num" data-label="${col.total}">${money({ minor: Number(i.total_minor), currency: i.currency }, l)}</td><td data-label="${col.status}">${badge(STATUS_BADGE[i.status] ?? "info", invoiceStatusText(i.status, l))}</td><td data-label="${col.download}"><a href="/account/invoices/${i.id}.pdf" aria-label="${t(l, "page.invoices.pdf_label", { format: "PDF", number: i.number })}">${t(l, "page.invoices.pdf", { format: "PDF" })}</a></td></tr>`,
     );
     return sendPortalPage(req, reply, {
-      title: "Invoices",
+      title: t(l, "page.invoices.title"),
       section: "invoices",
-      body: html`<div class="card"><h1>Invoices</h1>
+      body: html`<section class="card"><h1>${t(l, "page.invoices.title")}</h1>
 ${list.length === 0
-  ? html`<p>No invoices yet. An invoice is issued when you pay for a module or choose to pay by bank transfer.</p>`
-  : html`<table><thead><tr><th>Number</th><th>Kind</th><th>Issued</th><th class="num">Total</th><th>Status</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}</div>`,
+  ? html`<p>${t(l, "page.invoices.empty")}</p>`
+  : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.number}</th><th scope="col">${col.kind}</th><th scope="col">${col.issued}</th><th scope="col" class="num">${col.total}</th><th scope="col">${col.status}</th><th scope="col">${col.download}</th></tr></thead><tbody>${rows}</tbody></table></div>`}</section>`,
     });
   });
 

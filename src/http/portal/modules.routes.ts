@@ -1,54 +1,99 @@
 // The portal's home, /account: the customer's modules, "Renew now" (pays the next term from the
 // balance) and "Move to another license" (addition.edit upstream). Each action has a GET page that
-// says what it will do and a POST form (CSRF-checked by src/http/session.ts).
+// says what it will do and a POST form (CSRF-checked by src/http/session.ts). A module whose
+// purchase was refunded says that it runs until its date and is not renewed (ADR 0038).
+import { isIP } from "node:net";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
+import type { Locale } from "../../i18n/locales.ts";
+import { t, tHtml } from "../../i18n/t.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
-import { format } from "../../lib/money.ts";
+import { addMonths } from "../../modules/orders/orders.logic.ts";
 import { field } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendPortalPage } from "./layout.ts";
 import {
+  badge,
+  day,
   doneNotice,
+  fieldBlock,
+  fixedMoney,
   ID_SHAPE,
+  loc,
   me,
-  MODULE_STATE_TEXT,
+  moduleBadge,
+  moduleStateText,
+  money,
   notice,
   periodText,
   PORTAL_PAGE,
   refusalOf,
+  refusalText,
+  renewalText,
   see,
   sendPortalNotFound,
   type Form,
   type IdParams,
+  type Refusal,
 } from "./common.ts";
+
+/** A refused "Renew now" in the reader's words. */
+function renewRefusal(r: Refusal, l: Locale): string {
+  const date = typeof r.details["expiresOn"] === "string" ? day(r.details["expiresOn"], l) : t(l, "portal.none");
+  switch (r.details["messageKey"]) {
+    case "not_active": return t(l, "page.renew.not_active");
+    case "renewed_upstream": return t(l, "page.renew.upstream");
+    case "renewal_off": return t(l, "page.renew.off", { date });
+    case "under_way": return t(l, "page.renew.under_way");
+    case "just_renewed": return t(l, "page.renew.just_renewed", { date });
+    case "term_cancelled": return t(l, "page.renew.term_cancelled", { date });
+  }
+  if (r.code === "insufficient_funds") {
+    const short = fixedMoney(r.details["shortfall"]);
+    if (short) return t(l, "page.renew.short", { short: money(short, l) });
+  }
+  return refusalText(r, l);
+}
 
 export function registerPortalModuleRoutes(app: FastifyInstance, c: Container): void {
   app.get("/account", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     const customer = me(req);
     const modules = await c.portal.modules(customer.id);
+    const col = {
+      module: t(l, "page.modules.col.module"),
+      status: t(l, "page.modules.col.status"),
+      license: t(l, "page.modules.col.license"),
+      ip: t(l, "page.modules.col.ip"),
+      expires: t(l, "page.modules.col.expires"),
+      renewal: t(l, "page.modules.col.renewal"),
+      actions: t(l, "page.modules.col.actions"),
+    };
     const rows = modules.map((m) => {
       const active = m.state === "active";
       const actions: SafeHtml[] = [];
-      if (active && m.renewal === "charge") actions.push(html`<a href="/account/modules/${m.id}/renew">Renew now</a>`);
-      if (active) actions.push(html`<a href="/account/modules/${m.id}/move">Move to another license</a>`);
-      return html`<tr><td>${m.name}</td><td><span class="badge">${MODULE_STATE_TEXT[m.state] ?? m.state}</span></td><td>${String(m.license_id)}</td><td>${m.ip ?? "—"}</td><td>${m.expires_on ?? "—"}</td><td>${m.renewal === "charge" ? `Every ${periodText(m.period_months)} from your balance` : "Automatically by ispmanager"}</td><td>${actions.length ? html`${actions.map((a, i) => html`${i ? " · " : ""}${a}`)}` : "—"}</td></tr>`;
+      if (active && m.renewal === "charge") actions.push(html`<a href="/account/modules/${m.id}/renew">${t(l, "page.modules.renew")}</a>`);
+      if (active) actions.push(html`<a href="/account/modules/${m.id}/move">${t(l, "page.modules.move")}</a>`);
+      return html`<tr><td data-label="${col.module}"><a href="/account/orders/${m.created_order_id}">${m.name}</a></td><td data-label="${col.status}">${badge(moduleBadge(m), moduleStateText(m, l))}</td><td data-label="${col.license}">${String(m.license_id)}</td><td data-label="${col.ip}">${m.ip ?? t(l, "portal.none")}</td><td data-label="${col.expires}">${day(m.expires_on, l)}</td><td data-label="${col.renewal}">${renewalText(m, l)}</td><td data-label="${col.actions}">${actions.length ? html`${actions.map((a, i) => html`${i ? " · " : ""}${a}`)}` : t(l, "portal.none")}</td></tr>`;
     });
+    const refunded = modules.filter((m) => m.state === "active" && m.renewal === "off");
     return sendPortalPage(req, reply, {
-      title: "My modules",
+      title: t(l, "page.modules.title"),
       section: "modules",
-      body: html`<div class="card"><h1>My modules</h1>${doneNotice(req, { moved: "The module was moved to the new license." })}
-<p class="muted">Signed in as <b>${customer.email}</b>${customer.name ? html` (${customer.name})` : ""}.</p>
+      body: html`<section class="card"><h1>${t(l, "page.modules.title")}</h1>${doneNotice(req, { moved: t(l, "page.modules.moved") })}
+<p class="muted">${customer.name ? tHtml(l, "page.modules.signed_in_named", { email: html`<b>${customer.email}</b>`, name: customer.name }) : tHtml(l, "page.modules.signed_in", { email: html`<b>${customer.email}</b>` })}</p>
+${refunded.map((m) => html`<p class="notice">${m.name}: ${t(l, "page.modules.refunded_note", { date: day(m.expires_on, l) })}</p>`)}
 ${modules.length === 0
-  ? html`<p>You have no modules yet. Buy one with the <b>Buy</b> button in your ispmanager panel; it appears here once it is paid.</p>`
-  : html`<table><thead><tr><th>Module</th><th>Status</th><th>License</th><th>IP</th><th>Expires</th><th>Renewal</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}
-</div>`,
+  ? html`<p>${tHtml(l, "page.modules.empty", { buy: html`<b>${t(l, "page.modules.buy_button")}</b>` })}</p>`
+  : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.module}</th><th scope="col">${col.status}</th><th scope="col">${col.license}</th><th scope="col">${col.ip}</th><th scope="col">${col.expires}</th><th scope="col">${col.renewal}</th><th scope="col">${col.actions}</th></tr></thead><tbody>${rows}</tbody></table></div>`}
+</section>`,
     });
   });
 
   // ---- renew now ------------------------------------------------------------------------------
 
-  async function renewPage(req: FastifyRequest, reply: FastifyReply, id: string, problem?: { status: number; message: string }) {
+  async function renewPage(req: FastifyRequest, reply: FastifyReply, id: string, problem?: Refusal) {
+    const l = loc(req);
     const customer = me(req);
     let q;
     try {
@@ -59,33 +104,34 @@ ${modules.length === 0
       const m = await c.portal.module(customer.id, id).catch(() => null);
       if (!m) return sendPortalNotFound(req, reply, "modules");
       return sendPortalPage(req, reply, {
-        title: "Renew now",
+        title: t(l, "page.renew.title"),
         section: "modules",
         status: problem?.status ?? r.status,
-        body: html`<div class="card"><h1>Renew ${m.name}</h1>${notice("error", problem?.message ?? r.message)}<p><a href="/account">Back to your modules</a></p></div>`,
+        body: html`<section class="card"><h1>${t(l, "page.renew.heading", { module: m.name })}</h1>${notice("error", renewRefusal(problem ?? r, l))}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
       });
     }
     const m = q.module;
     const short = q.balance.minor < q.total.minor;
+    const until = addMonths(m.expires_on, m.period_months);
     return sendPortalPage(req, reply, {
-      title: "Renew now",
+      title: t(l, "page.renew.title"),
       section: "modules",
       status: problem?.status ?? 200,
-      body: html`<div class="card"><h1>Renew ${m.name}</h1>${problem ? notice("error", problem.message) : ""}
-<table>
-<tr><th>License</th><td>${String(m.license_id)}${m.ip ? html` (${m.ip})` : ""}</td></tr>
-<tr><th>Runs until</th><td>${m.expires_on}</td></tr>
-<tr><th>Next term</th><td>${periodText(m.period_months)}</td></tr>
-<tr><th>Price</th><td>${format(q.price)}</td></tr>
-${q.tax.minor !== 0 ? html`<tr><th>Tax</th><td>${format(q.tax)}</td></tr>` : ""}
-<tr><th>Total</th><td><b>${format(q.total)}</b></td></tr>
-<tr><th>Your balance</th><td>${format(q.balance)}</td></tr>
-</table>
-<p>Renewing now pays the next ${periodText(m.period_months)} from your balance. The module then runs ${periodText(m.period_months)} longer than ${m.expires_on}.</p>
+      body: html`<section class="card"><h1>${t(l, "page.renew.heading", { module: m.name })}</h1>${problem ? notice("error", renewRefusal(problem, l)) : ""}
+<dl class="facts">
+<dt>${t(l, "page.renew.license")}</dt><dd>${m.ip ? t(l, "portal.license_with_ip", { license: String(m.license_id), ip: m.ip }) : String(m.license_id)}</dd>
+<dt>${t(l, "page.renew.runs_until")}</dt><dd>${day(m.expires_on, l)}</dd>
+<dt>${t(l, "page.renew.next_term")}</dt><dd>${periodText(m.period_months, l)}</dd>
+<dt>${t(l, "page.renew.price")}</dt><dd class="num">${money(q.price, l)}</dd>
+${q.tax.minor !== 0 ? html`<dt>${t(l, "page.renew.tax")}</dt><dd class="num">${money(q.tax, l)}</dd>` : ""}
+<dt>${t(l, "page.renew.total")}</dt><dd class="num"><b>${money(q.total, l)}</b></dd>
+<dt>${t(l, "page.renew.balance")}</dt><dd class="num">${money(q.balance, l)}</dd>
+</dl>
+<p>${t(l, "page.renew.explain", { months: m.period_months, until: day(until, l) })}</p>
 ${short
-  ? html`${notice("error", `Your balance is ${format({ minor: q.total.minor - q.balance.minor, currency: q.total.currency })} short of the total.`)}<p><a href="/account/balance">Top up your balance</a>, then come back here.</p>`
-  : html`<form method="post" action="/account/modules/${m.id}/renew">${csrfField(req)}<p><button type="submit">Pay ${format(q.total)} from my balance</button></p></form>`}
-<p><a href="/account">Back to your modules</a></p></div>`,
+  ? html`${notice("error", t(l, "page.renew.short", { short: money({ minor: q.total.minor - q.balance.minor, currency: q.total.currency }, l) }))}<p><a class="button" href="/account/balance">${t(l, "page.renew.top_up_link")}</a></p><p class="muted">${t(l, "page.renew.top_up")}</p>`
+  : html`<form method="post" action="/account/modules/${m.id}/renew">${csrfField(req)}<p><button type="submit">${t(l, "page.renew.pay", { total: money(q.total, l) })}</button></p></form>`}
+<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
     });
   }
 
@@ -109,25 +155,46 @@ ${short
 
   // ---- move to another license ------------------------------------------------------------------
 
-  async function movePage(req: FastifyRequest, reply: FastifyReply, id: string, o: { license?: string; ip?: string; problem?: { status: number; message: string } } = {}) {
+  interface MoveErrors {
+    form?: string;
+    license?: string;
+    ip?: string;
+  }
+
+  /** A refused move, on the field it is about when there is one. */
+  function moveErrors(r: Refusal, license: string, l: Locale): MoveErrors {
+    const lic = typeof r.details["license"] === "number" || typeof r.details["license"] === "string" ? String(r.details["license"]) : license;
+    if (r.code === "conflict" && r.details["taken"] === true) return { license: t(l, "form.license.taken", { license: lic }) };
+    if (r.code === "illegal_transition") return { form: t(l, "page.move.only_active") };
+    if (r.code === "invalid_input" && r.details["upstreamIp"] !== undefined) return { ip: t(l, "form.ip.mismatch", { license: lic }) };
+    if (r.code === "invalid_input" && r.details["license"] !== undefined) {
+      return { license: t(l, / deleted /.test(r.message) ? "form.license.deleted" : "form.license.not_ours", { license: lic }) };
+    }
+    return { form: refusalText(r, l) };
+  }
+
+  async function movePage(req: FastifyRequest, reply: FastifyReply, id: string, o: { license?: string; ip?: string; errors?: MoveErrors; status?: number } = {}) {
+    const l = loc(req);
     const m = await c.portal.module(me(req).id, id).catch((e: unknown) => {
       if (refusalOf(e).notFound) return null;
       throw e;
     });
     if (!m) return sendPortalNotFound(req, reply, "modules");
+    const errors = o.errors ?? {};
+    const from = m.ip ? t(l, "portal.license_with_ip", { license: String(m.license_id), ip: m.ip }) : String(m.license_id);
     const body =
       m.state !== "active"
-        ? html`${notice("error", "Only active modules can be moved.")}`
-        : html`<p>The module moves from license <b>${String(m.license_id)}</b>${m.ip ? html` (${m.ip})` : ""} to the license you give. The new license must be one of ours; its expiry stays ${m.expires_on ?? "as it is"}.</p>
+        ? notice("error", t(l, "page.move.only_active"))
+        : html`<p>${tHtml(l, "page.move.explain", { license: html`<b>${from}</b>`, date: day(m.expires_on, l) })}</p>
 <form method="post" action="/account/modules/${m.id}/move">${csrfField(req)}
-<label for="license">New ispmanager license number</label><input id="license" name="license" type="text" inputmode="numeric" required maxlength="15" value="${o.license ?? ""}" autofocus>
-<label for="ip">Its IP address (optional)</label><input id="ip" name="ip" type="text" maxlength="45" value="${o.ip ?? ""}">
-<p><button type="submit">Move the module</button></p></form>`;
+${fieldBlock({ id: "license", label: t(l, "form.license.label"), hint: t(l, "form.license.hint"), ...(errors.license ? { error: errors.license } : {}), control: (a) => html`<input${a} name="license" type="text" inputmode="numeric" required maxlength="15" value="${o.license ?? ""}">` })}
+${fieldBlock({ id: "ip", label: t(l, "form.ip.label"), ...(errors.ip ? { error: errors.ip } : {}), control: (a) => html`<input${a} name="ip" type="text" maxlength="45" value="${o.ip ?? ""}">` })}
+<p><button type="submit">${t(l, "page.move.submit")}</button></p></form>`;
     return sendPortalPage(req, reply, {
-      title: "Move to another license",
+      title: t(l, "page.move.title"),
       section: "modules",
-      status: o.problem?.status ?? 200,
-      body: html`<div class="card"><h1>Move ${m.name}</h1>${o.problem ? notice("error", o.problem.message) : ""}${body}<p><a href="/account">Back to your modules</a></p></div>`,
+      status: o.status ?? 200,
+      body: html`<section class="card"><h1>${t(l, "page.move.heading", { module: m.name })}</h1>${errors.form ? notice("error", errors.form) : ""}${body}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
     });
   }
 
@@ -137,17 +204,27 @@ ${short
   });
 
   app.post<IdParams & Form>("/account/modules/:id/move", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     const id = req.params.id;
     if (!ID_SHAPE.test(id)) return sendPortalNotFound(req, reply, "modules");
     const license = field(req.body, "license").slice(0, 40);
     const ip = field(req.body, "ip").slice(0, 60);
+    // The fields checked here first, so that each error stands beside its field.
+    const errors: MoveErrors = {};
+    if (!/^[1-9][0-9]{0,14}$/.test(license.trim())) errors.license = t(l, "form.license.invalid");
+    if (ip.trim() !== "" && isIP(ip.trim()) === 0) errors.ip = t(l, "form.ip.invalid");
+    if (!errors.license) {
+      const m = await c.portal.module(me(req).id, id).catch(() => null);
+      if (m && String(m.license_id) === license.trim()) errors.license = t(l, "form.license.same");
+    }
+    if (errors.license || errors.ip) return movePage(req, reply, id, { license, ip, errors, status: 400 });
     try {
-      await c.portal.move(me(req).id, id, { license, ip });
+      await c.portal.move(me(req).id, id, { license: license.trim(), ip: ip.trim() });
       return see(reply, "/account?done=moved");
     } catch (e) {
       const r = refusalOf(e);
       if (r.notFound) return sendPortalNotFound(req, reply, "modules");
-      return movePage(req, reply, id, { license, ip, problem: r });
+      return movePage(req, reply, id, { license, ip, errors: moveErrors(r, license.trim(), l), status: r.status });
     }
   });
 }

@@ -1,18 +1,67 @@
 // /account/orders: the customer's orders, newest first (keyset pages), and one order with its
-// timeline — state changes and the notes meant for the customer, never upstream calls.
+// timeline — state changes and the notes meant for the customer, never upstream calls. A refunded
+// active order says that it was refunded and runs until its date, not renewed (ADR 0038).
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
+import type { OrderRow } from "../../db/schema.ts";
+import type { Locale } from "../../i18n/locales.ts";
+import { t, tHtml } from "../../i18n/t.ts";
 import { html } from "../../lib/html.ts";
-import { format } from "../../lib/money.ts";
+import type { CustomerNote } from "../../modules/portal/portal.service.ts";
 import { sendPortalPage } from "./layout.ts";
-import { doneNotice, ID_SHAPE, me, notice, ORDER_STATE_TEXT, periodText, PORTAL_PAGE, refusalOf, sendPortalNotFound, when, type IdParams, type Query } from "./common.ts";
+import {
+  badge,
+  day,
+  doneNotice,
+  fixedMoney,
+  ID_SHAPE,
+  kindText,
+  loc,
+  me,
+  money,
+  notice,
+  orderBadge,
+  orderStateText,
+  periodText,
+  PORTAL_PAGE,
+  refusalOf,
+  sendPortalNotFound,
+  when,
+  type IdParams,
+  type Query,
+} from "./common.ts";
 
-function totalOf(o: { total_minor: number | null; price_minor: number; currency: string }): string {
-  return format({ minor: Number(o.total_minor ?? o.price_minor), currency: o.currency });
+function totalOf(o: Pick<OrderRow, "total_minor" | "price_minor" | "currency">, l: Locale): string {
+  return money({ minor: Number(o.total_minor ?? o.price_minor), currency: o.currency }, l);
+}
+
+/** Money a note recorded ("11.90 EUR") in the reader's form; the text as it is if it is not money. */
+function noteMoney(text: string | null, l: Locale): string | null {
+  if (text === null) return null;
+  const m = fixedMoney(text);
+  return m ? money(m, l) : text;
+}
+
+function noteText(n: CustomerNote, l: Locale): string {
+  switch (n.kind) {
+    case "invoice": {
+      const total = noteMoney(n.total, l);
+      return total ? t(l, "page.order.note.invoice_total", { number: n.number, total }) : t(l, "page.order.note.invoice", { number: n.number });
+    }
+    case "reminder": {
+      const amount = noteMoney(n.amount, l);
+      return amount ? t(l, "page.order.note.reminder_amount", { amount }) : t(l, "page.order.note.reminder");
+    }
+    case "refund": {
+      const amount = noteMoney(n.amount, l) ?? t(l, "portal.none");
+      return n.renewalOff && n.runsUntil ? t(l, "page.order.note.refund_off", { amount, date: day(n.runsUntil, l) }) : t(l, "page.order.note.refund", { amount });
+    }
+  }
 }
 
 export function registerPortalOrderRoutes(app: FastifyInstance, c: Container): void {
   app.get<Query>("/account/orders", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     const after = typeof req.query.after === "string" ? req.query.after.slice(0, 200) : undefined;
     let page;
     try {
@@ -20,29 +69,39 @@ export function registerPortalOrderRoutes(app: FastifyInstance, c: Container): v
     } catch (e) {
       const r = refusalOf(e);
       return sendPortalPage(req, reply, {
-        title: "Orders",
+        title: t(l, "page.orders.title"),
         section: "orders",
         status: r.status,
-        body: html`<div class="card"><h1>Orders</h1>${notice("error", "This page of the list does not exist.")}<p><a href="/account/orders">Back to the newest orders</a></p></div>`,
+        body: html`<section class="card"><h1>${t(l, "page.orders.title")}</h1>${notice("error", t(l, "page.orders.bad_page"))}<p><a href="/account/orders">${t(l, "page.orders.newest")}</a></p></section>`,
       });
     }
+    const col = {
+      module: t(l, "page.orders.col.module"),
+      created: t(l, "page.orders.col.created"),
+      kind: t(l, "page.orders.col.kind"),
+      license: t(l, "page.orders.col.license"),
+      period: t(l, "page.orders.col.period"),
+      total: t(l, "page.orders.col.total"),
+      status: t(l, "page.orders.col.status"),
+    };
     const rows = page.items.map(
       (o) =>
-        html`<tr><td><a href="/account/orders/${o.id}"><code>${o.id}</code></a></td><td>${when(o.created_at)}</td><td>${o.kind === "renewal" ? "Renewal" : "Purchase"}</td><td>${String(o.license_id)}</td><td>${periodText(o.period_months)}</td><td class="num">${totalOf(o)}</td><td>${ORDER_STATE_TEXT[o.state] ?? o.state}</td></tr>`,
+        html`<tr><td data-label="${col.module}"><a href="/account/orders/${o.id}">${o.name}</a> <span class="muted"><code>${o.id}</code></span></td><td data-label="${col.created}">${when(o.created_at, l)}</td><td data-label="${col.kind}">${kindText(o.kind, l)}</td><td data-label="${col.license}">${String(o.license_id)}</td><td data-label="${col.period}">${periodText(o.period_months, l)}</td><td class="num" data-label="${col.total}">${totalOf(o, l)}</td><td data-label="${col.status}">${badge(orderBadge(o), orderStateText(o, l))}</td></tr>`,
     );
     return sendPortalPage(req, reply, {
-      title: "Orders",
+      title: t(l, "page.orders.title"),
       section: "orders",
-      body: html`<div class="card"><h1>Orders</h1>
+      body: html`<section class="card"><h1>${t(l, "page.orders.title")}</h1>
 ${page.items.length === 0
-  ? html`<p>No orders yet.</p>`
-  : html`<table><thead><tr><th>Order</th><th>Created (UTC)</th><th>Kind</th><th>License</th><th>Period</th><th class="num">Total</th><th>Status</th></tr></thead><tbody>${rows}</tbody></table>`}
-${page.next ? html`<p><a href="/account/orders?after=${encodeURIComponent(page.next)}">Older orders</a></p>` : ""}
-${after ? html`<p><a href="/account/orders">Newest orders</a></p>` : ""}</div>`,
+  ? html`<p>${t(l, "page.orders.empty")}</p>`
+  : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.module}</th><th scope="col">${col.created}</th><th scope="col">${col.kind}</th><th scope="col">${col.license}</th><th scope="col">${col.period}</th><th scope="col" class="num">${col.total}</th><th scope="col">${col.status}</th></tr></thead><tbody>${rows}</tbody></table></div>`}
+${page.next ? html`<p><a href="/account/orders?after=${encodeURIComponent(page.next)}">${t(l, "page.orders.older")}</a></p>` : ""}
+${after ? html`<p><a href="/account/orders">${t(l, "page.orders.newest")}</a></p>` : ""}</section>`,
     });
   });
 
   app.get<IdParams>("/account/orders/:id", PORTAL_PAGE, async (req, reply) => {
+    const l = loc(req);
     if (!ID_SHAPE.test(req.params.id)) return sendPortalNotFound(req, reply, "orders");
     let found;
     try {
@@ -52,26 +111,36 @@ ${after ? html`<p><a href="/account/orders">Newest orders</a></p>` : ""}</div>`,
       throw e;
     }
     const { order: o, name, timeline } = found;
+    const refunded = o.state === "active" && o.refunded_at !== null;
+    const col = { when: t(l, "page.order.col.when"), what: t(l, "page.order.col.what") };
+    const path = html`<b>${t(l, "page.status.path_full")}</b>`;
     return sendPortalPage(req, reply, {
-      title: `Order ${o.id}`,
+      title: t(l, "page.order.title", { module: name }),
       section: "orders",
-      body: html`<div class="card"><h1>${name}</h1>${doneNotice(req, { renewed: "Paid from your balance. The module is being renewed; this page shows how it goes." })}
-<table>
-<tr><th>Order</th><td><code>${o.id}</code> (${o.kind === "renewal" ? "renewal" : "purchase"})</td></tr>
-<tr><th>ispmanager license</th><td>${String(o.license_id)}${o.ip ? html` (${o.ip})` : ""}</td></tr>
-<tr><th>Period</th><td>${periodText(o.period_months)}</td></tr>
-<tr><th>Total</th><td>${totalOf(o)}</td></tr>
-<tr><th>Status</th><td>${ORDER_STATE_TEXT[o.state] ?? o.state}</td></tr>
-${o.upstream_expires_on ? html`<tr><th>Runs until</th><td>${o.upstream_expires_on}</td></tr>` : ""}
-${o.invoice_id ? html`<tr><th>Invoice</th><td><a href="/account/invoices/${o.invoice_id}">View</a> · <a href="/account/invoices/${o.invoice_id}.pdf">PDF</a></td></tr>` : ""}
-</table>
-${o.state === "pending_payment" && o.kind === "purchase" ? html`<p><a href="/checkout/${o.id}">Pay for this order</a></p>` : ""}
-${o.state === "active" && o.kind === "purchase" ? html`<p>The module is active. In ispmanager open <b>Main menu → License management → Update license information</b> to see it at once, or wait for the daily license refresh.</p>` : ""}
-<h2>Timeline</h2>
-<table><thead><tr><th>When (UTC)</th><th>What</th></tr></thead><tbody>${timeline.map(
-        (e) => html`<tr><td>${when(e.at)}</td><td>${e.state ? ORDER_STATE_TEXT[e.state] ?? e.state : e.note}</td></tr>`,
-      )}</tbody></table>
-<p><a href="/account/orders">All orders</a></p></div>`,
+      body: html`<section class="card"><h1>${name}</h1>${doneNotice(req, { renewed: t(l, "page.order.renewed") })}
+${refunded
+  ? notice("ok", o.upstream_expires_on
+    ? t(l, "page.order.refunded_text", { date: day(o.refunded_at, l), until: day(o.upstream_expires_on, l) })
+    : t(l, "page.order.refunded_text_undated", { date: day(o.refunded_at, l) }))
+  : ""}
+<dl class="facts">
+<dt>${t(l, "page.order.order")}</dt><dd><code>${o.id}</code></dd>
+<dt>${t(l, "page.order.kind")}</dt><dd>${kindText(o.kind, l)}</dd>
+<dt>${t(l, "page.order.license")}</dt><dd>${o.ip ? t(l, "portal.license_with_ip", { license: String(o.license_id), ip: o.ip }) : String(o.license_id)}</dd>
+<dt>${t(l, "page.order.period")}</dt><dd>${periodText(o.period_months, l)}</dd>
+<dt>${t(l, "page.order.total")}</dt><dd class="num">${totalOf(o, l)}</dd>
+<dt>${t(l, "page.order.status")}</dt><dd>${badge(orderBadge(o), orderStateText(o, l))}</dd>
+${o.upstream_expires_on ? html`<dt>${t(l, "page.order.runs_until")}</dt><dd>${day(o.upstream_expires_on, l)}</dd>` : ""}
+${refunded ? html`<dt>${t(l, "page.order.refunded")}</dt><dd>${day(o.refunded_at, l)}</dd>` : ""}
+${o.invoice_id ? html`<dt>${t(l, "page.order.invoice")}</dt><dd><a href="/account/invoices/${o.invoice_id}">${t(l, "page.order.invoice_view")}</a> · <a href="/account/invoices/${o.invoice_id}.pdf">${t(l, "page.order.invoice_pdf", { format: "PDF" })}</a></dd>` : ""}
+</dl>
+${o.state === "pending_payment" && o.kind === "purchase" ? html`<p><a class="button" href="/checkout/${o.id}">${t(l, "page.order.pay")}</a></p>` : ""}
+${o.state === "active" && o.kind === "purchase" && !refunded ? html`<p>${tHtml(l, "page.order.active_hint", { path })}</p>` : ""}
+<h2>${t(l, "page.order.timeline")}</h2>
+<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.when}</th><th scope="col">${col.what}</th></tr></thead><tbody>${timeline.map(
+        (e) => html`<tr><td data-label="${col.when}">${when(e.at, l)}</td><td data-label="${col.what}">${e.state ? orderStateText({ state: e.state, refunded_at: null, upstream_expires_on: null }, l) : e.note ? noteText(e.note, l) : ""}</td></tr>`,
+      )}</tbody></table></div>
+<p><a href="/account/orders">${t(l, "page.order.all")}</a></p></section>`,
     });
   });
 }

@@ -188,17 +188,17 @@ export function createFulfillmentService(deps: {
         }),
         upstream.listModules({ license }),
       ]);
-      if (lic === null) return { ok: false, problem: `License ${license} is not one of ours in ispmanager's client area; check the license number.` };
-      if (o.ip && lic.ip && lic.ip !== o.ip) return { ok: false, problem: `License ${license} belongs to IP ${lic.ip}, not ${o.ip}.` };
+      if (lic === null) return { ok: false, code: "license_unknown", license, problem: `License ${license} is not one of ours in ispmanager's client area; check the license number.` };
+      if (o.ip && lic.ip && lic.ip !== o.ip) return { ok: false, code: "ip_mismatch", license, problem: `License ${license} belongs to IP ${lic.ip}, not ${o.ip}.` };
       const same = modules.filter((m) => m.license === license && m.pricelist === o.tariff_id);
       if (same.some((m) => m.status === "active" || m.status === "ordered" || m.status === "processing")) {
-        return { ok: false, problem: `This module is already active on license ${license}.` };
+        return { ok: false, code: "already_active", license, problem: `This module is already active on license ${license}.` };
       }
       await ordersRepo.recordPrecheck(db, o.id, listedAt, same.filter((m) => m.status !== "deleted").map((m) => m.id));
       return { ok: true };
     } catch (e) {
-      if (isUpstreamError(e)) return { ok: "unknown", problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
-      if (isAppError(e) && e.code === "upstream_unavailable") return { ok: "unknown", problem: "ispmanager's client area is not configured." };
+      if (isUpstreamError(e)) return { ok: "unknown", code: "unreachable", license, problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
+      if (isAppError(e) && e.code === "upstream_unavailable") return { ok: "unknown", code: "not_configured", license, problem: "ispmanager's client area is not configured." };
       throw e;
     }
   }
@@ -207,11 +207,20 @@ export function createFulfillmentService(deps: {
 }
 
 /**
+/**
  * How long after the pre-payment check its listing stands in for one at placing: a balance payment
  * is placed within a second; a card payment that took longer is listed again (ADR 0043).
  */
 export const LISTING_REUSE_MS = 60_000;
 
-export type PrecheckResult = { ok: true } | { ok: false; problem: string } | { ok: "unknown"; problem: string };
+/**
+ * What the pre-check found. `problem` is English (logs, API, the error thrown at payment); `code`
+ * lets a page say it in the reader's language (the wrong IP is deliberately not echoed there: the
+ * license's real IP is the partner's data, and the customer fixes the Buy, not the license).
+ */
+export type PrecheckResult =
+  | { ok: true }
+  | { ok: false; code: "license_unknown" | "ip_mismatch" | "already_active"; license: number; problem: string }
+  | { ok: "unknown"; code: "unreachable" | "not_configured"; license: number; problem: string };
 
 export type FulfillmentService = ReturnType<typeof createFulfillmentService>;

@@ -77,20 +77,26 @@ const POSITIVE_INT = /^[1-9]\d{0,14}$/;
 
 /** Validates the panel's Buy redirect (PROTOCOL.md §2.4). Throws invalid_input naming the problem. */
 export function parseBuyRedirect(params: Record<string, unknown>): BuyRedirect {
+  // Each problem in English (the error's message, logs, the API) and as a code (pages word it).
   const problems: string[] = [];
+  const codes: string[] = [];
+  const problem = (code: string, text: string) => {
+    codes.push(code);
+    problems.push(text);
+  };
   const rawModuleId = one(params, "module_id")?.trim();
   const rawLicense = one(params, "license")?.trim();
   const rawIp = one(params, "ip")?.trim();
   const moduleName = one(params, "module")?.trim() || null;
 
-  if (!rawModuleId) problems.push("module_id is missing");
-  else if (!POSITIVE_INT.test(rawModuleId)) problems.push("module_id must be a positive whole number");
-  if (!rawLicense) problems.push("license is missing");
-  else if (!POSITIVE_INT.test(rawLicense)) problems.push("license must be a positive whole number");
-  if (rawIp && isIP(rawIp) === 0) problems.push("ip is not a valid IPv4 or IPv6 address");
-  if (moduleName !== null && moduleName.length > 100) problems.push("module is too long");
+  if (!rawModuleId) problem("module_id_missing", "module_id is missing");
+  else if (!POSITIVE_INT.test(rawModuleId)) problem("module_id_invalid", "module_id must be a positive whole number");
+  if (!rawLicense) problem("license_missing", "license is missing");
+  else if (!POSITIVE_INT.test(rawLicense)) problem("license_invalid", "license must be a positive whole number");
+  if (rawIp && isIP(rawIp) === 0) problem("ip_invalid", "ip is not a valid IPv4 or IPv6 address");
+  if (moduleName !== null && moduleName.length > 100) problem("module_name_long", "module is too long");
 
-  if (problems.length > 0) throw invalidInput(problems.join("; "), { problems });
+  if (problems.length > 0) throw invalidInput(problems.join("; "), { problems, codes });
   return { moduleId: Number(rawModuleId), license: Number(rawLicense), ip: rawIp ? rawIp : null, moduleName };
 }
 
@@ -126,6 +132,7 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     funds_retry_at: null,
     precheck_at: null,
     precheck_known_ids: null,
+    refunded_at: null,
     reason: null,
     version: 0,
     created_at: at,

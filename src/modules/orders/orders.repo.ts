@@ -59,13 +59,18 @@ export function createOrdersRepo(dialect: "sqlite" | "postgres" = "sqlite") {
         .executeTakeFirst();
     },
 
-    findPendingForBrowser(ex: Executor, browserKey: string, licenseId: number, moduleId: string): Promise<OrderRow | undefined> {
+    /**
+     * This browser's pending order for exactly this Buy: same license, module and IP. A Buy with
+     * another IP (a corrected one after a wrong IP) is another order, never the old one (ADR 0038).
+     */
+    findPendingForBrowser(ex: Executor, browserKey: string, licenseId: number, moduleId: string, ip: string | null): Promise<OrderRow | undefined> {
       return ex
         .selectFrom("orders")
         .selectAll()
         .where("browser_key", "=", browserKey)
         .where("license_id", "=", licenseId)
         .where("module_id", "=", moduleId)
+        .where((eb) => (ip === null ? eb("ip", "is", null) : eb("ip", "=", ip)))
         .where("state", "=", "pending_payment")
         .orderBy("created_at", "desc")
         .executeTakeFirst();
@@ -204,6 +209,18 @@ export function createOrdersRepo(dialect: "sqlite" | "postgres" = "sqlite") {
         .where("module_id", "=", moduleId)
         .where("state", "=", "active")
         .executeTakeFirst();
+    },
+
+    /** Renewal orders of a customer's module raised but not paid (pending payment). */
+    pendingRenewalsOf(ex: Executor, customerModuleId: string): Promise<OrderRow[]> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("kind", "=", "renewal")
+        .where("customer_module_id", "=", customerModuleId)
+        .where("state", "=", "pending_payment")
+        .orderBy("created_at")
+        .execute();
     },
 
     async updateCustomerModule(ex: Executor, id: string, patch: Partial<Omit<CustomerModuleRow, "id">>): Promise<void> {

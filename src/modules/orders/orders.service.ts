@@ -153,16 +153,16 @@ export function createOrderService(deps: {
     const req = parseBuyRedirect(params);
     const moduleId = `${region}-${req.moduleId}`;
     const m = await catalog.findModule(db, moduleId);
-    if (!m || m.region !== region) throw invalidInput(`module_id ${req.moduleId} is not a module sold here`);
-    if (m.enabled !== 1) throw invalidInput(`${m.name} (module_id ${req.moduleId}) is not on sale`);
+    if (!m || m.region !== region) throw invalidInput(`module_id ${req.moduleId} is not a module sold here`, { codes: ["not_sold"] });
+    if (m.enabled !== 1) throw invalidInput(`${m.name} (module_id ${req.moduleId}) is not on sale`, { codes: ["not_on_sale"], module: m.name });
     const entry = joinPrices([m], await catalog.pricesOf(db, m.id))[0]!;
     const monthly = entry.prices[1];
-    if (!monthly) throw invalidInput(`${m.name} (module_id ${req.moduleId}) has no price`);
+    if (!monthly) throw invalidInput(`${m.name} (module_id ${req.moduleId}) has no price`, { codes: ["no_price"], module: m.name });
     if (req.moduleName && req.moduleName !== m.intname && req.moduleName !== m.addition_intname) {
       deps.onNameMismatch?.({ moduleId: req.moduleId, sent: req.moduleName, expected: m.intname });
     }
     if (browserKey) {
-      const existing = await orders.findPendingForBrowser(db, browserKey, req.license, m.id);
+      const existing = await orders.findPendingForBrowser(db, browserKey, req.license, m.id, req.ip);
       if (existing) return { order: existing, reused: true };
     }
     const at = now();
@@ -339,7 +339,9 @@ export function createOrderService(deps: {
   /**
    * Staff refund an active order to the customer's balance: revenue and tax go back, upstream's
    * cost stays (the module was bought), the invoice is cancelled by a credit note. The order stays
-   * active — the module exists upstream; removing it there is a separate decision.
+   * active — the module exists upstream and runs until its expiry — and records `refunded_at`; its
+   * module's renewal is switched off (`off`: never raised, charged nor prolonged; it expires on its
+   * date), and a renewal raised but not paid yet is cancelled with it (docs/adr/0038).
    */
   async function refundActive(orderId: string, reason: string, actor: string, hook?: StaffActionHook): Promise<{ order: OrderRow; creditNote: { id: string; number: string } | null; amount: Money }> {
     const why = reason.trim();
@@ -365,10 +367,36 @@ export function createOrderService(deps: {
       const posted = await ledger.post(tx, { kind: "order_refund", memo: `Refund of active order ${o.id}: ${why}`, orderId: o.id, actor, key: `order:${o.id}:refund`, postings });
       if (!posted.created) throw conflict(`Order ${o.id} was refunded already`);
       const credit = o.invoice_id && deps.billing ? await deps.billing.creditNote(tx, o.invoice_id, { reason: why, actor }) : null;
-      await addEvent(tx, o.id, { kind: "note", actor, detail: { refund: format(amount), reason: why, ...(credit ? { creditNote: credit.number } : {}) } });
-      await hook?.(tx, { before: o, after: o, detail: { refunded: amount, reason: why, creditNote: credit?.number ?? null } });
-      return { order: o, creditNote: credit, amount };
+      const at = now();
+      if (!(await orders.transition(tx, o.id, ["active"], o.version, { refunded_at: at, updated_at: at }))) {
+        throw conflict(`Order ${o.id} changed while it was being refunded; try again`, { order: o.id });
+      }
+      const refunded: OrderRow = { ...o, refunded_at: at, updated_at: at, version: o.version + 1 };
+      const renewalOff = o.customer_module_id ? await switchRenewalOff(tx, o.customer_module_id, why, actor) : null;
+      await addEvent(tx, o.id, {
+        kind: "note",
+        actor,
+        detail: { refund: format(amount), reason: why, ...(credit ? { creditNote: credit.number } : {}), ...(renewalOff ? { renewalOff: true, runsUntil: renewalOff.expiresOn } : {}) },
+      });
+      await hook?.(tx, { before: o, after: refunded, detail: { refunded: amount, reason: why, creditNote: credit?.number ?? null, renewalOff: renewalOff !== null, runsUntil: renewalOff?.expiresOn ?? null } });
+      return { order: refunded, creditNote: credit, amount };
     });
+  }
+
+  /**
+   * A refunded module runs to its expiry and is never renewed: renewal `off`, and a renewal raised
+   * but unpaid is cancelled (its invoice by a credit note). A renewal already paid stays: it is an
+   * order of its own, with its own money, that staff reject and refund if they want it undone.
+   * Null when the module is no longer active (expired, deleted): nothing is left to switch off.
+   */
+  async function switchRenewalOff(tx: Tx, customerModuleId: string, reason: string, actor: string): Promise<{ expiresOn: string | null } | null> {
+    const cm = await orders.findCustomerModule(tx, customerModuleId);
+    if (!cm || cm.state !== "active") return null;
+    await orders.updateCustomerModule(tx, cm.id, { renewal: "off", updated_at: now() });
+    for (const r of await orders.pendingRenewalsOf(tx, cm.id)) {
+      await move(tx, r, "cancelled", { reason: `the module was refunded: ${reason}` }, { kind: "transition", actor, detail: { reason: "module refunded" } });
+    }
+    return { expiresOn: cm.expires_on };
   }
 
   /** After payment: the manual queue, or a placing job (outbox: committed with the payment). */

@@ -24,13 +24,22 @@ import type { TaxService } from "../tax/tax.service.ts";
 /** How many ledger entries per currency the balance page shows (the latest). */
 export const STATEMENT_ROWS = 50;
 
+/**
+ * A timeline note meant for the customer, as data the page words in the reader's language. Money
+ * is in the fixed form the note was written with ("11.90 EUR").
+ */
+export type CustomerNote =
+  | { kind: "invoice"; number: string; total: string | null }
+  | { kind: "reminder"; amount: string | null }
+  | { kind: "refund"; amount: string | null; runsUntil: string | null; renewalOff: boolean };
+
 /** The timeline events a customer sees: state changes and a few notes, never upstream calls. */
 export interface CustomerTimelineEvent {
   at: string;
   /** The state the order moved to, or null for a note. */
   state: string | null;
-  /** What the note says (an invoice issued, a reminder), in words; null for a plain transition. */
-  note: string | null;
+  /** What the note says (an invoice issued, a reminder, a refund); null for a plain transition. */
+  note: CustomerNote | null;
 }
 
 export type TopUpMethod = "card" | "bank_transfer";
@@ -86,15 +95,19 @@ export function createPortalService(deps: {
     try {
       return await deps.customerModules.move(id, input, { actor: actorOf(customerId), customerId });
     } catch (e) {
-      if (isAppError(e) && e.code === "conflict" && e.details?.["module"] !== undefined) throw conflict(`License ${String(e.details["license"])} already has this module`);
+      if (isAppError(e) && e.code === "conflict" && e.details?.["module"] !== undefined) throw conflict(`License ${String(e.details["license"])} already has this module`, { license: e.details["license"], taken: true });
       throw e;
     }
   }
 
   // ---- orders ---------------------------------------------------------------------------------
 
-  function orders(customerId: string, after?: string) {
-    return deps.orders.listOrders({ customerId, ...(after ? { after } : {}), limit: 50 });
+  /** A page of the customer's orders, newest first, each with its module's name. */
+  async function orders(customerId: string, after?: string): Promise<{ items: Array<OrderRow & { name: string }>; next: string | null }> {
+    const page = await deps.orders.listOrders({ customerId, ...(after ? { after } : {}), limit: 50 });
+    const names = new Map<string, string>();
+    for (const o of page.items) if (!names.has(o.module_id)) names.set(o.module_id, await moduleName(o.module_id));
+    return { items: page.items.map((o) => ({ ...o, name: names.get(o.module_id)! })), next: page.next };
   }
 
   async function order(customerId: string, id: string): Promise<{ order: OrderRow; name: string; timeline: CustomerTimelineEvent[] }> {
@@ -178,8 +191,8 @@ export function createPortalService(deps: {
   };
 }
 
-/** A timeline note in words for the customer; null for notes that are for staff only. */
-function noteText(detail: string | null): string | null {
+/** A timeline note for the customer; null for notes that are for staff only. */
+function noteText(detail: string | null): CustomerNote | null {
   if (!detail) return null;
   let d: Record<string, unknown>;
   try {
@@ -187,8 +200,10 @@ function noteText(detail: string | null): string | null {
   } catch {
     return null;
   }
-  if (typeof d["invoice"] === "string") return `Invoice ${d["invoice"]} issued${typeof d["total"] === "string" ? ` for ${d["total"]}` : ""}`;
-  if (typeof d["reminder"] === "string") return `Renewal reminder: the balance does not cover ${typeof d["amount"] === "string" ? d["amount"] : "the renewal"}`;
+  const text = (k: string): string | null => (typeof d[k] === "string" ? (d[k] as string) : null);
+  if (typeof d["invoice"] === "string") return { kind: "invoice", number: d["invoice"], total: text("total") };
+  if (typeof d["reminder"] === "string") return { kind: "reminder", amount: text("amount") };
+  if (typeof d["refund"] === "string") return { kind: "refund", amount: text("refund"), runsUntil: text("runsUntil"), renewalOff: d["renewalOff"] === true };
   return null;
 }
 

@@ -54,7 +54,7 @@ export function createRenewalsRepo() {
     },
 
     /**
-     * Active modules partnerbill renews by charging, expiring on or before `horizon`, soonest
+     * Active modules partnerbill renews by charging (or whose renewal a refund switched off), expiring on or before `horizon`, soonest
      * first, a page at a time after `after` (keyset paging: rows stay in the set until renewed or
      * expired, so an offset would skip or repeat them).
      */
@@ -63,7 +63,8 @@ export function createRenewalsRepo() {
         .selectFrom("customer_modules")
         .selectAll()
         .where("state", "=", "active")
-        .where("renewal", "=", "charge")
+        // "off" (refunded, ADR 0038): read only to expire it on its date.
+        .where("renewal", "in", ["charge", "off"])
         .where("expires_on", "is not", null)
         .where("expires_on", "<=", horizon);
       if (after) {

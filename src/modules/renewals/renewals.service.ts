@@ -151,8 +151,11 @@ export function createRenewalService(deps: {
     const cm = await ordersRepo.findCustomerModule(ex, customerModuleId);
     // Another customer's module is "not found", exactly like a module that does not exist.
     if (!cm || cm.customer_id !== customerId) throw notFound(`No module ${customerModuleId}`);
-    if (cm.state !== "active" || !cm.expires_on) throw new AppError("illegal_transition", `This module is ${cm.state}; only active modules can be renewed`);
-    if (cm.renewal !== "charge") throw invalidInput("This module is renewed by ispmanager itself (automatic renewal upstream); there is nothing to pay here");
+    if (cm.state !== "active" || !cm.expires_on) throw new AppError("illegal_transition", `This module is ${cm.state}; only active modules can be renewed`, { messageKey: "not_active" });
+    if (cm.renewal === "off") {
+      throw new AppError("illegal_transition", `This module was refunded: it runs until ${cm.expires_on ?? "its expiry"} and is not renewed`, { messageKey: "renewal_off", expiresOn: cm.expires_on });
+    }
+    if (cm.renewal !== "charge") throw invalidInput("This module is renewed by ispmanager itself (automatic renewal upstream); there is nothing to pay here", { messageKey: "renewed_upstream" });
     return cm as CustomerModuleRow & { expires_on: string };
   }
 
@@ -163,13 +166,13 @@ export function createRenewalService(deps: {
   async function renewNowQuote(customerModuleId: string, customerId: string, ex: Executor = db): Promise<{ module: CustomerModuleRow & { expires_on: string }; open: OrderRow | null; price: Money }> {
     const cm = await renewable(customerModuleId, customerId, ex);
     const open = (await renewals.openRenewalOrder(ex, cm.id)) ?? null;
-    if (open && open.state !== "pending_payment") throw conflict("The renewal of this module is already paid and under way");
+    if (open && open.state !== "pending_payment") throw conflict("The renewal of this module is already paid and under way", { messageKey: "under_way" });
     const since = new Date(clock.now().getTime() - RENEW_NOW_WINDOW_MS).toISOString();
     if (!open && (await renewals.recentActiveRenewal(ex, cm.id, since))) {
-      throw conflict(`This module was renewed a moment ago and now runs until ${cm.expires_on}; nothing more was charged`);
+      throw conflict(`This module was renewed a moment ago and now runs until ${cm.expires_on}; nothing more was charged`, { messageKey: "just_renewed", expiresOn: cm.expires_on });
     }
     if (!open && (await renewals.findRenewalOfTerm(ex, cm.id, cm.expires_on))) {
-      throw conflict(`The renewal of the term ending ${cm.expires_on} was cancelled, so the module ends then; contact us to keep it`);
+      throw conflict(`The renewal of the term ending ${cm.expires_on} was cancelled, so the module ends then; contact us to keep it`, { messageKey: "term_cancelled", expiresOn: cm.expires_on });
     }
     return { module: cm, open, price: open ? { minor: Number(open.price_minor), currency: open.currency } : await priceOf(cm, ex) };
   }
@@ -254,6 +257,11 @@ export function createRenewalService(deps: {
 
   async function scanOne(cm: CustomerModuleRow, today: string, summary: ScanSummary): Promise<void> {
     const open = await renewals.openRenewalOrder(db, cm.id);
+    // Refunded (renewal off, ADR 0038): it runs to its date and then expires; nothing is raised or charged.
+    if (cm.renewal === "off") {
+      if (hasExpired(cm.expires_on, today) && (!open || open.state === "pending_payment") && (await expire(cm, open))) summary.expired++;
+      return;
+    }
     if (hasExpired(cm.expires_on, today)) {
       // Paid and under way: the customer's money is in; fulfillment finishes it (or staff do).
       if (open && open.state !== "pending_payment") return;
