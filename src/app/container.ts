@@ -561,7 +561,7 @@ export function createContainer(opts: ContainerOptions) {
   // The admin console's figures, listings and staff actions (docs/adr/0022-admin-console.md).
   const adminConsole = createConsoleService({ db, repo: createConsoleRepo(), ledger, customers: repos.customers, ordersRepo: repos.orders, alerts, queue, audit, clock });
   // Four eyes: staff money actions above approvals.staff_limit_minor wait for the owner (ADR 0029).
-  const approvals = createApprovalsService({ db, repo: createApprovalsRepo(), settings, audit, adminConsole, orders, customers: repos.customers, ledger, clock, ids });
+  const approvals = createApprovalsService({ db, repo: createApprovalsRepo(), settings, audit, adminConsole, orders, payments, customers: repos.customers, ledger, clock, ids });
 
   // Jobs: each handler bound to the dependencies it declares on its context. The worker and the
   // scheduler are built by the process roles that run them (`serve --roles`).
