@@ -304,28 +304,38 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
     },
   };
 
-  /** The first step of an action: checks it applies, then says in words what it will do. */
-  async function confirmStep(req: FastifyRequest<Params<"id"> & Form>, reply: FastifyReply, action: OrderAction): Promise<FastifyReply | null> {
+  /**
+   * The first step of an action: checks it applies, then says in words what it will do. True when
+   * it answered (a FastifyReply is thenable, so it is not returned through a promise).
+   */
+  async function confirmStep(req: FastifyRequest<Params<"id"> & Form>, reply: FastifyReply, action: OrderAction): Promise<boolean> {
     const l = loc(req);
     const back = backOf(req.body, req.params.id);
     const found = await attempt(() => c.orders.get(req.params.id), l);
-    if (!found.ok) return orderPage(req, reply, req.params.id, found.message, found.status);
+    if (!found.ok) {
+      await orderPage(req, reply, req.params.id, found.message, found.status);
+      return true;
+    }
     const o = found.value;
     const refund = await refundOf(c, o);
     const again = (msg: SafeHtml, status: number) => (back === "/admin/manual" ? manualPage(req, reply, {}, msg, status) : orderPage(req, reply, o.id, msg, status));
     if (!allowed(o, action, refund !== null)) {
-      return again(refusal(l, "illegal_transition", t(l, "console.order.not_applicable", { state: word(l, "console.state.", shownState(o, refund !== null)) })), 409);
+      await again(refusal(l, "illegal_transition", t(l, "console.order.not_applicable", { state: word(l, "console.state.", shownState(o, refund !== null)) })), 409);
+      return true;
     }
     const reason = field(req.body, "reason").trim();
-    if ((action === "reject" || action === "refund") && reason === "") return again(notice("error", t(l, "console.order.reason_required")), 400);
-    if (action === "place") return null;
+    if ((action === "reject" || action === "refund") && reason === "") {
+      await again(notice("error", t(l, "console.order.reason_required")), 400);
+      return true;
+    }
+    if (action === "place") return false;
     const names = await namesOf(c, [o]);
     const cu = o.customer_id ? names.customers.get(o.customer_id) : undefined;
     const who = cu ? (cu.name ? `${cu.name} (${cu.email})` : cu.email) : t(l, "console.order.the_customer");
     const values = { amount: priceOf(o, l), customer: who, module: moduleName(names, o.module_id), license: String(o.license_id), reason, service: field(req.body, "serviceId") };
     const effect = tHtml(l, `console.order.confirm.${action}`, values);
     const fields: Record<string, string> = { ...(reason ? { reason } : {}), ...(back === "/admin/manual" ? { back } : {}), ...(action === "adopt" ? { serviceId: field(req.body, "serviceId") } : {}) };
-    return confirmPage(req, reply, {
+    await confirmPage(req, reply, {
       section: back === "/admin/manual" ? "manual" : "orders",
       title: t(l, `console.order.confirm_title.${action}`, values),
       effect,
@@ -335,14 +345,12 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
       back,
       danger: action !== "resume" && action !== "adopt",
     });
+    return true;
   }
 
   for (const action of ORDER_ACTIONS) {
     app.post<Params<"id"> & Form>(`/admin/orders/:id/${action}`, STAFF_PAGE, async (req, reply) => {
-      if (!confirmed(req.body)) {
-        const asked = await confirmStep(req, reply, action);
-        if (asked) return asked;
-      }
+      if (!confirmed(req.body) && (await confirmStep(req, reply, action))) return reply;
       const l = loc(req);
       const r = await attempt(() => run[action](req), l);
       const back = backOf(req.body, req.params.id);
