@@ -30,7 +30,8 @@ describe("dashboard chart axes", () => {
     assert.equal(shortDay("2026-12-07", "en"), "Dec 7");
     assert.match(shortDay("2026-12-07", "ru"), /^7 дек/);
     const svg = stackedColumns({ title: "T", days: ["2026-12-06", "2026-12-07"], locale: "ru", count: (n) => `${n} заказ`, empty: "нет", series: [{ name: "Оплачен", values: [0, 1200], color: "#000" }] }).toString();
-    assert.match(svg, />1\s200</, "thousands grouped the Russian way");
-    assert.doesNotMatch(svg, />1,200</);
+    assert.match(svg, />1\s000</, "axis thousands grouped the Russian way");
+    assert.match(svg, /Оплачен 1\s200</);
+    assert.doesNotMatch(svg, /1,000|1,200/);
   });
 });
