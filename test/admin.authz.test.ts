@@ -80,6 +80,12 @@ const ROUTES: Record<string, Row> = {
   "GET /admin/customers/:id": { url: (i) => `/admin/customers/${i.customer}`, access: "staff" },
   "POST /admin/customers/:id/adjust": { url: (i) => `/admin/customers/${i.customer}/adjust`, access: "staff" },
   "GET /admin/ledger": { url: fixed("/admin/ledger"), access: "staff" },
+  // money pages (src/http/admin/money.routes.ts)
+  "GET /admin/invoices": { url: fixed("/admin/invoices"), access: "staff" },
+  "GET /admin/transfers": { url: fixed("/admin/transfers"), access: "staff" },
+  "POST /admin/transfers/confirm": { url: fixed("/admin/transfers/confirm"), access: "staff" },
+  "GET /admin/rates": { url: fixed("/admin/rates"), access: "staff" },
+  "POST /admin/rates": { url: fixed("/admin/rates"), access: "staff" },
   // four eyes (src/http/admin/approvals.routes.ts)
   "GET /admin/approvals": { url: fixed("/admin/approvals"), access: "staff" },
   "POST /admin/approvals/:id/approve": { url: fixed("/admin/approvals/apr_missing/approve"), access: "owner" },

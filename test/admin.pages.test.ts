@@ -85,24 +85,35 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal(page.statusCode, 200);
     const figures = await c.ledger.figures(c.db, { from: "2026-11-01T00:00:00Z", to: "2026-12-02T00:00:00Z" });
     assert.deepEqual(figures.map((f) => [f.currency, f.revenue.minor]), [["EUR", 1190]]);
-    assert.match(page.body, /data-kpi="revenue-EUR">11\.90 EUR</);
-    assert.match(page.body, /data-kpi="margin-EUR">11\.90 EUR</);
-    assert.match(page.body, /<svg class="chart"[^>]*aria-label="Revenue and margin per day, EUR: revenue 11\.90, margin 11\.90"/);
-    assert.match(page.body, /aria-label="Orders created per day by their state now: paid \(1\) 1, active \(1\) 1, awaiting_funds \(1\) 1"/);
-    assert.match(page.body, /Awaiting upstream funds <span class="badge">1/);
+    assert.match(page.body, /data-kpi="revenue-EUR">€11\.90</);
+    assert.match(page.body, /data-kpi="margin-EUR">€11\.90</);
+    assert.match(page.body, /<svg class="chart"[^>]*aria-label="Revenue and margin per day, EUR: Revenue €11\.90, Margin €11\.90"/);
+    assert.match(page.body, /aria-label="Orders created per day by their state now: Paid 1 order, Active 1 order, Awaiting upstream funds 1 order"/);
+    assert.match(page.body, /Awaiting upstream funds <span class="badge warn">1/);
     assert.match(page.body, new RegExp(`Awaiting upstream funds.*href="/admin/orders/${short.id}"`, "s"));
-    assert.match(page.body, /Negative margin <span class="badge">1/);
+    assert.match(page.body, /Negative margin <span class="badge warn">1/);
     assert.match(page.body, /Dr\.Web Lite sells below cost/);
-    assert.match(page.body, /Reconciliation drift <span class="badge">1/);
-    assert.match(page.body, /Dead jobs <span class="badge">1/);
+    assert.match(page.body, /Reconciliation drift <span class="badge warn">1/);
+    assert.match(page.body, /Dead jobs <span class="badge warn">1/);
     assert.match(page.body, /upstream said no &lt;script&gt;/);
     assert.doesNotMatch(page.body, /Paid but not active for over 10 minutes <span/, "paid just now: not yet an alert");
 
     clock.advance(11 * 60_000);
     page = await web.get("/admin");
-    assert.match(page.body, /Paid but not active for over 10 minutes <span class="badge">2/);
+    assert.match(page.body, /Paid but not active for over 10 minutes <span class="badge warn">2/);
     assert.match(page.body, new RegExp(`href="/admin/orders/${waiting}"`));
-    assert.match(page.body, /paid 11 min ago/);
+    assert.match(page.body, /paid 11 minutes ago/);
+    // The count axis has whole-number ticks only (never "0, 1, 1"), and reads in Russian on a Russian page.
+    const ticks = (body: string) => [...(/aria-label="Orders created[^"]*">(.*?)<\/svg>/s.exec(body)?.[1] ?? "").matchAll(/text-anchor="end"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    assert.deepEqual(ticks(page.body), ["0", "1", "2", "3"], "three orders on one day: 0, 1, 2, 3");
+    const ru = await web.get("/admin", { "accept-language": "ru" });
+    assert.match(ru.body, /<html lang="ru"/);
+    assert.match(ru.body, /Сводка/);
+    assert.match(ru.body, /Ждут пополнения у поставщика <span class="badge warn">1/);
+    assert.match(ru.body, /data-kpi="revenue-EUR">11,90\s€</);
+    assert.match(ru.body, /оплачен 11 минут назад/);
+    assert.match(ru.body, /Заказы по дням создания и по текущему состоянию: Оплачен 1 заказ/);
+    assert.doesNotMatch(ru.body, />(Dashboard|Orders|Revenue|Needs attention|Negative margin|Dead jobs)</);
   });
 
   it("lists orders with filters, the search box and keyset pages, and explains a bad search", async () => {
@@ -118,7 +129,7 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal(all.statusCode, 200);
     for (const id of [a1, a2, b1, p1]) assert.match(all.body, new RegExp(`href="/admin/orders/${id}"`));
 
-    const ids = (body: string) => [...body.matchAll(/<tr><td><a href="\/admin\/orders\/(ord_[0-9a-z]+)">/g)].map((m) => m[1]);
+    const ids = (body: string) => [...body.matchAll(/<tr data-order-row="(ord_[0-9a-z]+)">/g)].map((m) => m[1]);
     assert.deepEqual(ids((await web.get("/admin/orders?state=pending_payment")).body), [p1]);
     assert.deepEqual(ids((await web.get("/admin/orders?module=eu-55361")).body), [a2]);
     assert.deepEqual(ids((await web.get(`/admin/orders?customer=${bob.id}`)).body), [b1]);
@@ -150,8 +161,9 @@ describeEachDialect("admin console pages", (ctx) => {
     await c.orders.addEvent(c.db, id, { kind: "upstream_call", detail: { func: "v2.ispmanager.order", password: "hunter2-secret", authinfo: "u:p", outcome: "timeout" } });
     const page = await web.get(`/admin/orders/${id}`);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /manual_queue/);
-    assert.match(page.body, /pending_payment → <b>paid<\/b>/);
+    assert.match(page.body, /<h1>DDoS-GUARD <span class="badge warn">Manual queue<\/span><\/h1>/);
+    assert.match(page.body, /Awaiting payment → <b>Paid<\/b>/);
+    assert.match(page.body, new RegExp(`<a href="/admin/customers/${ann.id}">Ann</a><br><span class="muted">ann@customer\\.example</span>`), "the customer by name, linking to the customer");
     assert.match(page.body, /v2\.ispmanager\.order/);
     assert.doesNotMatch(page.body, /hunter2-secret|u:p/);
     assert.match(page.body, /\[redacted\]/);
@@ -200,7 +212,7 @@ describeEachDialect("admin console pages", (ctx) => {
       assert.doesNotMatch(placed.body, /audit log unavailable/);
       assert.equal((await c.orders.get(id)).state, "manual_queue");
       await web.get(`/admin/customers/${ann.id}`);
-      const adjusted = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "5", currency: "EUR", reason: "r", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
+      const adjusted = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "5", currency: "EUR", reason: "r", confirm: "yes", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
       assert.equal(adjusted.statusCode, 500);
       assert.equal(await balance(c, ann.id), 50000 - 1190);
     } finally {
@@ -239,7 +251,13 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal(queue.statusCode, 200);
     assert.match(queue.body, new RegExp(`data-order="${id}"`));
     assert.equal(await balance(c, ann.id), 50000 - 1190);
-    const r = await web.post(`/admin/orders/${id}/reject`, { reason: "license is blocked upstream", back: "/admin/manual" });
+    // The first step only says what will happen; nothing moves until it is confirmed.
+    const ask = await web.post(`/admin/orders/${id}/reject`, { reason: "license is blocked upstream", back: "/admin/manual" });
+    assert.equal(ask.statusCode, 200, ask.body);
+    assert.match(ask.body, /Reject the order for DDoS-GUARD on license \d+ and return €11\.90 to the balance of Ann \(ann@customer\.example\)/);
+    assert.equal((await c.orders.get(id)).state, "manual_queue");
+    assert.equal(await balance(c, ann.id), 50000 - 1190);
+    const r = await web.post(`/admin/orders/${id}/reject`, { reason: "license is blocked upstream", back: "/admin/manual", confirm: "yes" });
     assert.equal(r.statusCode, 303, r.body);
     assert.equal(r.headers.location, `/admin/manual?done=reject&order=${id}`);
     assert.equal((await c.orders.get(id)).state, "refunded");
@@ -261,20 +279,33 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal((await c.orders.get(id)).state, "active");
     await oneAudit(c, "order.place_manually", staff.id);
 
-    const refunded = await web.submit(`/admin/orders/${id}`, `/admin/orders/${id}/refund`, { reason: "goodwill" });
+    const ask = await web.submit(`/admin/orders/${id}`, `/admin/orders/${id}/refund`, { reason: "goodwill" });
+    assert.equal(ask.statusCode, 200);
+    assert.match(ask.body, /Refund €11\.90 to the balance of Ann \(ann@customer\.example\) for DDoS-GUARD/);
+    assert.match(ask.body, /<button type="submit" class="danger">Refund €11\.90<\/button>/);
+    assert.equal(await balance(c, ann.id), 50000 - 1190, "asking moves nothing");
+    assert.equal((await auditOf(c, "order.refund")).length, 0);
+    const refunded = await web.post(`/admin/orders/${id}/refund`, { reason: "goodwill", confirm: "yes" });
     assert.equal(refunded.statusCode, 303, refunded.body);
     assert.equal(await balance(c, ann.id), 50000);
     const e = await oneAudit(c, "order.refund", staff.id);
     assert.deepEqual(e.before, { state: "active" });
     assert.equal((e.after as { reason: string }).reason, "goodwill");
     assert.deepEqual((e.after as { refunded: unknown }).refunded, { minor: 1190, currency: "EUR" });
-    const twice = await web.submit(`/admin/orders/${id}`, `/admin/orders/${id}/refund`, { reason: "again" });
+    // The refunded active order reads "Refunded", and Refund is not offered again.
+    const after = await web.get(`/admin/orders/${id}`);
+    assert.match(after.body, /<h1>DDoS-GUARD <span class="badge bad">Refunded<\/span><\/h1>/);
+    assert.doesNotMatch(after.body, /action="\/admin\/orders\/[^"]+\/refund"/);
+    assert.match(after.body, /After the refund/);
+    const twice = await web.post(`/admin/orders/${id}/refund`, { reason: "again" });
     assert.equal(twice.statusCode, 409);
+    const twiceConfirmed = await web.post(`/admin/orders/${id}/refund`, { reason: "again", confirm: "yes" }, web.csrfOfLastPage());
+    assert.equal(twiceConfirmed.statusCode, 409);
     assert.equal(await balance(c, ann.id), 50000);
     assert.equal((await auditOf(c, "order.refund")).length, 1);
 
     const pending = await pendingOrder(c);
-    const cancelled = await web.submit(`/admin/orders/${pending}`, `/admin/orders/${pending}/cancel`, { reason: "duplicate" });
+    const cancelled = await web.submit(`/admin/orders/${pending}`, `/admin/orders/${pending}/cancel`, { reason: "duplicate", confirm: "yes" });
     assert.equal(cancelled.statusCode, 303, cancelled.body);
     assert.equal((await c.orders.get(pending)).state, "cancelled");
     const ce = await oneAudit(c, "order.cancel", staff.id);
@@ -288,7 +319,7 @@ describeEachDialect("admin console pages", (ctx) => {
     const id = await paidOrder(c, ann.id);
     await c.orders.placeManually(id, { upstreamId: 777 }, "test");
 
-    const ids = (body: string) => [...body.matchAll(/<tr><td><a href="\/admin\/customers\/(cus_[0-9a-z]+)">/g)].map((m) => m[1]);
+    const ids = (body: string) => [...body.matchAll(/<tr data-customer="(cus_[0-9a-z]+)">/g)].map((m) => m[1]);
     assert.equal(ids((await web.get("/admin/customers")).body).length, 4);
     const first = await web.get("/admin/customers?q=ANN&limit=2");
     assert.equal(first.statusCode, 200);
@@ -301,8 +332,8 @@ describeEachDialect("admin console pages", (ctx) => {
 
     const page = await web.get(`/admin/customers/${ann.id}`);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /data-balance="EUR">488\.10 EUR/);
-    assert.match(page.body, /<td>eu-23221<\/td><td>\d+<\/td><td>777<\/td>/);
+    assert.match(page.body, /data-balance="EUR">€488\.10/);
+    assert.match(page.body, new RegExp(`<a href="/admin/orders/${id}">DDoS-GUARD</a>.*?>777</td>`, "s"));
     assert.match(page.body, new RegExp(`href="/admin/orders/${id}"`));
     assert.match(page.body, /Payment for order/);
     assert.equal((await web.get("/admin/customers/cus_missing")).statusCode, 404);
@@ -313,10 +344,15 @@ describeEachDialect("admin console pages", (ctx) => {
     await web.get(`/admin/customers/${ann.id}`);
     const key = /name="key" value="([^"]+)"/.exec(web.last!.body)![1]!;
     const csrf = web.csrfOfLastPage();
-    const up = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "25.50", currency: "eur", reason: "goodwill for the outage", key });
+    // First the confirmation in words; nothing moves until it is confirmed. 25,50 is read as 25.50.
+    const ask = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "25,50", currency: "eur", reason: "goodwill for the outage", key });
+    assert.equal(ask.statusCode, 200, ask.body);
+    assert.match(ask.body, /Add €25\.50 to the balance of Ann \(ann@customer\.example\): €500\.00 becomes €525\.50\./);
+    assert.equal(await balance(c, ann.id), 50000);
+    const up = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "25.50", currency: "EUR", reason: "goodwill for the outage", key, confirm: "yes" }, csrf);
     assert.equal(up.statusCode, 303, up.body);
     assert.equal(await balance(c, ann.id), 52550);
-    const again = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "25.50", currency: "EUR", reason: "goodwill for the outage", key }, csrf);
+    const again = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "25.50", currency: "EUR", reason: "goodwill for the outage", key, confirm: "yes" }, csrf);
     assert.equal(again.statusCode, 303);
     assert.equal(again.headers.location, `/admin/customers/${ann.id}?adjusted=0`);
     assert.equal(await balance(c, ann.id), 52550, "the same form moves money once");
@@ -326,7 +362,7 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal((e.after as Record<string, unknown>)["reason"], "goodwill for the outage");
 
     await web.get(`/admin/customers/${ann.id}`);
-    const down = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "-10", currency: "EUR", reason: "correction", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
+    const down = await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "-10", currency: "EUR", reason: "correction", confirm: "yes", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
     assert.equal(down.statusCode, 303, down.body);
     assert.equal(await balance(c, ann.id), 51550);
     assert.equal((await auditOf(c, "customer.balance_adjust")).length, 2);
@@ -334,13 +370,13 @@ describeEachDialect("admin console pages", (ctx) => {
 
     for (const [fields, status, text] of [
       [{ amount: "5", currency: "EUR", reason: "   " }, 400, /needs a reason/],
-      [{ amount: "abc", currency: "EUR", reason: "x" }, 400, /not a decimal amount/],
+      [{ amount: "abc", currency: "EUR", reason: "x" }, 400, /“abc” is not an amount/],
       [{ amount: "5", currency: "XYZ", reason: "x" }, 400, /Unknown currency/],
       [{ amount: "-9999", currency: "EUR", reason: "x" }, 402, /would make it negative/],
     ] as const) {
       await web.get(`/admin/customers/${ann.id}`);
       const fresh = /name="key" value="([^"]+)"/.exec(web.last!.body)![1]!;
-      const r = await web.post(`/admin/customers/${ann.id}/adjust`, { ...fields, key: fresh });
+      const r = await web.post(`/admin/customers/${ann.id}/adjust`, { ...fields, key: fresh, confirm: "yes" });
       assert.equal(r.statusCode, status, r.body);
       assert.match(r.body, text);
     }
@@ -354,12 +390,12 @@ describeEachDialect("admin console pages", (ctx) => {
     await c.orders.placeManually(id, { upstreamId: 31 }, "test");
     const all = await web.get("/admin/ledger");
     assert.equal(all.statusCode, 200);
-    const txs = (body: string) => [...body.matchAll(/<td>(ltx_[0-9a-z]+)/g)].map((m) => m[1]);
+    const txs = (body: string) => [...body.matchAll(/<span class="muted">(ltx_[0-9a-z]+)/g)].map((m) => m[1]);
     assert.equal(txs(all.body).length, 3, "credit, payment, revenue");
-    assert.match(all.body, /acc:revenue::EUR<\/a><\/td><td class="num">11\.90 EUR/);
+    assert.match(all.body, /acc:revenue::EUR<\/a> <span class="num">-€11\.90<\/span>|acc:revenue::EUR<\/a> <span class="num">€11\.90<\/span>/);
     const revenue = await web.get("/admin/ledger?account=acc%3Arevenue%3A%3AEUR");
     assert.equal(txs(revenue.body).length, 1);
-    assert.match(revenue.body, /order_revenue/);
+    assert.match(revenue.body, /Revenue earned/);
     const page1 = await web.get("/admin/ledger?limit=2");
     assert.equal(txs(page1.body).length, 2);
     const next = /<a rel="next" href="([^"]+)"/.exec(page1.body)![1]!.replace(/&amp;/g, "&");
@@ -378,14 +414,20 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.match(page.body, /data-jobs="dead">3</);
     assert.match(page.body, /failed dead-a/);
     const one = /data-job="(job_[0-9a-z]+)"/.exec(page.body)![1]!;
-    const r = await web.post(`/admin/jobs/${one}/retry`, {});
+    const ask = await web.post(`/admin/jobs/${one}/retry`, {});
+    assert.equal(ask.statusCode, 200);
+    assert.match(ask.body, new RegExp(`Queue job ${one} \\(order\\.place\\) again`));
+    assert.equal((await c.queue.get(one))!.state, "dead", "asking changes nothing");
+    const r = await web.post(`/admin/jobs/${one}/retry`, { confirm: "yes" });
     assert.equal(r.statusCode, 303, r.body);
     assert.equal((await c.queue.get(one))!.state, "queued");
     const e = await oneAudit(c, "job.retry", staff.id);
     assert.deepEqual([e.subject, e.after], [{ type: "job", id: one }, { state: "queued", kind: "order.place" }]);
-    const again = await web.submit("/admin/jobs", `/admin/jobs/${one}/retry`, {});
+    const again = await web.submit("/admin/jobs", `/admin/jobs/${one}/retry`, { confirm: "yes" });
     assert.equal(again.statusCode, 409);
-    const all = await web.submit("/admin/jobs", "/admin/jobs/retry-dead", {});
+    const askAll = await web.submit("/admin/jobs", "/admin/jobs/retry-dead", {});
+    assert.match(askAll.body, /Queue all 2 dead jobs again/);
+    const all = await web.post("/admin/jobs/retry-dead", { confirm: "yes" });
     assert.equal(all.headers.location, "/admin/jobs?retried=2");
     assert.match((await web.get("/admin/jobs?retried=2")).body, /data-jobs="dead">0</);
     assert.deepEqual((await oneAudit(c, "job.retry_all_dead", staff.id)).after, { requeued: 2 });
@@ -396,7 +438,7 @@ describeEachDialect("admin console pages", (ctx) => {
     const id = await paidOrder(c, ann.id);
     await web.submit(`/admin/orders/${id}`, `/admin/orders/${id}/place`, { upstreamId: "61" });
     await web.get(`/admin/customers/${ann.id}`);
-    await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "1", currency: "EUR", reason: "r", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
+    await web.post(`/admin/customers/${ann.id}/adjust`, { amount: "1", currency: "EUR", reason: "r", confirm: "yes", key: /name="key" value="([^"]+)"/.exec(web.last!.body)![1]! });
     const rows = (body: string) => [...body.matchAll(/data-audit="(aud_[0-9a-z]+)"/g)].length;
     assert.equal(rows((await web.get("/admin/audit")).body), 2);
     assert.equal(rows((await web.get("/admin/audit?action=order.")).body), 1);

@@ -91,7 +91,7 @@ export function createContainer(opts: ContainerOptions) {
   const { renewals, prolong, customerModules } = wireRenewals(core, { orders, ledger, customers, alerts, stripe, setup });
   const { portal } = wirePortal(core, { orders, customers, ledger, invoices, renewals, customerModules, payments, stripe, tax, settings });
   const { reconciliation } = wireReconciliation(core, { orders, alerts });
-  const { adminConsole, approvals } = wireConsole(core, { ledger, alerts, audit, orders, settings });
+  const { adminConsole, approvals } = wireConsole(core, { ledger, alerts, audit, orders, payments, settings });
   const jobs = wireJobs(core, { wakeSignal, mail, mailTriggers, webhooks, fulfillment, funds, pricing, orders, prolong, renewals, reconciliation });
 
   return {

@@ -108,7 +108,7 @@ export interface DB {
 /** Money actions above a staff member's limit, waiting for the owner (migration 0014). */
 export interface ApprovalsTable {
   id: string;
-  kind: "balance_adjustment" | "order_refund";
+  kind: "balance_adjustment" | "order_refund" | "bank_transfer";
   state: "pending" | "approved" | "rejected";
   amount_minor: number;
   currency: string;

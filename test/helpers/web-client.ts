@@ -24,9 +24,10 @@ export class WebClient {
     return res;
   }
 
-  async get(url: string): Promise<LightMyRequestResponse> {
+  /** Opens a page; `headers` are sent as well (e.g. accept-language). */
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const cookie = this.cookieHeader();
-    return this.keep(await this.app.inject({ method: "GET", url, remoteAddress: this.ip, headers: cookie ? { cookie } : {} }));
+    return this.keep(await this.app.inject({ method: "GET", url, remoteAddress: this.ip, headers: cookie ? { ...headers, cookie } : headers }));
   }
 
   /** Posts a urlencoded form; `_csrf` is taken from the last page unless given (null: none sent). */

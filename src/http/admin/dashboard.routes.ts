@@ -4,13 +4,16 @@
 import type { FastifyInstance } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
-import { toDecimal, type Money } from "../../lib/money.ts";
 import type { AlertRow, OrderRow } from "../../db/schema.ts";
+import { t } from "../../i18n/t.ts";
+import { formatNumber } from "../../i18n/format.ts";
+import type { Locale } from "../../i18n/locales.ts";
 import { DASHBOARD_DAYS, PAID_NOT_ACTIVE_MINUTES } from "../../modules/console/console.logic.ts";
 import { alertInfo } from "../../modules/alerts/alerts.catalog.ts";
 import { sendAdminPage } from "./layout.ts";
 import { lines, stackedColumns } from "./charts.ts";
-import { ADMIN_STYLE, STAFF_PAGE, badge, money, when } from "./common.ts";
+import { STAFF_PAGE, badge, loc, money, stateBadge, when, word } from "./common.ts";
+import { namesOf, orderLink, type Names } from "./orders.routes.ts";
 
 const STATE_COLORS: Record<string, string> = {
   pending_payment: "#c5cdd8",
@@ -25,73 +28,84 @@ const STATE_COLORS: Record<string, string> = {
   cancelled: "#8a94a3",
 };
 
-function orderRows(orders: OrderRow[], what: (o: OrderRow) => string): SafeHtml {
-  return html`<table class="list"><tr><th>Order</th><th>State</th><th>License</th><th>Module</th><th></th></tr>${orders.map(
-    (o) => html`<tr><td><a href="/admin/orders/${o.id}">${o.id}</a></td><td>${badge(o.state)}</td><td>${String(o.license_id)}</td><td>${o.module_id}</td><td>${what(o)}</td></tr>`,
-  )}</table>`;
+function orderRows(l: Locale, names: Names, orders: OrderRow[], what: (o: OrderRow) => string): SafeHtml {
+  const cols = [t(l, "console.col.order"), t(l, "console.col.state"), t(l, "console.col.license"), t(l, "console.dashboard.how_long")];
+  return html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${orders.map(
+    (o) => html`<tr><td data-label="${cols[0]}">${orderLink(names, o)}</td><td data-label="${cols[1]}">${stateBadge(l, o.state)}</td><td data-label="${cols[2]}">${String(o.license_id)}</td><td data-label="${cols[3]}">${what(o)}</td></tr>`,
+  )}</tbody></table></div>`;
 }
 
-/** How long ago, in words: "12 min", "3 h 5 min", "2 d 4 h". */
-function age(fromIso: string, nowMs: number): string {
+/** How long ago, in words: "12 min", "3 h 5 min", "2 d 4 h" (ICU units in the page's language). */
+function age(l: Locale, fromIso: string, nowMs: number): string {
   const min = Math.max(0, Math.floor((nowMs - Date.parse(fromIso)) / 60_000));
-  if (min < 60) return `${min} min`;
-  if (min < 24 * 60) return `${Math.floor(min / 60)} h ${min % 60} min`;
-  return `${Math.floor(min / 1440)} d ${Math.floor((min % 1440) / 60)} h`;
+  if (min < 60) return t(l, "console.age.minutes", { m: min });
+  if (min < 24 * 60) return t(l, "console.age.hours", { h: Math.floor(min / 60), m: min % 60 });
+  return t(l, "console.age.days", { d: Math.floor(min / 1440), h: Math.floor((min % 1440) / 60) });
 }
 
-function alertRows(alerts: AlertRow[], nowMs: number): SafeHtml {
-  return html`<table class="list"><tr><th>Kind</th><th>Subject</th><th>Message</th><th>Since</th><th>Open for</th></tr>${alerts.map(
-    (a) => html`<tr><td title="${alertInfo(a.kind).action}">${a.kind}</td><td>${a.subject && a.subject.startsWith("ord_") ? html`<a href="/admin/orders/${a.subject}">${a.subject}</a>` : (a.subject ?? "—")}</td><td>${a.message}</td><td>${when(a.created_at)}</td><td data-alert-age="${a.id}">${age(a.created_at, nowMs)}</td></tr>`,
-  )}</table>`;
+function alertRows(l: Locale, alerts: AlertRow[], nowMs: number): SafeHtml {
+  const cols = [t(l, "console.dashboard.alert"), t(l, "console.audit.subject"), t(l, "console.dashboard.message"), t(l, "console.dashboard.since"), t(l, "console.dashboard.open_for")];
+  return html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${alerts.map((a) => {
+    const info = alertInfo(a.kind, l);
+    return html`<tr><td data-label="${cols[0]}"><b>${info.title}</b><br><span class="muted">${info.action}</span></td><td data-label="${cols[1]}">${a.subject && a.subject.startsWith("ord_") ? html`<a href="/admin/orders/${a.subject}">${a.subject}</a>` : (a.subject ?? "—")}</td><td data-label="${cols[2]}"${l === "en" ? "" : html` lang="en"`}>${a.message}</td><td data-label="${cols[3]}">${when(a.created_at, l)}</td><td data-label="${cols[4]}" data-alert-age="${a.id}">${age(l, a.created_at, nowMs)}</td></tr>`;
+  })}</tbody></table></div>`;
 }
 
-function section(title: string, count: number, body: SafeHtml, none: string): SafeHtml {
-  return html`<h2>${title} ${count > 0 ? badge(String(count)) : ""}</h2>${count > 0 ? body : html`<p class="muted">${none}</p>`}`;
+function section(l: Locale, title: string, count: number, body: SafeHtml, none: string): SafeHtml {
+  return html`<h3>${title} ${count > 0 ? badge(formatNumber(count, l), "warn") : ""}</h3>${count > 0 ? body : html`<p class="muted">${none}</p>`}`;
 }
 
 export function registerDashboardRoutes(app: FastifyInstance, c: Container): void {
   app.get("/admin", STAFF_PAGE, async (req, reply) => {
+    const l = loc(req);
     const d = await c.adminConsole.dashboard();
     const f = await c.funds.view();
     const now = c.clock.now().getTime();
     const minutesSince = (iso: string | null) => (iso ? Math.floor((now - Date.parse(iso)) / 60_000) : 0);
     const a = d.alerts;
+    const names = await namesOf(c, [...a.paidNotActive, ...a.awaitingFunds]);
+    const days = DASHBOARD_DAYS;
     const kpis = d.money.map(
-      (m) => html`<div class="card kpi"><p class="muted">Last ${DASHBOARD_DAYS} days, ${m.currency}</p>
-<p>Revenue <b data-kpi="revenue-${m.currency}">${money(m.totals.revenue)}</b></p><p>Upstream cost <b>${money(m.totals.cost)}</b></p><p>Margin <b data-kpi="margin-${m.currency}">${money(m.totals.margin)}</b></p></div>`,
+      (m) => html`<section class="card kpi"><h2>${t(l, "console.dashboard.kpi_heading", { days, currency: m.currency })}</h2><dl class="facts">
+<dt>${t(l, "console.dashboard.revenue")}</dt><dd><b data-kpi="revenue-${m.currency}">${money(m.totals.revenue, l)}</b></dd><dt>${t(l, "console.dashboard.cost")}</dt><dd><b>${money(m.totals.cost, l)}</b></dd><dt>${t(l, "console.dashboard.margin")}</dt><dd><b data-kpi="margin-${m.currency}">${money(m.totals.margin, l)}</b></dd></dl></section>`,
     );
-    const moneyCharts = d.money.map((m) =>
-      lines({
-        title: `Revenue and margin per day, ${m.currency}`,
+    const moneyCharts = d.money.map((m) => {
+      const whole = (minor: number) => money({ minor: Math.round(minor), currency: m.currency }, l);
+      return lines({
+        title: t(l, "console.dashboard.money_chart", { currency: m.currency }),
         days: d.days,
+        locale: l,
         series: [
-          { name: "revenue", values: m.revenue, color: "#2457c5" },
-          { name: "margin", values: m.margin, color: "#2e9e5b" },
+          { name: t(l, "console.dashboard.revenue"), values: m.revenue, color: "#2457c5" },
+          { name: t(l, "console.dashboard.margin"), values: m.margin, color: "#2e7d4f" },
         ],
-        label: (minor) => toDecimal({ minor: Math.round(minor), currency: m.currency } as Money),
-      }),
-    );
-    const ordersChart = stackedColumns({
-      title: "Orders created per day by their state now",
-      days: d.days,
-      unit: "orders",
-      series: d.orders.map((s) => ({ name: `${s.state} (${s.total})`, values: s.counts, color: STATE_COLORS[s.state] ?? "#6b7685" })),
+        label: whole,
+        total: whole,
+      });
     });
-    const body = html`${ADMIN_STYLE}<h1>Dashboard</h1>
-<div class="grid">${kpis.length > 0 ? kpis : html`<div class="card"><p class="muted">No revenue or upstream cost in the last ${DASHBOARD_DAYS} days.</p></div>`}</div>
-<div class="card"><h2>Revenue and margin, last ${DASHBOARD_DAYS} days</h2>${moneyCharts.length > 0 ? moneyCharts : html`<p class="muted">Nothing earned yet.</p>`}
-<p class="muted">From the ledger: revenue is earned when a module becomes active (net of tax; refunds subtract), margin is revenue minus what upstream charged.</p></div>
-<div class="card"><h2>Orders, last ${DASHBOARD_DAYS} days</h2>${d.orders.length > 0 ? ordersChart : html`<p class="muted">No orders.</p>`}</div>
-<div class="card" id="upstream-balance"><h2>Client-area balance ${f.low ? badge("low") : ""}</h2>${f.balance
-      ? html`<p><b data-kpi="upstream-balance">${money(f.balance)}</b> <span class="muted">read ${when(f.readAt)}${f.threshold ? html`; alert below ${money(f.threshold)}` : ""}</span></p>`
-      : html`<p class="muted">Not read yet (automatic mode reads it every few minutes).</p>`}${f.error ? html`<p class="muted">Last check failed: ${f.error}</p>` : ""}</div>
-<div class="card" id="alerts"><h1>Needs attention</h1>
-${section(`Paid but not active for over ${PAID_NOT_ACTIVE_MINUTES} minutes`, a.paidNotActive.length, orderRows(a.paidNotActive, (o) => `paid ${minutesSince(o.paid_at)} min ago`), "None.")}
-${section("Awaiting upstream funds", a.awaitingFunds.length, html`<p>Top up the partner account in the client area; the orders continue by themselves within about a minute of the top-up (or use Resume now on the order).</p>${orderRows(a.awaitingFunds, (o) => `since ${when(o.updated_at)}`)}`, "None.")}
-${section("Negative margin", a.negativeMargin.length, alertRows(a.negativeMargin, now), "No module sells below its cost.")}
-${section("Reconciliation drift", a.drift.length, alertRows(a.drift, now), "No drift in the latest reconciliation.")}
-${section("Dead jobs", a.deadJobs.count, html`<table class="list"><tr><th>Job</th><th>Kind</th><th>Error</th></tr>${a.deadJobs.latest.map((j) => html`<tr><td>${j.id}</td><td>${j.kind}</td><td>${(j.last_error ?? "").slice(0, 200)}</td></tr>`)}</table><p><a href="/admin/jobs">Jobs →</a></p>`, "None.")}
-${section("Other open alerts", a.other.length, alertRows(a.other, now), "None.")}</div>`;
-    return sendAdminPage(req, reply, { title: "Dashboard", section: "dashboard", body });
+    const ordersChart = stackedColumns({
+      title: t(l, "console.dashboard.orders_chart"),
+      days: d.days,
+      locale: l,
+      count: (n) => t(l, "console.dashboard.orders_count", { n }),
+      empty: t(l, "console.orders.none_yet"),
+      series: d.orders.map((s) => ({ name: word(l, "console.state.", s.state), values: s.counts, color: STATE_COLORS[s.state] ?? "#6b7685" })),
+    });
+    const body = html`<h1>${t(l, "console.nav.dashboard")}</h1>
+<div class="grid">${kpis.length > 0 ? kpis : html`<section class="card"><p class="muted">${t(l, "console.dashboard.no_money", { days })}</p></section>`}</div>
+<section class="card"><h2>${t(l, "console.dashboard.money_heading", { days })}</h2>${moneyCharts.length > 0 ? moneyCharts : html`<p class="muted">${t(l, "console.dashboard.nothing_earned")}</p>`}
+<p class="muted">${t(l, "console.dashboard.money_explain")}</p></section>
+<section class="card"><h2>${t(l, "console.dashboard.orders_heading", { days })}</h2>${d.orders.length > 0 ? ordersChart : html`<p class="muted">${t(l, "console.orders.none_yet")}</p>`}</section>
+<section class="card" id="upstream-balance"><h2>${t(l, "console.dashboard.upstream_balance")} ${f.low ? badge(t(l, "console.dashboard.low"), "bad") : ""}</h2>${f.balance
+      ? html`<p><b data-kpi="upstream-balance">${money(f.balance, l)}</b> <span class="muted">${t(l, "console.dashboard.read_at", { at: when(f.readAt, l) })}${f.threshold ? html` · ${t(l, "console.dashboard.alert_below", { amount: money(f.threshold, l) })}` : ""}</span></p>`
+      : html`<p class="muted">${t(l, "console.dashboard.not_read")}</p>`}${f.error ? html`<p class="muted">${t(l, "console.dashboard.check_failed")} <span lang="en">${f.error}</span></p>` : ""}</section>
+<section class="card" id="alerts"><h2>${t(l, "console.dashboard.attention")}</h2>
+${section(l, t(l, "console.dashboard.paid_not_active", { minutes: PAID_NOT_ACTIVE_MINUTES }), a.paidNotActive.length, orderRows(l, names, a.paidNotActive, (o) => t(l, "console.dashboard.paid_ago", { m: minutesSince(o.paid_at) })), t(l, "console.dashboard.none"))}
+${section(l, t(l, "console.dashboard.awaiting_funds"), a.awaitingFunds.length, html`<p>${t(l, "console.dashboard.awaiting_funds_explain")}</p>${orderRows(l, names, a.awaitingFunds, (o) => t(l, "console.dashboard.since_at", { at: when(o.updated_at, l) }))}`, t(l, "console.dashboard.none"))}
+${section(l, t(l, "console.dashboard.negative_margin"), a.negativeMargin.length, alertRows(l, a.negativeMargin, now), t(l, "console.dashboard.no_negative_margin"))}
+${section(l, t(l, "console.dashboard.drift"), a.drift.length, alertRows(l, a.drift, now), t(l, "console.dashboard.no_drift"))}
+${section(l, t(l, "console.dashboard.dead_jobs"), a.deadJobs.count, html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${t(l, "console.jobs.job")}</th><th scope="col">${t(l, "console.col.kind")}</th><th scope="col">${t(l, "console.jobs.error")}</th></tr></thead><tbody>${a.deadJobs.latest.map((j) => html`<tr><td data-label="${t(l, "console.jobs.job")}">${j.id}</td><td data-label="${t(l, "console.col.kind")}">${j.kind}</td><td data-label="${t(l, "console.jobs.error")}">${(j.last_error ?? "").slice(0, 200)}</td></tr>`)}</tbody></table></div><p><a href="/admin/jobs">${t(l, "console.dashboard.to_jobs")}</a></p>`, t(l, "console.dashboard.none"))}
+${section(l, t(l, "console.dashboard.other_alerts"), a.other.length, alertRows(l, a.other, now), t(l, "console.dashboard.none"))}</section>`;
+    return sendAdminPage(req, reply, { title: t(l, "console.nav.dashboard"), section: "dashboard", body });
   });
 }

@@ -5,33 +5,45 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { html, raw, type SafeHtml } from "../../lib/html.ts";
 import { sendAuthPage } from "../auth-pages.ts";
 import { csrfField, currentStaff } from "../session.ts";
+import { t } from "../../i18n/t.ts";
+import type { Locale } from "../../i18n/locales.ts";
+import { pageLocale } from "../locale.ts";
 
 export const ADMIN_SECTIONS = [
-  { key: "dashboard", href: "/admin", label: "Dashboard" },
-  { key: "orders", href: "/admin/orders", label: "Orders" },
-  { key: "manual", href: "/admin/manual", label: "Manual queue" },
-  { key: "customers", href: "/admin/customers", label: "Customers" },
-  { key: "catalog", href: "/admin/catalog", label: "Catalog & prices" },
-  { key: "ledger", href: "/admin/ledger", label: "Ledger" },
-  { key: "jobs", href: "/admin/jobs", label: "Jobs" },
-  { key: "audit", href: "/admin/audit", label: "Audit log" },
-  { key: "approvals", href: "/admin/approvals", label: "Approvals" },
-  { key: "webhooks", href: "/admin/webhooks", label: "Webhooks", owner: true },
-  { key: "tokens", href: "/admin/tokens", label: "API tokens", owner: true },
-  { key: "staff", href: "/admin/staff", label: "Staff", owner: true },
-  { key: "settings", href: "/admin/settings", label: "Settings", owner: true },
+  { key: "dashboard", href: "/admin" },
+  { key: "orders", href: "/admin/orders" },
+  { key: "manual", href: "/admin/manual" },
+  { key: "customers", href: "/admin/customers" },
+  { key: "invoices", href: "/admin/invoices" },
+  { key: "transfers", href: "/admin/transfers" },
+  { key: "catalog", href: "/admin/catalog" },
+  { key: "rates", href: "/admin/rates" },
+  { key: "ledger", href: "/admin/ledger" },
+  { key: "jobs", href: "/admin/jobs" },
+  { key: "audit", href: "/admin/audit" },
+  { key: "approvals", href: "/admin/approvals" },
+  { key: "webhooks", href: "/admin/webhooks", owner: true },
+  { key: "tokens", href: "/admin/tokens", owner: true },
+  { key: "staff", href: "/admin/staff", owner: true },
+  { key: "settings", href: "/admin/settings", owner: true },
 ] as const;
 
 export type AdminSection = (typeof ADMIN_SECTIONS)[number]["key"] | "account";
 
+/** The navigation label of a section in the page's language. */
+export function sectionLabel(l: Locale, key: (typeof ADMIN_SECTIONS)[number]["key"]): string {
+  return t(l, `console.nav.${key}`);
+}
+
 export function adminNav(req: FastifyRequest, active: AdminSection): SafeHtml {
   const me = currentStaff(req);
+  const l = pageLocale(req);
   const links = ADMIN_SECTIONS.filter((s) => !("owner" in s) || me?.role === "owner").map(
-    (s) => html`<a href="${s.href}"${s.key === active ? html` class="on" aria-current="page"` : ""}>${s.label}</a>`,
+    (s) => html`<a href="${s.href}"${s.key === active ? html` class="on" aria-current="page"` : ""}>${sectionLabel(l, s.key)}</a>`,
   );
-  return html`<nav class="top" aria-label="Admin"><div><a class="brand" href="/admin">partnerbill</a>${links}${
+  return html`<nav class="top" aria-label="${t(l, "console.nav.label")}"><div><a class="brand" href="/admin">partnerbill</a>${links}${
     me
-      ? html`<form method="post" action="/admin/logout">${csrfField(req)}<a href="/admin/totp"${active === "account" ? html` class="on"` : ""}>${me.email}</a> <button class="link" type="submit">Sign out</button></form>`
+      ? html`<form method="post" action="/admin/logout">${csrfField(req)}<a href="/admin/totp"${active === "account" ? html` class="on"` : ""}>${me.email}</a> <button class="link" type="submit">${t(l, "console.nav.sign_out")}</button></form>`
       : ""
   }</div></nav>`;
 }

@@ -7,6 +7,8 @@
 // own actions are not limited (they are the approver). Support staff change nothing at all.
 import type { Db, Tx } from "../../db/database.ts";
 import type { ApprovalRow } from "../../db/schema.ts";
+import type { PaymentsService, TransferConfirmation } from "../payments/payments.service.ts";
+import { parseDecimal } from "../../lib/money.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, conflict, invalidInput, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
@@ -38,6 +40,7 @@ export function createApprovalsService(deps: {
   audit: Pick<AuditService, "record">;
   adminConsole: Pick<ConsoleService, "adjustBalance">;
   orders: Pick<OrderService, "get" | "refundActive">;
+  payments: Pick<PaymentsService, "confirmTransfer" | "findTransfer">;
   customers: Pick<CustomersRepo, "findById">;
   ledger: Pick<LedgerService, "balance">;
   clock: Clock;
@@ -115,6 +118,37 @@ export function createApprovalsService(deps: {
     return { kind: "pending", approval };
   }
 
+  /**
+   * A bank transfer staff saw arrive (docs/adr/0039-console.md): it credits spendable money like a
+   * balance adjustment, so above the limit it waits for the owner too. `inTx` writes the audit
+   * entry inside the credit's transaction.
+   */
+  async function confirmTransfer(
+    ref: string,
+    input: { amount: string; bankRef?: string },
+    who: StaffMember,
+    inTx?: Parameters<PaymentsService["confirmTransfer"]>[2],
+  ): Promise<Outcome<TransferConfirmation>> {
+    const tr = await deps.payments.findTransfer(ref);
+    const amount = parseDecimal(input.amount, tr.currency);
+    if (amount.minor <= 0) throw invalidInput("The amount received must be greater than zero");
+    if (!(await needsApproval(who, amount))) return { kind: "done", value: await deps.payments.confirmTransfer(ref, { ...input, actor: who.act.actor }, inTx) };
+    const key = `${tr.reference}${input.bankRef ? `:${input.bankRef}` : ""}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80);
+    const pending = (await repo.list(db, { state: "pending", limit: 500 })).find((a) => a.kind === "bank_transfer" && a.id === `apr_btr_${key}`);
+    if (pending) return { kind: "pending", approval: pending };
+    const approval = await request({
+      id: `apr_btr_${key}`,
+      kind: "bank_transfer",
+      amount_minor: amount.minor,
+      currency: amount.currency,
+      subject_type: "customer",
+      subject_id: tr.customer_id,
+      reason: `Bank transfer ${tr.reference}${input.bankRef ? ` (${input.bankRef})` : ""}`,
+      payload: JSON.stringify({ ref: tr.reference, amount: input.amount, ...(input.bankRef ? { bankRef: input.bankRef } : {}) }),
+    }, who);
+    return { kind: "pending", approval };
+  }
+
   async function pendingOne(id: string): Promise<ApprovalRow> {
     const a = /^apr_[A-Za-z0-9_-]{1,80}$/.test(id) ? await repo.find(db, id) : undefined;
     if (!a) throw notFound(`No approval ${id.slice(0, 80)}`);
@@ -149,7 +183,10 @@ export function createApprovalsService(deps: {
     mayDecide(a, who);
     const payload = JSON.parse(a.payload) as Record<string, string>;
     const actor = { ...who.act, actor: `${who.act.actor} (approving ${a.requested_label})` };
-    if (a.kind === "balance_adjustment") {
+    if (a.kind === "bank_transfer") {
+      const inTx = claim(a, who, "the transfer was credited");
+      await deps.payments.confirmTransfer(payload["ref"] ?? "", { amount: payload["amount"] ?? "", ...(payload["bankRef"] ? { bankRef: payload["bankRef"] } : {}), actor: actor.actor }, (tx) => inTx(tx));
+    } else if (a.kind === "balance_adjustment") {
       const inTx = claim(a, who, "the balance was adjusted");
       await deps.adminConsole.adjustBalance(a.subject_id, { amount: payload["amount"] ?? "", currency: payload["currency"] ?? "", reason: payload["reason"] ?? a.reason, key: `approval-${a.id.replace(/[^A-Za-z0-9_-]/g, "")}`.slice(0, 64) }, actor, { inTx });
     } else {
@@ -173,6 +210,7 @@ export function createApprovalsService(deps: {
   return {
     adjustBalance,
     refundOrder,
+    confirmTransfer,
     approve,
     reject,
     list: (f: { state?: string } = {}) => repo.list(db, f),

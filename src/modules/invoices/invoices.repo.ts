@@ -8,6 +8,10 @@ export interface InvoiceListFilter {
   customerId?: string;
   kind?: "invoice" | "credit_note";
   year?: number;
+  /** A number's start ("2026-00" → 2026-0001…) or an id; case-insensitive on the number. */
+  q?: string;
+  /** Keyset: only invoices issued before this one (newest first). */
+  before?: { at: string; id: string };
   limit?: number;
 }
 
@@ -52,6 +56,14 @@ export function createInvoicesRepo() {
       if (f.customerId) q = q.where("customer_id", "=", f.customerId);
       if (f.kind) q = q.where("kind", "=", f.kind);
       if (f.year) q = q.where("year", "=", f.year);
+      if (f.q) {
+        const text = f.q;
+        q = q.where((eb) => eb.or([eb("id", "=", text), eb("number", "like", `${text.toUpperCase().replace(/[\\%_]/g, "")}%`)]));
+      }
+      if (f.before) {
+        const b = f.before;
+        q = q.where((eb) => eb.or([eb("issued_at", "<", b.at), eb.and([eb("issued_at", "=", b.at), eb("id", "<", b.id)])]));
+      }
       return q.orderBy("issued_at", "desc").orderBy("id", "desc").limit(f.limit ?? 100).execute();
     },
 

@@ -17,6 +17,11 @@ export function createPaymentsRepo() {
       return ex.selectFrom("bank_transfers").selectAll().where("invoice_id", "=", invoiceId).executeTakeFirst();
     },
 
+    /** The latest expected transfers of everyone, newest first (the console's bank-transfer page). */
+    recentTransfers(ex: Executor, limit = 50): Promise<BankTransferRow[]> {
+      return ex.selectFrom("bank_transfers").selectAll().orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+    },
+
     transfersOfCustomer(ex: Executor, customerId: string, limit = 100): Promise<BankTransferRow[]> {
       return ex.selectFrom("bank_transfers").selectAll().where("customer_id", "=", customerId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
     },

@@ -4,7 +4,7 @@
 // an order is paid from the balance by OrderService.payFromBalance — one path for tax, invoice and
 // the state transition.
 import { randomBytes } from "node:crypto";
-import type { Db } from "../../db/database.ts";
+import type { Db, Tx } from "../../db/database.ts";
 import type { BankTransferRow, OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, conflict, invalidInput, isAppError, notFound } from "../../lib/errors.ts";
@@ -161,7 +161,12 @@ export function createPaymentsService(deps: {
    * transfers. Then the order (if any) is paid from the balance; a partial payment or an excess
    * stays on the balance, and an order that can no longer be paid leaves the money there too.
    */
-  async function confirmTransfer(ref: string, input: { amount: string; bankRef?: string; actor: string }): Promise<TransferConfirmation> {
+  async function confirmTransfer(
+    ref: string,
+    input: { amount: string; bankRef?: string; actor: string },
+    /** Runs inside the credit's transaction (the console's audit entry commits with the money). */
+    inTx?: (tx: Tx, receipt: { transfer: BankTransferRow; amount: Money; credited: boolean }) => Promise<void>,
+  ): Promise<TransferConfirmation> {
     const t = await findTransfer(ref);
     const amount = parseDecimal(input.amount, t.currency);
     if (amount.minor <= 0) throw invalidInput("The amount received must be greater than zero");
@@ -178,6 +183,7 @@ export function createPaymentsService(deps: {
         key,
         postings: transfer({ kind: "clearing", owner: "bank_transfer" }, { kind: "customer", owner: t.customer_id }, amount),
       });
+      await inTx?.(tx, { transfer: t, amount, credited: posted.created });
       return posted.created;
     });
     if (!t.order_id) return { transfer: t, amount, credited, order: null };
@@ -248,6 +254,8 @@ export function createPaymentsService(deps: {
     totalOf,
     confirmTransfer,
     findTransfer,
+    recentTransfers: (limit?: number) => payments.recentTransfers(db, limit),
+    transfersOfCustomer: (customerId: string, limit?: number) => payments.transfersOfCustomer(db, customerId, limit),
     refundToOutside,
     transfersOf: (customerId: string) => payments.transfersOfCustomer(db, customerId),
   };
