@@ -483,6 +483,7 @@ export function createContainer(opts: ContainerOptions) {
     customers: repos.customers,
     orders,
     ledger,
+    settings,
     clock,
     ids,
   });

@@ -182,7 +182,7 @@ ${order.period_months === 12
       const balance = await c.ledger.balance(c.db, { kind: "customer", owner: me.id }, order.currency);
       const short = balance.minor < total.minor ? subtract(total, balance) : null;
       const demoMoney = await c.demo.hasCredit(c.db, me.id);
-      const offered = new Set(c.payments.providers().map((p) => p.id));
+      const offered = new Set((await c.payments.providers()).map((p) => p.id));
       pay = html`<div class="card" id="pay"><h2>Pay ${format(total)}</h2>
 <p class="muted">Signed in as <b>${me.email}</b>.</p>
 <form method="post" action="${path}/pay">${csrfField(req)}<input type="hidden" name="expect" value="${expectationOf(order, charge)}">

@@ -22,7 +22,7 @@ export function registerPortalBalanceRoutes(app: FastifyInstance, c: Container):
   async function balancePage(req: FastifyRequest, reply: FastifyReply, o: { amount?: string; currency?: string; method?: string; problem?: { status: number; message: string } } = {}) {
     const customerId = me(req).id;
     const { balances, statements, transfers } = await c.portal.balance(customerId);
-    const methods = c.portal.topUpMethods();
+    const methods = await c.portal.topUpMethods();
     const currency = o.currency ?? balances[0]?.currency ?? "EUR";
     const method = o.method && (methods as string[]).includes(o.method) ? o.method : methods[0];
     return sendPortalPage(req, reply, {
