@@ -88,7 +88,8 @@ export function settingField(req: FastifyRequest, key: SettingKey, form: Setting
   const errorText = error ? html`<p class="field-error" id="${id}-error">${error}</p>` : "";
   if (kind === "switch") {
     const on = form.typed && key in form.typed ? form.typed[key] === "true" : form.values[key] === "true";
-    return html`<div class="field switch"><input type="checkbox" id="${id}" name="${key}" value="on"${on ? html` checked` : ""}${aria}> <label for="${id}">${label(l, key)}</label>${hint}${errorText}</div>`;
+    // An unchecked box sends nothing: the hidden field says the switch was in the form (so: off).
+    return html`<div class="field switch"><input type="hidden" name="${key}${SHOWN}" value="1"><input type="checkbox" id="${id}" name="${key}" value="on"${on ? html` checked` : ""}${aria}> <label for="${id}">${label(l, key)}</label>${hint}${errorText}</div>`;
   }
   let control: SafeHtml;
   if (kind === "textarea") {
@@ -115,9 +116,13 @@ export function settingField(req: FastifyRequest, key: SettingKey, form: Setting
   return html`<div class="field"><label for="${id}">${label(l, key)}</label>${control}${hint}${errorText}</div>`;
 }
 
+/** Suffix of the hidden field that goes with a switch. */
+const SHOWN = ":shown";
+
 /**
  * The form's fields of `keys` as stored texts, or an error per field (in the reader's language)
- * for what cannot be turned into one. A switch missing from the form is off.
+ * for what cannot be turned into one. Only the fields the form sent are changed; a switch that was
+ * in the form but is not checked is off.
  */
 function fromForm(body: unknown, keys: readonly SettingKey[], l: Locale): { typed: Record<string, string>; values: Record<string, string>; errors: Record<string, string> } {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -125,8 +130,9 @@ function fromForm(body: unknown, keys: readonly SettingKey[], l: Locale): { type
   const values: Record<string, string> = {};
   const errors: Record<string, string> = {};
   for (const key of keys) {
-    const raw = typeof b[key] === "string" ? (b[key] as string).slice(0, 1000) : "";
     const kind = KIND[key];
+    if (b[key] === undefined && (kind !== "switch" || b[`${key}${SHOWN}`] === undefined)) continue;
+    const raw = typeof b[key] === "string" ? (b[key] as string).slice(0, 1000) : "";
     if (kind === "switch") {
       typed[key] = raw === "" ? "false" : "true";
       values[key] = typed[key];

@@ -133,7 +133,6 @@ export const setupEn = {
   "form.password.weak": "This password cannot be used. {rules}",
   "form.password.locked": "Too many wrong passwords. Please wait {wait} and try again.",
   "page.setup.wait.minutes": "{minutes, plural, one {# minute} other {# minutes}}",
-  "page.setup.wait.seconds": "{seconds, plural, one {# second} other {# seconds}}",
   "page.setup.error.generic": "This could not be done: {reason}",
 
   // ---- staff sign-in (src/http/admin-auth.routes.ts) -------------------------------------------

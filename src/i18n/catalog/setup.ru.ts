@@ -131,7 +131,6 @@ export const setupRu: Record<keyof typeof setupEn, string> = {
   "form.password.weak": "Такой пароль нельзя использовать. {rules}",
   "form.password.locked": "Слишком много неверных паролей. Подождите {wait} и попробуйте снова.",
   "page.setup.wait.minutes": "{minutes, plural, one {# минуту} few {# минуты} many {# минут} other {# минуты}}",
-  "page.setup.wait.seconds": "{seconds, plural, one {# секунду} few {# секунды} many {# секунд} other {# секунды}}",
   "page.setup.error.generic": "Не удалось выполнить: {reason}",
 
   "page.staff_login.title": "Вход для сотрудников",
