@@ -112,8 +112,6 @@ async function build(t: TestDatabase): Promise<SecurityWorld> {
     }
   };
   const w = await buildPortalWorld(t, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url }, onRoute });
-  // Bank transfer is offered once the seller's bank details are set.
-  await w.c.settings.setMany({ "seller.legal_name": "Partner GmbH", "seller.iban": "DE89370400440532013000" });
   const a = await w.customer("ann@example.com", 100001, "203.0.113.1");
   const b = await w.customer("bob@example.com", 200001, "203.0.113.2");
   // Ann started a card top-up and has not paid yet.
