@@ -56,7 +56,10 @@ const ROUTES: Record<string, Row> = {
   "POST /admin/logout": { url: fixed("/admin/logout"), expect: { anonymous: LOGIN, customer: LOGIN, staff: LOGIN, owner: LOGIN } },
   // The language switch: anyone may switch; it leads back (here, with no page named, to the console).
   "POST /admin/locale": { url: fixed("/admin/locale"), expect: { anonymous: { status: 303, location: /^\/admin$/ }, customer: { status: 303, location: /^\/admin$/ }, staff: { status: 303, location: /^\/admin$/ }, owner: { status: 303, location: /^\/admin$/ } } },
-  "GET /admin/totp": { url: fixed("/admin/totp"), expect: { anonymous: LOGIN, customer: LOGIN, staff: OK, owner: OK } },
+  // Signed in, the second factor's settings are on the account page.
+  "GET /admin/totp": { url: fixed("/admin/totp"), expect: { anonymous: LOGIN, customer: LOGIN, staff: { status: 303, location: /^\/admin\/account$/ }, owner: { status: 303, location: /^\/admin\/account$/ } } },
+  "GET /admin/account": { url: fixed("/admin/account"), access: "staff" },
+  "POST /admin/account/password": { url: fixed("/admin/account/password"), access: "staff" },
   // The second step of a login: without a login waiting for its code it leads to the login page.
   "POST /admin/totp": { url: fixed("/admin/totp"), expect: { anonymous: LOGIN, customer: LOGIN, staff: LOGIN, owner: LOGIN } },
   "POST /admin/totp/enrol": { url: fixed("/admin/totp/enrol"), access: "staff" },
@@ -103,6 +106,9 @@ const ROUTES: Record<string, Row> = {
   "POST /admin/setup/fulfillment": { url: fixed("/admin/setup/fulfillment"), access: "owner" },
   "POST /admin/setup/import": { url: fixed("/admin/setup/import"), access: "owner" },
   "POST /admin/setup/markup": { url: fixed("/admin/setup/markup"), access: "owner" },
+  "POST /admin/setup/seller": { url: fixed("/admin/setup/seller"), access: "owner" },
+  "POST /admin/setup/tax": { url: fixed("/admin/setup/tax"), access: "owner" },
+  "POST /admin/setup/bank": { url: fixed("/admin/setup/bank"), access: "owner" },
   "GET /admin/catalog": { url: fixed("/admin/catalog"), access: "staff" },
   "GET /admin/catalog/:ref": { url: fixed("/admin/catalog/23221"), access: "staff" },
   "POST /admin/catalog/sync": { url: fixed("/admin/catalog/sync"), access: "staff" },
@@ -210,7 +216,7 @@ describeEachDialect("admin console authorization", (ctx) => {
           if (method === "GET") res = await web.get(url);
           else {
             // A CSRF token of this browser's session (or pre-session), so that the check reached is the role's.
-            await web.get(role === "staff" || role === "owner" ? "/admin/totp" : "/admin/login");
+            await web.get(role === "staff" || role === "owner" ? "/admin/account" : "/admin/login");
             res = await web.post(url, {});
           }
           const want = expected(row, method, role);

@@ -53,7 +53,8 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     assert.match((await web.get("/admin/setup")).body, /Create the owner/);
     const weak = await web.post("/admin/setup/owner", { email: OWNER.email, password: "short" });
     assert.equal(weak.statusCode, 400);
-    assert.match(weak.body, /class="notice error"[^>]*>[^<]*characters/);
+    assert.match(weak.body, /class="field-error" id="password-error">[^<]*characters/);
+    assert.match(weak.body, /id="email"[^>]*value="owner@example\.com"/, "the e-mail typed is kept");
     assert.equal((await c.staffAuth.list()).length, 0, "nothing created");
     const created = await createOwner(web);
     assert.equal(created.statusCode, 303, created.body);
@@ -236,13 +237,15 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     await createOwner(web);
     const bad = await web.submit("/admin/settings", "/admin/settings", { "seller.legal_name": "Example GmbH", "seller.iban": "not an iban" });
     assert.equal(bad.statusCode, 400);
-    assert.match(bad.body, /seller\.iban: an IBAN such as/);
-    assert.match(bad.body, /Nothing was saved/);
+    assert.match(bad.body, /<p class="field-error" id="setting-seller-iban-error">This is not an IBAN/);
+    assert.match(bad.body, /id="setting-seller-iban"[^>]*value="not an iban"[^>]*aria-describedby="setting-seller-iban-hint setting-seller-iban-error" aria-invalid="true"/, "what was typed is kept");
+    assert.match(bad.body, /id="setting-seller-legal-name"[^>]*value="Example GmbH"/);
+    assert.match(bad.body, /nothing was saved/);
     assert.equal((await c.settings.get()).seller.legalName, "", "nothing saved");
     const ok = await web.submit("/admin/settings", "/admin/settings", { "seller.legal_name": "Example GmbH", "seller.iban": "DE89 3704 0044 0532 0130 00" });
     assert.equal(ok.statusCode, 303, ok.body);
     assert.equal((await c.settings.get()).seller.iban, "DE89370400440532013000");
-    assert.match((await web.get("/admin/settings")).body, /SMTP is <b>not configured<\/b>/);
+    assert.match((await web.get("/admin/settings")).body, /Outgoing mail is not configured/);
     const upd = (await c.audit.list({ action: "settings.update", limit: 5 })).entries[0]!;
     assert.deepEqual(upd.after, { "seller.legal_name": "Example GmbH", "seller.iban": "DE89370400440532013000" });
 
@@ -255,7 +258,12 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     assert.doesNotMatch((await clerk.get("/admin/catalog")).body, /href="\/admin\/staff"/);
 
     const id = (await c.staffAuth.list()).find((s) => s.email === "clerk@example.com")!.id;
-    assert.equal((await web.submit("/admin/staff", "/admin/staff/disable", { id })).statusCode, 303);
+    // Disabling asks first, stating the effect; nothing changes until confirmed.
+    const asked = await web.submit("/admin/staff", "/admin/staff/disable", { id });
+    assert.equal(asked.statusCode, 200);
+    assert.match(asked.body, /clerk@example\.com is signed out everywhere at once/);
+    assert.equal((await clerk.get("/admin/catalog")).statusCode, 200, "not disabled before the confirmation");
+    assert.equal((await web.post("/admin/staff/disable", { id, confirm: "yes" })).statusCode, 303);
     assert.equal((await clerk.get("/admin/catalog")).statusCode, 303, "a disabled member is signed out");
     const actions = await auditActions(c);
     for (const a of ["settings.update", "staff.add", "staff.disable"]) assert.ok(actions.includes(a), a);

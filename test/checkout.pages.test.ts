@@ -27,6 +27,8 @@ async function setup(t: TestDatabase, env: Record<string, string> = {}) {
   const { c } = built;
   await c.catalog.setPrice("23221", { period: 1, amount: "11.90", currency: "EUR" }, { source: "cli" });
   await c.catalog.setPrice("23221", { period: 12, amount: "119.00", currency: "EUR" }, { source: "cli" });
+  // Bank transfer is offered once the seller's bank details are set (the set-up wizard asks for them).
+  await c.settings.setMany({ "seller.legal_name": "Example Hosting GmbH", "seller.iban": "DE89370400440532013000" });
   return built;
 }
 

@@ -50,6 +50,8 @@ describeEachDialect("duplicate purchases for one license (finding 12)", (ctx) =>
       const stripeOn = k.state === "paid";
       if (stripeOn) stripe = await startStripeFake();
       const w = await buildWorld(ctx(), sb, stripe ? { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: "http://billing.test" } } : {});
+      // Bank transfer is offered once the seller's bank details are set.
+      await w.c.settings.setMany({ "seller.legal_name": "Partner GmbH", "seller.iban": "DE89370400440532013000" });
       const license = w.account.licenses[0]!.id;
       const first = (await w.c.orders.intake({ license: String(license), module_id: "23221" }, null)).order;
       await w.c.orders.payFromBalance(first.id, w.customer.id, "test");
@@ -97,6 +99,7 @@ describeEachDialect("duplicate purchases for one license (finding 12)", (ctx) =>
   it("money taken asynchronously (bank transfer, Stripe) stays on the balance and orders nothing", async () => {
     stripe = await startStripeFake();
     const w = await buildWorld(ctx(), sb, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: "http://billing.test" } });
+    await w.c.settings.setMany({ "seller.legal_name": "Partner GmbH", "seller.iban": "DE89370400440532013000" });
     const license = w.account.licenses[2]!.id;
     const bob = await buyer(w.c, "bob@example.com");
     const cy = await buyer(w.c, "cy@example.com");

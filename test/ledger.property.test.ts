@@ -124,7 +124,7 @@ describeEachDialect("ledger property: random money histories keep the ledger's i
       const c = w.c;
       const m = manualContainer(w, t);
       const r = prng(seed);
-      await c.settings.setMany({ "seller.legal_name": "Hosting GmbH", "seller.country": "DE", "seller.vat_id": "DE123456789", "tax.rate_bp": "1900" });
+      await c.settings.setMany({ "seller.legal_name": "Hosting GmbH", "seller.country": "DE", "seller.vat_id": "DE123456789", "seller.iban": "DE89370400440532013000", "tax.rate_bp": "1900" });
       // A price whose tax rounds (1190 × 19 % = 226.1), and an upstream cost booked at activation.
       await c.catalog.setPrice("23221", { period: 1, amount: "11.90", currency: "EUR" }, { source: "cli" });
       for (const [period, cost] of [[1, 700], [12, 7000]] as const) {

@@ -231,7 +231,7 @@ describeEachDialect("money", (ctx) => {
 
   it("pays from the balance through the provider, naming the shortfall when it is short", async () => {
     const { c, ann } = await setup(ctx());
-    assert.deepEqual(c.payments.providers().map((p) => p.id).filter((id) => id !== "stripe"), ["balance", "bank_transfer"]);
+    assert.deepEqual((await c.payments.providers()).map((p) => p.id).filter((id) => id !== "stripe"), ["balance", "bank_transfer"]);
     await credit(c, ann.id, "5");
     const { order } = await c.orders.intake(BUY, null);
     await assert.rejects(c.payments.payOrder("balance", { orderId: order.id, customerId: ann.id, ...PAY }), (e: { code: string; message: string; details: Record<string, unknown> }) => {

@@ -87,7 +87,7 @@ export function createContainer(opts: ContainerOptions) {
   const { orders } = wireOrders(core, { ledger, tax, invoices, setup, precheck: (order: OrderRow) => paymentPrecheck(order) });
   const { funds } = wireFunds(core, { orders, alerts, audit, setup });
   const { fulfillment, attention, paymentPrecheck } = wireFulfillment(core, { orders, alerts, funds });
-  const { payments, stripe } = wirePayments(core, { orders, ledger, alerts, paymentPrecheck });
+  const { payments, stripe } = wirePayments(core, { orders, ledger, settings, alerts, paymentPrecheck });
   const { renewals, prolong, customerModules } = wireRenewals(core, { orders, ledger, customers, alerts, stripe, setup });
   const { portal } = wirePortal(core, { orders, customers, ledger, invoices, renewals, customerModules, payments, stripe, tax, settings });
   const { reconciliation } = wireReconciliation(core, { orders, alerts });

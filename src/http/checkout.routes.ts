@@ -224,7 +224,7 @@ ${order.period_months === 12
       const short = balance.minor < total.minor ? subtract(total, balance) : null;
       const demoMoney = await c.demo.hasCredit(c.db, me.id);
       // The ways of paying are the service's (configured providers; bank transfer only with bank details).
-      const offered = new Set(c.payments.providers().map((p) => p.id));
+      const offered = new Set((await c.payments.providers()).map((p) => p.id));
       pay = html`<section class="card" id="pay"><h2>${t(l, "page.checkout.pay.heading", { total: totalText })}</h2>
 <p class="muted">${tHtml(l, "page.checkout.pay.signed_in", { email: html`<b>${me.email}</b>` })}</p>
 <form method="post" action="${path}/pay">${csrfField(req)}<input type="hidden" name="expect" value="${expectationOf(order, charge)}">

@@ -148,8 +148,8 @@ export const requireCustomer: preHandlerAsyncHookHandler = async function (req, 
   return reply.code(303).header("location", `/account/login?next=${encodeURIComponent(hereFor(req, "/account"))}`).header("cache-control", "no-store").send();
 };
 
-/** The only POST routes a support account may use: its own sign-out and second factor. */
-export const SUPPORT_MAY_POST: ReadonlySet<string> = new Set(["/admin/logout", "/admin/totp/enrol", "/admin/totp/confirm", "/admin/totp/disable"]);
+/** The only POST routes a support account may use: its own sign-out, password and second factor. */
+export const SUPPORT_MAY_POST: ReadonlySet<string> = new Set(["/admin/logout", "/admin/account/password", "/admin/totp/enrol", "/admin/totp/confirm", "/admin/totp/disable"]);
 
 /** preHandler: lets signed-in staff through (of `role`, when given: owner pages); support staff only read. */
 export function requireStaff(role?: StaffRole): preHandlerAsyncHookHandler {

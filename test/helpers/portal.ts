@@ -38,6 +38,8 @@ export async function buildPortalWorld(t: TestDatabase, o: { env?: Record<string
   await app.ready();
   await c.catalog.setPrice("23221", { period: 1, amount: "11.90", currency: "EUR" }, { source: "cli" });
   await c.catalog.setPrice("23221", { period: 12, amount: "119.00", currency: "EUR" }, { source: "cli" });
+  // Bank transfer is offered once the seller's bank details are set (the set-up wizard asks for them).
+  await c.settings.setMany({ "seller.legal_name": "Partner GmbH", "seller.iban": "DE89370400440532013000" });
 
   async function signIn(email: string, ip: string): Promise<WebClient> {
     const web = new WebClient(app, ip);

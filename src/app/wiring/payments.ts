@@ -5,6 +5,7 @@ import type { OrderRow } from "../../db/schema.ts";
 import type { AlertsService } from "../../modules/alerts/alerts.service.ts";
 import type { LedgerService } from "../../modules/ledger/ledger.service.ts";
 import type { OrderService } from "../../modules/orders/orders.service.ts";
+import type { SettingsService } from "../../modules/settings/settings.service.ts";
 import { createPaymentsService } from "../../modules/payments/payments.service.ts";
 import { createStripeGateway } from "../../modules/payments/stripe/stripe.gateway.ts";
 import { createStripeService } from "../../modules/payments/stripe/stripe.service.ts";
@@ -12,11 +13,12 @@ import { createStripeProvider } from "../../modules/payments/stripe/stripe.provi
 
 export function wirePayments(
   core: Core,
-  deps: { orders: OrderService; ledger: LedgerService; alerts: AlertsService; paymentPrecheck: (order: OrderRow) => Promise<void> },
+  deps: { orders: OrderService; ledger: LedgerService; settings: SettingsService; alerts: AlertsService; paymentPrecheck: (order: OrderRow) => Promise<void> },
 ) {
   const { config, db, repos, clock, ids } = core;
-  const { orders, ledger } = deps;
-  const payments = createPaymentsService({ db, payments: repos.payments, invoices: repos.invoices, customers: repos.customers, orders, ledger, clock, ids });
+  const { orders, ledger, settings } = deps;
+  // Bank transfer is offered once the seller's bank details are set (ADR 0040): it reads the settings.
+  const payments = createPaymentsService({ db, payments: repos.payments, invoices: repos.invoices, customers: repos.customers, orders, ledger, settings, clock, ids });
   const stripe = createStripeService({
     db,
     repo: repos.stripe,

@@ -36,7 +36,7 @@ export function registerPortalBalanceRoutes(app: FastifyInstance, c: Container):
     const l = loc(req);
     const customerId = me(req).id;
     const { balances, statements, transfers } = await c.portal.balance(customerId);
-    const methods = c.portal.topUpMethods();
+    const methods = await c.portal.topUpMethods();
     // The currency to top up in: what was chosen, else the balance's, else the customer's latest order's.
     const latest = balances[0] ? undefined : (await c.portal.orders(customerId)).items[0];
     const currency = o.currency ?? balances[0]?.currency ?? latest?.currency ?? "EUR";
@@ -79,7 +79,7 @@ ${statements.map((s) => html`<section class="card"><h2>${t(l, "page.balance.entr
     const input = { amount: field(req.body, "amount").slice(0, 40), currency: field(req.body, "currency").slice(0, 10), method: field(req.body, "method").slice(0, 20) };
     const currency = input.currency.trim().toUpperCase();
     if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) return balancePage(req, reply, { amount: input.amount, method: input.method, errors: { form: t(l, "portal.error.invalid_input") }, status: 400 });
-    if (!(c.portal.topUpMethods() as string[]).includes(input.method)) return balancePage(req, reply, { ...input, errors: { form: t(l, "form.method.invalid") }, status: 400 });
+    if (!((await c.portal.topUpMethods()) as string[]).includes(input.method)) return balancePage(req, reply, { ...input, errors: { form: t(l, "form.method.invalid") }, status: 400 });
     let amount: Money;
     try {
       amount = parseMoneyInput(input.amount, currency, l);

@@ -36,6 +36,13 @@ export type StaffSignInResult =
   | { ok: false; reason: "invalid" }
   | { ok: false; reason: "locked"; retryAfterMs: number };
 
+/** Changing one's own password: refused for a wrong current password (throttled) or a new one the policy refuses. */
+export type PasswordChangeResult =
+  | { ok: true }
+  | { ok: false; reason: "wrong_current" }
+  | { ok: false; reason: "locked"; retryAfterMs: number }
+  | { ok: false; reason: "weak"; problem: string };
+
 export type CodeResult = { ok: true } | { ok: false; reason: "invalid" } | { ok: false; reason: "locked"; retryAfterMs: number };
 
 export function viewOf(row: StaffUserRow): StaffView {
@@ -134,6 +141,30 @@ export function createStaffAuthService(deps: {
     });
     await throttle.clear(throttleKeys.account("staff", row.email));
     return viewOf({ ...row, password_hash: passwordHash });
+  }
+
+  /**
+   * A signed-in staff user changes their own password: the current one is checked first (counted
+   * like sign-in attempts on the account, so a left-open console is no password oracle), then the
+   * new one against the policy. All sessions of the user end; the caller starts a new one.
+   */
+  async function changePassword(staffId: string, input: { current: unknown; next: unknown }): Promise<PasswordChangeResult> {
+    const row = await accounts.findStaffById(db, staffId);
+    if (!row || row.disabled === 1) return { ok: false, reason: "wrong_current" };
+    const current = typeof input.current === "string" ? input.current.slice(0, 1024) : "";
+    const next = typeof input.next === "string" ? input.next : "";
+    const reservation = await throttle.reserve([{ key: throttleKeys.account("staff", row.email), policy: THROTTLE.account }]);
+    if (!reservation.ok) return { ok: false, reason: "locked", retryAfterMs: reservation.retryAfterMs };
+    if (!(await passwords.verify(row.password_hash, current))) return { ok: false, reason: "wrong_current" };
+    await throttle.release(reservation);
+    const problem = passwordProblem(next, row.email);
+    if (problem) return { ok: false, reason: "weak", problem };
+    const passwordHash = await passwords.hash(next);
+    await db.transaction().execute(async (tx) => {
+      await accounts.updateStaff(tx, row.id, { password_hash: passwordHash, updated_at: clock.now().toISOString() });
+      await sessions.endAllFor(tx, "staff", row.id);
+    });
+    return { ok: true };
   }
 
   /** Disabling signs the user out everywhere; a disabled user cannot sign in. */
@@ -262,6 +293,7 @@ export function createStaffAuthService(deps: {
     find,
     setLocale,
     setPassword,
+    changePassword,
     setDisabled,
     removeTotp,
     signIn,

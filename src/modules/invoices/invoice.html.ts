@@ -103,7 +103,7 @@ export function renderInvoiceSheet(doc: InvoiceDocument, locale: Locale = invoic
   <div class="muted">${invoiceSubtitle(doc, l)}</div>
   <p><span class="status">${invoiceStatusText(doc.status, l)}</span></p>
   <div class="parties">
-    <div><div class="muted">${t(l, "invoice.from")}</div><strong>${s.legalName || t(l, "invoice.seller_not_set")}</strong>${multiline(s.address)}${s.country ? html`<div>${country(s.country)}</div>` : ""}${s.vatId ? html`<div>${t(l, "invoice.vat_id", { id: s.vatId })}</div>` : ""}${s.email ? html`<div>${s.email}</div>` : ""}</div>
+    <div><div class="muted">${t(l, "invoice.from")}</div><strong>${s.legalName || t(l, "invoice.seller_not_set")}</strong>${multiline(s.address)}${s.country ? html`<div>${country(s.country)}</div>` : ""}${s.vatId ? html`<div>${t(l, "invoice.vat_id", { id: s.vatId })}</div>` : ""}${s.registrationNo ? html`<div>${t(l, "page.settings.invoice_registration_no", { number: s.registrationNo })}</div>` : ""}${s.email ? html`<div>${s.email}</div>` : ""}</div>
     <div><div class="muted">${t(l, "invoice.to")}</div><strong>${b.company || b.name || b.email}</strong>${b.company && b.name ? html`<div>${b.name}</div>` : ""}${multiline(b.address)}${b.country ? html`<div>${country(b.country)}</div>` : ""}${b.vatId ? html`<div>${t(l, "invoice.vat_id", { id: b.vatId })}</div>` : ""}<div>${b.email}</div></div>
   </div>
   <table class="lines">

@@ -105,7 +105,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument, locale: Locale = in
     return y;
   };
   const vat = (id: string | null) => (id ? t(l, "invoice.vat_id", { id }) : null);
-  const afterSeller = party(MARGIN, t(l, "invoice.from"), [s.legalName || t(l, "invoice.seller_not_set"), s.address, country(s.country), vat(s.vatId), s.email]);
+  const afterSeller = party(MARGIN, t(l, "invoice.from"), [s.legalName || t(l, "invoice.seller_not_set"), s.address, country(s.country), vat(s.vatId), s.registrationNo ? t(l, "page.settings.invoice_registration_no", { number: s.registrationNo }) : null, s.email]);
   const afterBuyer = party(MARGIN + col, t(l, "invoice.to"), [b.company || b.name || b.email, b.company ? b.name : null, b.address, country(b.country), vat(b.vatId), b.email]);
   y = Math.min(afterSeller, afterBuyer) - 20;
 

@@ -44,8 +44,8 @@ export interface PaymentProvider {
   id: PaymentProviderId;
   /** What the checkout page calls it ("Card", "Bank transfer", "Account balance"). */
   label: string;
-  /** Configured and usable now (e.g. Stripe needs its keys). */
-  enabled(): boolean;
+  /** Configured and usable now (e.g. Stripe needs its keys; bank transfer the seller's bank details). */
+  enabled(): boolean | Promise<boolean>;
   payOrder(input: PayOrderInput): Promise<PaymentStart>;
   /** Absent when the provider cannot add money to a balance (the balance itself). */
   topUp?(input: TopUpInput): Promise<PaymentStart>;

@@ -15,6 +15,7 @@ import type { InvoicesRepo } from "../invoices/invoices.repo.ts";
 import { transfer } from "../ledger/ledger.logic.ts";
 import type { LedgerService } from "../ledger/ledger.service.ts";
 import type { OrderService } from "../orders/orders.service.ts";
+import type { SettingsService } from "../settings/settings.service.ts";
 import type { PaymentProvider, PaymentProviderId, PaymentStart, PayOrderInput, TopUpInput } from "./payment-provider.ts";
 import type { PaymentsRepo } from "./payments.repo.ts";
 
@@ -47,33 +48,37 @@ export function createPaymentsService(deps: {
   customers: Pick<CustomersRepo, "findById" | "lock">;
   orders: Pick<OrderService, "payFromBalance" | "invoiceUnpaid" | "get" | "quote">;
   ledger: Pick<LedgerService, "post" | "balance">;
+  settings: Pick<SettingsService, "bankDetailsComplete">;
   clock: Clock;
   ids: IdGenerator;
 }) {
-  const { db, payments, invoices, customers, orders, ledger, clock, ids } = deps;
+  const { db, payments, invoices, customers, orders, ledger, settings, clock, ids } = deps;
   const registry = new Map<PaymentProviderId, PaymentProvider>();
 
   function register(p: PaymentProvider): void {
     registry.set(p.id, p);
   }
 
-  /** Providers the checkout page offers now (configured ones). */
-  function providers(): PaymentProvider[] {
-    return [...registry.values()].filter((p) => p.enabled());
+  /** Providers the checkout page offers now (configured ones), in the order they were registered. */
+  async function providers(): Promise<PaymentProvider[]> {
+    const all = [...registry.values()];
+    const on = await Promise.all(all.map((p) => p.enabled()));
+    return all.filter((_, i) => on[i]);
   }
 
-  function provider(id: string): PaymentProvider {
+  /** A provider offered now; one that is not (unknown, or not configured) is refused. */
+  async function provider(id: string): Promise<PaymentProvider> {
     const p = registry.get(id as PaymentProviderId);
-    if (!p || !p.enabled()) throw invalidInput(`"${id.slice(0, 40)}" is not a way of paying offered here`);
+    if (!p || !(await p.enabled())) throw invalidInput(`"${id.slice(0, 40)}" is not a way of paying offered here`);
     return p;
   }
 
   async function payOrder(providerId: string, input: PayOrderInput): Promise<PaymentStart> {
-    return provider(providerId).payOrder(input);
+    return (await provider(providerId)).payOrder(input);
   }
 
   async function topUp(providerId: string, input: TopUpInput): Promise<PaymentStart> {
-    const p = provider(providerId);
+    const p = await provider(providerId);
     if (!p.topUp) throw invalidInput(`${p.label} cannot top up the balance`);
     if (!Number.isSafeInteger(input.amount.minor) || input.amount.minor <= 0) throw invalidInput("A top-up must be greater than zero");
     return p.topUp(input);
@@ -240,7 +245,8 @@ export function createPaymentsService(deps: {
   register({
     id: "bank_transfer",
     label: "Bank transfer",
-    enabled: () => true,
+    // Not before customers can be told whom to pay: the seller's name and IBAN (set-up wizard).
+    enabled: () => settings.bankDetailsComplete(),
     payOrder: requestTransferForOrder,
     topUp: requestTransferTopUp,
   });

@@ -54,7 +54,7 @@ export function createPortalService(deps: {
   invoices: Pick<InvoiceService, "list" | "html" | "pdf" | "findForCustomer">;
   renewals: Pick<RenewalService, "renewNowQuote" | "renewNow">;
   customerModules: Pick<CustomerModulesService, "move">;
-  payments: Pick<PaymentsService, "topUp" | "transfersOf">;
+  payments: Pick<PaymentsService, "topUp" | "transfersOf" | "providers">;
   stripe: Pick<StripeService, "enabled" | "topUp">;
   tax: Pick<TaxService, "quotePrice">;
   settings: Pick<SettingsService, "get">;
@@ -138,14 +138,15 @@ export function createPortalService(deps: {
     return { balances, statements, transfers };
   }
 
-  /** Top-up methods on offer now: a card only when Stripe is configured. */
-  function topUpMethods(): TopUpMethod[] {
-    return deps.stripe.enabled() ? ["card", "bank_transfer"] : ["bank_transfer"];
+  /** Top-up methods on offer now: a card when Stripe is configured, a transfer when the bank details are set. */
+  async function topUpMethods(): Promise<TopUpMethod[]> {
+    const transfer = (await deps.payments.providers()).some((p) => p.id === "bank_transfer");
+    return [...(deps.stripe.enabled() ? (["card"] as const) : []), ...(transfer ? (["bank_transfer"] as const) : [])];
   }
 
   async function topUp(customerId: string, input: { method: string; amount: string; currency: string; saveCard?: boolean }): Promise<PaymentStart> {
     const method = input.method as TopUpMethod;
-    if (!topUpMethods().includes(method)) throw invalidInput("Choose how to top up: by card or by bank transfer");
+    if (!(await topUpMethods()).includes(method)) throw invalidInput("Choose how to top up: by card or by bank transfer");
     const currency = input.currency.trim().toUpperCase();
     if (!isCurrency(currency)) throw invalidInput(`"${input.currency.slice(0, 10)}" is not a currency`);
     const text = input.amount.trim();

@@ -29,6 +29,7 @@ export const SETTINGS = {
   "seller.address": def("The seller's postal address (lines separated by \\n or new lines)", "", text(500).transform((v) => v.replaceAll("\\n", "\n"))),
   "seller.country": def("The seller's country, ISO 3166-1 two letters (decides the EU reverse charge)", "", z.string().transform((v) => (v.trim() === "" ? "" : normalizeCountry(v)))),
   "seller.vat_id": def("The seller's VAT number (with country prefix)", "", text(30)),
+  "seller.registration_no": def("The seller's company registration number (commercial register, OGRN in Russia), printed on invoices", "", text(60)),
   "seller.email": def("Where customers write about invoices", "", z.string().trim().max(254).refine((v) => v === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), "an e-mail address")),
   "seller.iban": def("IBAN customers transfer to (bank transfer)", "", z.string().transform((v) => v.replace(/\s/g, "").toUpperCase()).refine((v) => v === "" || IBAN.test(v), "an IBAN such as DE89370400440532013000")),
   "seller.bic": def("BIC/SWIFT code of that account", "", z.string().transform((v) => v.replace(/\s/g, "").toUpperCase()).refine((v) => v === "" || BIC.test(v), "a BIC such as COBADEFFXXX")),
@@ -72,6 +73,8 @@ export interface SellerDetails {
   address: string;
   country: string | null;
   vatId: string | null;
+  /** Company registration number (absent in invoices issued before it existed). */
+  registrationNo?: string;
   email: string;
   iban: string;
   bic: string;
@@ -113,6 +116,7 @@ export function settingsFrom(stored: Readonly<Record<string, string>>): MoneySet
       address: get("seller.address"),
       country,
       vatId: get("seller.vat_id") || null,
+      registrationNo: get("seller.registration_no"),
       email: get("seller.email"),
       iban: get("seller.iban"),
       bic: get("seller.bic"),
@@ -127,6 +131,14 @@ export function settingsFrom(stored: Readonly<Record<string, string>>): MoneySet
     },
     defaultLocale: get("locale.default"),
   };
+}
+
+/**
+ * Bank transfer can be offered once customers know whom to pay: the beneficiary (the seller's
+ * legal name) and the account (IBAN). Before that an invoice would print empty bank details.
+ */
+export function bankDetailsComplete(seller: Pick<SellerDetails, "legalName" | "iban">): boolean {
+  return seller.legalName.trim() !== "" && seller.iban !== "";
 }
 
 /**

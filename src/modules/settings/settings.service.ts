@@ -3,9 +3,9 @@
 // a change made meanwhile applies wholly to the next invoice, never half to this one.
 import type { Db, Executor } from "../../db/database.ts";
 import type { Clock } from "../../lib/clock.ts";
-import { canonicalSetting, isSettingKey, SETTING_KEYS, SETTINGS, settingsFrom, type MoneySettings, type SettingKey } from "./settings.logic.ts";
+import { bankDetailsComplete as bankReady, canonicalSetting, isSettingKey, SETTING_KEYS, SETTINGS, settingsFrom, type MoneySettings, type SettingKey } from "./settings.logic.ts";
 import type { SettingsRepo } from "./settings.repo.ts";
-import { invalidInput } from "../../lib/errors.ts";
+import { invalidInput, isAppError } from "../../lib/errors.ts";
 
 export interface SettingView {
   key: SettingKey;
@@ -50,10 +50,20 @@ export function createSettingsService(deps: { db: Db; settings: SettingsRepo; cl
     if (unknown.length > 0) throw invalidInput(`Unknown settings: ${unknown.map((k) => k.slice(0, 60)).join(", ")}`);
     await db.transaction().execute(async (tx) => {
       const stored = { ...(await settings.all(tx)) };
+      // Every value is checked, so that a form can show each wrong field at once
+      // (details.fields: key → English message); the first one's message is the error's.
+      const fields: Record<string, string> = {};
       // The country first: the VAT number is checked against it.
       for (const key of [...keys].sort((a, b) => Number(b === "seller.country") - Number(a === "seller.country"))) {
-        stored[key] = canonicalSetting(key, values[key]!, settingsFrom(stored));
+        try {
+          stored[key] = canonicalSetting(key, values[key]!, settingsFrom(stored));
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          fields[key] = e.message;
+        }
       }
+      const wrong = Object.keys(fields);
+      if (wrong.length > 0) throw invalidInput(wrong.map((k) => fields[k]).join("; "), { fields });
       const at = clock.now().toISOString();
       for (const key of keys) await settings.put(tx, key, stored[key]!, at);
     });
@@ -65,7 +75,12 @@ export function createSettingsService(deps: { db: Db; settings: SettingsRepo; cl
     await settings.remove(db, key);
   }
 
-  return { get, list, set, setMany, reset };
+  /** Whether bank transfer may be offered: the seller's name and IBAN are set (bankDetailsComplete). */
+  async function bankDetailsComplete(ex: Executor = db): Promise<boolean> {
+    return bankReady((await get(ex)).seller);
+  }
+
+  return { get, list, set, setMany, reset, bankDetailsComplete };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
