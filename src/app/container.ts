@@ -24,6 +24,9 @@ import { createJobQueue } from "../jobs/queue.ts";
 import { bindJob } from "../jobs/job.ts";
 import { cleanupJob } from "../jobs/handlers/cleanup.ts";
 import { placeOrderJob } from "../jobs/handlers/place-order.ts";
+import { deliverLicenseKeyJob } from "../jobs/handlers/deliver-license-key.ts";
+import { createLicensesRepo } from "../modules/licenses/licenses.repo.ts";
+import { createLicensesService } from "../modules/licenses/licenses.service.ts";
 import { resumeAwaitingFundsJob } from "../jobs/handlers/resume-awaiting-funds.ts";
 import { syncPricesJob } from "../jobs/handlers/sync-prices.ts";
 import { expirePendingOrdersJob } from "../jobs/handlers/expire-pending-orders.ts";
@@ -152,6 +155,7 @@ export function createContainer(opts: ContainerOptions) {
     webhooks: createWebhooksRepo(),
     rateLimits: createRateLimitRepo(),
   };
+  const licensesRepo = createLicensesRepo();
 
   // SQLite on a file: workers of other processes on it wake through a watched file (ADR 0034).
   const sqliteFile = database.dialect === "sqlite" ? database.file : undefined;
@@ -428,6 +432,7 @@ export function createContainer(opts: ContainerOptions) {
     },
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
     precheck: paymentPrecheck,
+    licenses: licensesRepo,
   });
   const fulfillment = createFulfillmentService({
     db,
@@ -437,6 +442,20 @@ export function createContainer(opts: ContainerOptions) {
     upstream: orderingForRenewalMode(lazyUpstream, config.RENEWAL_MODE),
     clock,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
+    licenses: licensesRepo,
+  });
+  // Licenses customers hold (issue 15): key delivery, IP changes, new keys (src/modules/licenses).
+  const licenses = createLicensesService({
+    db,
+    repo: licensesRepo,
+    upstream: lazyUpstream,
+    audit,
+    clock,
+    secretKey: opts.secretKey,
+    mail,
+    customerEmail: async (tx, id) => (await repos.customers.findById(tx, id))?.email ?? null,
+    ipChangeLimit: config.LICENSE_IP_CHANGES_MAX,
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
   });
   // The partner's client-area balance and orders awaiting funds (ADR 0030).
@@ -578,6 +597,7 @@ export function createContainer(opts: ContainerOptions) {
     bindJob(deliverWebhookJob, { webhooks }),
     bindJob(sendRenewalRemindersJob, { triggers: mailTriggers }),
     bindJob(placeOrderJob, { fulfillment }),
+    bindJob(deliverLicenseKeyJob, { licenses }),
     bindJob(resumeAwaitingFundsJob, { funds }),
     bindJob(syncPricesJob, { pricing }),
     bindJob(expirePendingOrdersJob, { orders, ttlHours: config.PENDING_ORDER_TTL_HOURS }),
@@ -626,6 +646,7 @@ export function createContainer(opts: ContainerOptions) {
     customers,
     orders,
     fulfillment,
+    licenses,
     funds,
     attention,
     renewals,

@@ -2,8 +2,11 @@
 // This file defines the keys: messages.ru.ts must have exactly these (the compiler and
 // src/i18n/catalog.test.ts check it). Values in {braces} are filled by t(); `#` in a plural is
 // the number, formatted for the locale.
+import { licensesEn } from "./catalog/licenses.en.ts";
+
 export const en = {
   "locale.name": "English",
+  ...licensesEn,
 
   "period.months": "{months, plural, one {# month} other {# months}}",
   "period.hours": "{hours, plural, one {# hour} other {# hours}}",

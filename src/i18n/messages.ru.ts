@@ -2,8 +2,10 @@
 // Множественное число — one / few / many (1 месяц, 2 месяца, 5 месяцев) и other для дробных.
 // Название модуля — в кавычках-«ёлочках» после слова «модуль», чтобы не склонять само название.
 import type { MessageKey } from "./messages.en.ts";
+import { licensesRu } from "./catalog/licenses.ru.ts";
 
 export const ru: Record<MessageKey, string> = {
+  ...licensesRu,
   "locale.name": "Русский",
 
   "period.months": "{months, plural, one {# месяц} few {# месяца} many {# месяцев} other {# месяца}}",

@@ -5,7 +5,8 @@ import type { OrderRow } from "../../db/schema.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { AppError, isAppError } from "../../lib/errors.ts";
 import { isUpstreamError } from "../../upstream/errors.ts";
-import type { UpstreamClient, UpstreamModule } from "../../upstream/types.ts";
+import type { UpstreamClient } from "../../upstream/types.ts";
+import type { LicensesRepo } from "../licenses/licenses.repo.ts";
 import type { OrderService } from "../orders/orders.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
 import { fundsRefusalPatch } from "../funds/funds.logic.ts";
@@ -19,7 +20,10 @@ export function createFulfillmentService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "move" | "activate" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readModule">;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readModule"> &
+    Partial<Pick<UpstreamClient, "orderLicense" | "readLicense" | "checkLicenseIp">>;
+  /** License purchases (issue 15): which upstream licenses local records own, which IPs are taken locally. */
+  licenses?: Pick<LicensesRepo, "claimedUpstreamIds" | "liveOnIp">;
   clock: Clock;
   /** The upstream per-call timeout; the settle window is twice this. */
   upstreamTimeoutMs: number;
@@ -32,10 +36,67 @@ export function createFulfillmentService(deps: {
   const settleMs = deps.upstreamTimeoutMs * 2;
   const maxPlacements = deps.maxPlacements ?? 3;
 
-  /** Upstream modules of this order's license and tariff that are not deleted. */
-  function relevant(all: UpstreamModule[], o: OrderRow): UpstreamModule[] {
-    return all.filter((m) => m.license === Number(o.license_id) && m.pricelist === o.tariff_id && m.status !== "deleted");
+  /**
+   * What a purchase buys, as fulfillment sees it: the list func that proves presence or absence,
+   * the one call that spends money, the read-back, and which upstream ids local records own. A
+   * module is found by (license, tariff); a license by (IP, tariff) — our remoteid is sent with the
+   * order but upstream's list is not documented to show it (PROTOCOL.md §4b), so it is not relied on.
+   */
+  interface Product {
+    orderFunc: string;
+    listFunc: string;
+    readFunc: string;
+    /** Upstream items of this order's kind that are not deleted. */
+    list(o: OrderRow): Promise<Placed[]>;
+    order(o: OrderRow): Promise<number>;
+    readBack(id: number): Promise<Placed>;
+    claimed(ids: number[]): Promise<Set<number>>;
+    params(o: OrderRow): Record<string, unknown>;
   }
+  interface Placed {
+    id: number;
+    expiresOn: string | null;
+    status: string;
+  }
+
+  const moduleProduct: Product = {
+    orderFunc: "addition.order.param",
+    listFunc: "addition",
+    readFunc: "addition.edit",
+    async list(o) {
+      const all = await upstream.listModules();
+      return all.filter((m) => m.license === Number(o.license_id) && m.pricelist === o.tariff_id && m.status !== "deleted");
+    },
+    async order(o) {
+      return (await upstream.orderModule({ license: Number(o.license_id), pricelist: o.tariff_id, period: o.period_months, remoteId: o.id })).serviceId;
+    },
+    readBack: (id) => upstream.readModule(id),
+    claimed: (ids) => ordersRepo.claimedUpstreamIds(db, ids),
+    params: (o) => ({ item: Number(o.license_id), pricelist: o.tariff_id, period: o.period_months }),
+  };
+
+  const licenseProduct: Product = {
+    orderFunc: "soft.order.param",
+    listFunc: "soft",
+    readFunc: "soft.edit",
+    async list(o) {
+      const all = await upstream.listLicenses();
+      return all.filter((l) => l.ip === o.ip && l.pricelist === o.tariff_id && l.status !== "deleted");
+    },
+    async order(o) {
+      if (!upstream.orderLicense || !o.ip) throw new AppError("invalid_input", `Order ${o.id} is a license purchase but licenses are not wired`);
+      const input = { pricelist: o.tariff_id, period: o.period_months, ip: o.ip, remoteId: o.id, ...(o.license_name ? { name: o.license_name } : {}) };
+      return (await upstream.orderLicense(input)).licenseId;
+    },
+    async readBack(id) {
+      if (!upstream.readLicense) throw new AppError("invalid_input", "licenses are not wired");
+      return upstream.readLicense(id);
+    },
+    claimed: (ids) => deps.licenses!.claimedUpstreamIds(db, ids),
+    params: (o) => ({ pricelist: o.tariff_id, period: o.period_months, ip: o.ip, remoteid: o.id }),
+  };
+
+  const productOf = (o: OrderRow): Product => (o.product === "license" ? licenseProduct : moduleProduct);
 
   async function note(o: OrderRow, detail: Record<string, unknown>): Promise<void> {
     await orders.addEvent(db, o.id, { kind: "upstream_call", detail });
@@ -47,13 +108,14 @@ export function createFulfillmentService(deps: {
     return { status: "done", state: moved.state };
   }
 
-  /** The new module as upstream shows it (addition.edit); null when it cannot be read now. */
-  async function readBack(o: OrderRow, serviceId: number): Promise<UpstreamModule | null> {
+  /** The new module or license as upstream shows it; null when it cannot be read now. */
+  async function readBack(o: OrderRow, serviceId: number): Promise<Placed | null> {
+    const product = productOf(o);
     try {
-      return await upstream.readModule(serviceId);
+      return await product.readBack(serviceId);
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
-      await note(o, { func: "addition.edit", elid: serviceId, outcome: e.outcome, kind: e.kind, message: e.message });
+      await note(o, { func: product.readFunc, elid: serviceId, outcome: e.outcome, kind: e.kind, message: e.message });
       return null;
     }
   }
@@ -62,22 +124,23 @@ export function createFulfillmentService(deps: {
    * Records the intent (paid|awaiting_funds|needs_attention|placing → placing) with the modules
    * already on the license, then makes the one call that spends money.
    */
-  async function orderUpstream(o: OrderRow, known: UpstreamModule[], finalAttempt: boolean): Promise<PlaceResult> {
+  async function orderUpstream(o: OrderRow, known: Placed[], finalAttempt: boolean): Promise<PlaceResult> {
+    const product = productOf(o);
     if (o.upstream_attempts >= maxPlacements) {
-      return needsAttention(o, `upstream was asked ${o.upstream_attempts} times without a module appearing`);
+      return needsAttention(o, `upstream was asked ${o.upstream_attempts} times without a ${o.product === "license" ? "license" : "module"} appearing`);
     }
     const intent = await db.transaction().execute((tx) =>
       orders.move(tx, o, "placing", {
         intent_at: clock.now().toISOString(),
         intent_known_ids: JSON.stringify(known.map((m) => m.id)),
         upstream_attempts: o.upstream_attempts + 1,
-      }, { kind: "transition", detail: { intent: "addition.order.param", attempt: o.upstream_attempts + 1 } }),
+      }, { kind: "transition", detail: { intent: product.orderFunc, attempt: o.upstream_attempts + 1 } }),
     );
-    const params = { item: Number(intent.license_id), pricelist: intent.tariff_id, period: intent.period_months };
+    const params = product.params(intent);
     const started = Date.now();
     try {
-      const { serviceId } = await upstream.orderModule({ license: params.item, pricelist: params.pricelist, period: params.period, remoteId: intent.id });
-      await note(intent, { func: "addition.order.param", params, outcome: "done", serviceId, durationMs: Date.now() - started });
+      const serviceId = await product.order(intent);
+      await note(intent, { func: product.orderFunc, params, outcome: "done", serviceId, durationMs: Date.now() - started });
       // Upstream's expiry and status, not our arithmetic (ADR 0030); unreadable → ours, unconfirmed.
       const read = await readBack(intent, serviceId);
       const active = await db.transaction().execute(async (tx) =>
@@ -86,7 +149,7 @@ export function createFulfillmentService(deps: {
       return { status: "done", state: active.state };
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
-      await note(intent, { func: "addition.order.param", params, outcome: e.outcome, kind: e.kind, message: e.message, durationMs: Date.now() - started });
+      await note(intent, { func: product.orderFunc, params, outcome: e.outcome, kind: e.kind, message: e.message, durationMs: Date.now() - started });
       if (e.outcome === "unknown") {
         // Maybe bought, maybe not: the next attempt looks before it orders again.
         return finalAttempt
@@ -122,32 +185,38 @@ export function createFulfillmentService(deps: {
       if (waited < settleMs) return { status: "retry", reason: "an earlier call may still be in flight", afterMs: settleMs - waited };
     }
 
-    let all: UpstreamModule[];
+    const product = productOf(o);
+    const what = o.product === "license" ? "licenses" : "modules";
+    let onLicense: Placed[];
     try {
-      all = await upstream.listModules();
+      onLicense = await product.list(o);
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
-      await note(o, { func: "addition", outcome: e.outcome, kind: e.kind, message: e.message });
-      if (finalAttempt) return needsAttention(o, `cannot list upstream modules (${e.kind}); the order's outcome cannot be proven`);
-      return { status: "retry", reason: `cannot list upstream modules (${e.kind})` };
+      await note(o, { func: product.listFunc, outcome: e.outcome, kind: e.kind, message: e.message });
+      if (finalAttempt) return needsAttention(o, `cannot list upstream ${what} (${e.kind}); the order's outcome cannot be proven`);
+      return { status: "retry", reason: `cannot list upstream ${what} (${e.kind})` };
     }
-    const onLicense = relevant(all, o);
 
     if (o.state === "placing") {
-      // An earlier call's outcome is unknown: is there a module we bought?
+      // An earlier call's outcome is unknown: is there a module (license) we bought?
       const knownBefore = new Set<number>(o.intent_known_ids ? (JSON.parse(o.intent_known_ids) as number[]) : []);
-      const claimed = await ordersRepo.claimedUpstreamIds(db, onLicense.map((m) => m.id));
+      const claimed = await product.claimed(onLicense.map((m) => m.id));
       const ours = onLicense.filter((m) => !knownBefore.has(m.id) && !claimed.has(m.id)).sort((a, b) => a.id - b.id);
       if (ours.length > 0) {
         const m = ours[0]!;
-        await note(o, { func: "addition", outcome: "done", adopted: m.id, candidates: ours.map((x) => x.id) });
+        await note(o, { func: product.listFunc, outcome: "done", adopted: m.id, candidates: ours.map((x) => x.id) });
         const active = await db.transaction().execute(async (tx) =>
           orders.activate(tx, (await ordersRepo.findById(tx, o.id))!, { serviceId: m.id, expiresOn: m.expiresOn, status: m.status }, { kind: "transition", detail: { adopted: m.id } }),
         );
-        if (ours.length > 1) await deps.alert?.("upstream_duplicate_module", o.id, `license ${o.license_id} has ${ours.length} unclaimed modules of tariff ${o.tariff_id}: ${ours.map((x) => x.id).join(", ")}`);
+        if (ours.length > 1) {
+          const where = o.product === "license" ? `IP ${o.ip}` : `license ${o.license_id}`;
+          await deps.alert?.("upstream_duplicate_module", o.id, `${where} has ${ours.length} unclaimed ${what} of tariff ${o.tariff_id}: ${ours.map((x) => x.id).join(", ")}`);
+        }
         return { status: "done", state: active.state };
       }
-      await note(o, { func: "addition", outcome: "done", absent: true });
+      await note(o, { func: product.listFunc, outcome: "done", absent: true });
+      // A license on the IP that is not ours (another tariff, or bought elsewhere) makes upstream
+      // refuse a new order for the IP: that is a certain refusal, handled when upstream says so.
     }
     return orderUpstream(o, onLicense, finalAttempt);
   }
@@ -156,7 +225,8 @@ export function createFulfillmentService(deps: {
    * Checks before taking money (automatic mode): the license is in the partner's upstream account,
    * its IP is the one the panel sent, and the module is not already active on it.
    */
-  async function precheck(o: Pick<OrderRow, "license_id" | "ip" | "tariff_id">): Promise<PrecheckResult> {
+  async function precheck(o: Pick<OrderRow, "license_id" | "ip" | "tariff_id" | "product" | "period_months">): Promise<PrecheckResult> {
+    if (o.product === "license") return precheckLicense(o);
     const license = Number(o.license_id);
     try {
       const [licenses, modules] = await Promise.all([upstream.listLicenses(), upstream.listModules()]);
@@ -169,6 +239,30 @@ export function createFulfillmentService(deps: {
       return { ok: true };
     } catch (e) {
       if (isUpstreamError(e)) return { ok: "unknown", problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
+      if (isAppError(e) && e.code === "upstream_unavailable") return { ok: "unknown", problem: "ispmanager's client area is not configured." };
+      throw e;
+    }
+  }
+
+  /**
+   * Before taking money for a license: no live license of ours on the IP, and upstream's
+   * soft.checkip says a license of this tariff can be ordered for it (it knows licenses bought
+   * elsewhere, and trials given before).
+   */
+  async function precheckLicense(o: Pick<OrderRow, "ip" | "tariff_id" | "period_months">): Promise<PrecheckResult> {
+    const ip = o.ip ?? "";
+    if (deps.licenses && (await deps.licenses.liveOnIp(db, ip)).length > 0) {
+      return { ok: false, problem: `A license for ${ip} exists already; change its IP or renew it instead.` };
+    }
+    if (!upstream.checkLicenseIp) return { ok: "unknown", problem: "ispmanager's client area cannot check license IPs here." };
+    try {
+      await upstream.checkLicenseIp({ pricelist: o.tariff_id, period: o.period_months, ip });
+      return { ok: true };
+    } catch (e) {
+      if (isUpstreamError(e)) {
+        if (e.kind === "rejected") return { ok: false, problem: `A license cannot be ordered for ${ip}: ${e.billmgr?.msg || e.message}` };
+        return { ok: "unknown", problem: `ispmanager's client area cannot be asked right now (${e.kind}).` };
+      }
       if (isAppError(e) && e.code === "upstream_unavailable") return { ok: "unknown", problem: "ispmanager's client area is not configured." };
       throw e;
     }
