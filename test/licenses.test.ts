@@ -65,6 +65,11 @@ describeEachDialect("licenses against the sandbox", (ctx) => {
     const cost = await c.repos.pricing.findCost(c.db, `eu-${EU.pro}`, 12);
     assert.equal(Number(cost!.cost_minor), 12000);
     assert.ok((await c.repos.catalog.listModules(c.db, "eu")).every((m) => m.product === "module"));
+    // Demo data: the tariffs nobody priced go on sale with demo prices (the pro tariff set above is left alone).
+    assert.equal(await c.catalog.seedDemoLicensePrices(), 5);
+    const lite = (await c.catalog.listLicenseTariffs()).find((e) => e.module.tariff_id === EU.lite)!;
+    assert.deepEqual([lite.module.enabled, lite.prices[1]?.minor, lite.prices[12]?.minor], [1, 890, 8900]);
+    assert.equal((await c.catalog.listLicenseTariffs()).find((e) => e.module.tariff_id === EU.pro)!.prices[1]?.minor, 1500);
   });
 
   it("orders a paid license exactly once, with our remoteid, reads upstream's expiry and delivers the key by polling", async () => {
