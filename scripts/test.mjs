@@ -24,7 +24,7 @@ function find(dir, out = []) {
 // Tests that run fleets of processes against the sandbox (chaos, several nodes) measure nothing,
 // but they need the machine to themselves to finish in reasonable time: they run after the rest,
 // one file at a time.
-const HEAVY = new Set(["test/chaos.test.ts", "test/two-nodes.test.ts"]);
+const HEAVY = new Set(["test/chaos.test.ts", "test/two-nodes.test.ts", "test/chaos.licenses.test.ts"]);
 
 // A test that hangs (a deadlock, a handle never closed) fails after this long instead of holding
 // CI until its time runs out. Generous: the slowest tests (chaos, browsers) take about a minute.

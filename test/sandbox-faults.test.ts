@@ -182,7 +182,7 @@ describe("sandbox control endpoint", () => {
     assert.equal((await sb.control("DELETE", "/faults/2")).status, 404);
     const replaced = (await sb.control("POST", "/faults", { replace: true, seed: 5, rules: [{ kind: "reset_after_order" }] })).json;
     assert.equal(replaced.seed, 5);
-    assert.deepEqual(replaced.rules.map((r: any) => [r.kind, r.funcs]), [["reset_after_order", ["addition.order.param", "service.prolong"]]]);
+    assert.deepEqual(replaced.rules.map((r: any) => [r.kind, r.funcs]), [["reset_after_order", ["addition.order.param", "soft.order.param", "service.prolong"]]]);
     assert.deepEqual((await sb.control("DELETE", "/faults")).json.rules, []);
   });
 

@@ -89,7 +89,7 @@ describe("sandbox: the client area's functions over HTTP", () => {
     });
 
     it("gives other item types an empty list and refuses unknown ones", async () => {
-      assert.equal((await sb.call({ func: "pricelist.export", itemtype: "soft" })).body, XML_HEAD + "<doc/>\n");
+      assert.equal((await sb.call({ func: "pricelist.export", itemtype: "certificate" })).body, XML_HEAD + "<doc/>\n");
       assert.match((await sb.call({ func: "pricelist.export", itemtype: "bogus" })).body, /<error type="value" object="itemtype"/);
       assert.match((await sb.call({ func: "pricelist.export", pricelist: "abc" })).body, /<error type="value" object="pricelist"/);
       assert.equal((await sb.call({ func: "pricelist.export", pricelist: "99999" })).body, XML_HEAD + "<doc/>\n");
@@ -263,7 +263,7 @@ describe("sandbox: the client area's functions over HTTP", () => {
       assert.ok(
         xml.startsWith(
           XML_HEAD +
-            "<doc><elem><id>100001</id><licname>ispmanager 6 Lite</licname><ip>203.0.113.11</ip><pricelist>3541</pricelist><expiredate>2027-12-01</expiredate><status>2</status></elem><elem><id>100002</id>",
+            "<doc><elem><id>100001</id><licname>ispmanager 6 Lite</licname><ip>203.0.113.11</ip><pricelist>55227</pricelist><expiredate>2027-12-01</expiredate><status>2</status><createdate>2026-12-01</createdate></elem><elem><id>100002</id>",
         ),
         xml,
       );
@@ -272,7 +272,7 @@ describe("sandbox: the client area's functions over HTTP", () => {
       assert.deepEqual(json.doc.elem[0].ip, { $: "203.0.113.11" });
       assert.equal((await sb.call({ func: "soft", out: "sjson" })).body, (await sb.call({ func: "soft", out: "json" })).body);
       const bjson = JSON.parse((await sb.call({ func: "soft", out: "bjson" })).body);
-      assert.deepEqual(bjson.doc.elem[4], { id: "100005", licname: "ispmanager 6 Pro", ip: "203.0.113.15", pricelist: "3542", expiredate: "2027-12-01", status: "2" });
+      assert.deepEqual(bjson.doc.elem[4], { id: "100005", licname: "ispmanager 6 Pro", ip: "203.0.113.15", pricelist: "55228", expiredate: "2027-12-01", status: "2", createdate: "2026-12-01" });
       const ru = JSON.parse((await sb.call({ func: "soft", out: "json", authinfo: RU_AUTHINFO })).body);
       assert.deepEqual(rows(ru.doc.elem).map((e: any) => e.id.$), ["100011", "100012", "100013"]);
     });

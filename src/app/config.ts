@@ -93,6 +93,8 @@ export const configSchema = z.object({
     .describe("Log every HTTP request (errors are always logged). Off by default: panels poll the price list often."),
   PENDING_ORDER_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(72)
     .describe("Unpaid orders (from Buy clicks that never became payments) are cancelled after this many hours."),
+  LICENSE_IP_CHANGES_MAX: z.coerce.number().int().min(0).max(1000).default(3)
+    .describe("How many times a customer may move one ispmanager license to another IP (soft.edit) from the portal or API. Staff are not limited; every change is audited."),
   PAY_WHEN_UPSTREAM_UNREACHABLE: bool.default(true)
     .describe("Automatic mode checks the license and module upstream before taking a payment. When the client area cannot be asked: true lets the payment proceed (fulfillment checks again before ordering), false refuses it until upstream answers."),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.default(false)

@@ -34,6 +34,7 @@ import { wireRenewals } from "./wiring/renewals.ts";
 import { wirePortal } from "./wiring/portal.ts";
 import { wireReconciliation } from "./wiring/reconciliation.ts";
 import { wireConsole } from "./wiring/console.ts";
+import { wireLicenses } from "./wiring/licenses.ts";
 import { wireJobs } from "./wiring/jobs.ts";
 
 export interface ContainerOptions {
@@ -92,7 +93,8 @@ export function createContainer(opts: ContainerOptions) {
   const { portal } = wirePortal(core, { orders, customers, ledger, invoices, renewals, customerModules, payments, stripe, tax, settings });
   const { reconciliation } = wireReconciliation(core, { orders, alerts });
   const { adminConsole, approvals } = wireConsole(core, { ledger, alerts, audit, orders, payments, settings });
-  const jobs = wireJobs(core, { wakeSignal, mail, mailTriggers, webhooks, fulfillment, funds, pricing, orders, prolong, renewals, reconciliation });
+  const { licenses } = wireLicenses(core, { audit, mail, alerts });
+  const jobs = wireJobs(core, { wakeSignal, mail, mailTriggers, webhooks, fulfillment, funds, pricing, orders, prolong, renewals, reconciliation, licenses });
 
   return {
     config,
@@ -117,6 +119,7 @@ export function createContainer(opts: ContainerOptions) {
     customers,
     orders,
     fulfillment,
+    licenses,
     funds,
     attention,
     renewals,

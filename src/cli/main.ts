@@ -7,6 +7,7 @@ import { registerMigrate } from "./commands/migrate.ts";
 import { registerBackup } from "./commands/backup.ts";
 import { registerOrders } from "./commands/orders.ts";
 import { registerModules } from "./commands/modules.ts";
+import { registerLicenses } from "./commands/licenses.ts";
 import { registerPrices } from "./commands/prices.ts";
 import { registerPricing } from "./commands/pricing.ts";
 import { registerAlerts } from "./commands/alerts.ts";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerBackup(program);
   registerModules(program);
+  registerLicenses(program);
   registerPrices(program);
   registerPricing(program);
   registerAlerts(program);

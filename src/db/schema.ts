@@ -33,6 +33,12 @@ export interface ModulesTable {
   upstream_available: number;
   /** manual: staff set the prices; rules: price sync computes them from cost (migration 0002). */
   pricing_mode: Generated<"manual" | "rules">;
+  /** A module or an ispmanager license tariff (migration 0023). */
+  product: Generated<"module" | "license">;
+  /** License tariffs: lite | pro | host | business. */
+  edition: string | null;
+  /** License tariffs: 1 = a trial (ordered with period -100, free, once per IP). */
+  trial: Generated<number>;
   sort_order: number;
   created_at: string;
   updated_at: string;
@@ -78,6 +84,7 @@ export interface DB {
   orders: OrdersTable;
   order_events: OrderEventsTable;
   customer_modules: CustomerModulesTable;
+  customer_licenses: CustomerLicensesTable;
   jobs: JobsTable;
   renewals: RenewalsTable;
   renewal_reminders: RenewalRemindersTable;
@@ -227,7 +234,43 @@ export interface OrdersTable {
   precheck_known_ids: string | null;
   /** When staff refunded the active order (migration 0019); the order stays active, its module's renewal off. */
   refunded_at: string | null;
+  /** What a purchase buys (migration 0023): a module for license_id, or a license for ip (license_id 0 until placed). */
+  product: Generated<"module" | "license">;
+  /** License purchases: the name shown upstream (licname). */
+  license_name: Generated<string | null>;
+  customer_license_id: Generated<string | null>;
 }
+
+/** Licenses customers hold (migration 0023). */
+export interface CustomerLicensesTable {
+  id: string;
+  customer_id: string;
+  module_id: string;
+  tariff_id: number;
+  upstream_license_id: number;
+  ip: string;
+  name: string | null;
+  period_months: number;
+  price_minor: number;
+  currency: string;
+  trial: number;
+  expires_on: string | null;
+  upstream_status: string | null;
+  upstream_checked_at: string | null;
+  /** active | expired | deleted */
+  state: string;
+  /** pending | ready */
+  key_state: string;
+  /** The key, encrypted with the secret box; null until upstream generated it. */
+  key_enc: string | null;
+  key_ready_at: string | null;
+  key_mailed_at: string | null;
+  ip_changes: number;
+  created_order_id: string;
+  created_at: string;
+  updated_at: string;
+}
+export type CustomerLicenseRow = Selectable<CustomerLicensesTable>;
 
 export interface OrderEventsTable {
   id: string;

@@ -7,9 +7,11 @@ import { consoleEn } from "./catalog/console.en.ts";
 import { portalEn } from "./catalog/portal.en.ts";
 import { publicEn } from "./catalog/public.en.ts";
 import { setupEn } from "./catalog/setup.en.ts";
+import { licensesEn } from "./catalog/licenses.en.ts";
 
 export const en = {
   "locale.name": "English",
+  ...licensesEn,
 
   "period.months": "{months, plural, one {# month} other {# months}}",
   "period.hours": "{hours, plural, one {# hour} other {# hours}}",

@@ -7,8 +7,10 @@ import { consoleRu } from "./catalog/console.ru.ts";
 import { portalRu } from "./catalog/portal.ru.ts";
 import { publicRu } from "./catalog/public.ru.ts";
 import { setupRu } from "./catalog/setup.ru.ts";
+import { licensesRu } from "./catalog/licenses.ru.ts";
 
 export const ru: Record<MessageKey, string> = {
+  ...licensesRu,
   "locale.name": "Русский",
 
   "period.months": "{months, plural, one {# месяц} few {# месяца} many {# месяцев} other {# месяца}}",

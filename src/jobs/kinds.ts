@@ -25,6 +25,8 @@ export const JOB_KINDS = {
   sendRenewalReminders: "mail.renewal_reminders",
   /** POSTs one signed outgoing webhook delivery (handlers/deliver-webhook.ts). */
   deliverWebhook: "webhook.deliver",
+  /** Polls soft.edit until a new license's key appears, stores and mails it (handlers/deliver-license-key.ts). */
+  deliverLicenseKey: "license.deliver_key",
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];

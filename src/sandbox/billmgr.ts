@@ -3,12 +3,14 @@
 // license and module lists. Each call returns a BILLmanager document built with the same document
 // model partnerbill writes its own answers with. Behaviour marked [assumed] is listed, with the
 // reason, in src/sandbox/README.md.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import { isIP } from "node:net";
 import { toDecimal, type Money } from "../lib/money.ts";
 import { doc, el, type Element } from "../protocol/document.ts";
 import { errorDocument, okDocument, truncateEcho, type BillmgrError, type BillmgrErrorType } from "../protocol/errors.ts";
 import { expiryAfter, type ExpiryRule } from "./dates.ts";
-import type { AccountRow, LicenseRow, SandboxStore, ServiceRow } from "./store.ts";
+import { TRIAL_DAYS, TRIAL_PERIOD } from "./seed.ts";
+import { lickeyOf, type AccountRow, type LicenseRow, type SandboxStore, type ServiceRow } from "./store.ts";
 
 export type Params = Record<string, unknown>;
 
@@ -75,6 +77,8 @@ export function createSandboxApi(deps: {
   refuseDebit: (func: string) => boolean;
   /** How end dates are set (the control endpoint's expiry rule; calendar months by default). */
   expiryRule?: () => ExpiryRule;
+  /** How long after an order a license's key appears (the control endpoint's key delay). */
+  keyDelayMs?: () => number;
 }) {
   const { store } = deps;
   const endAfter = (from: string, months: number): string => expiryAfter(deps.expiryRule?.() ?? { rule: "calendar" }, from, months);
@@ -170,7 +174,17 @@ export function createSandboxApi(deps: {
       el("pricelist", String(l.pricelist)),
       el("expiredate", l.expiredate),
       el("status", String(statusOf(l))),
+      el("createdate", l.created_at.slice(0, 10)),
     ];
+  }
+
+  /**
+   * The key as soft.edit shows it: empty until it has been generated [code]. Key generation is
+   * upstream's background work, so its delay runs on the wall clock, not the sandbox's clock (a
+   * test that holds the sandbox's date still sees keys appear).
+   */
+  function keyOf(l: LicenseRow): string {
+    return l.key_ready_at === null || Date.parse(l.key_ready_at) <= Date.now() ? l.lickey : "";
   }
 
   // ---- functions --------------------------------------------------------------------------
@@ -185,9 +199,10 @@ export function createSandboxApi(deps: {
 
   function priceList(a: AccountRow, p: Params): CallResult {
     const itemtype = param(p, "itemtype")?.trim() ?? "";
+    if (itemtype === "soft") return softPriceList(a, p);
     if (itemtype !== "" && itemtype !== "addition") {
-      // The sandbox sells modules only: other item types are known but empty [assumed].
-      if (["soft", "certificate", "domain", "vds", "vhost", "dedic"].includes(itemtype)) return { doc: doc([]), changed: false };
+      // Other item types are known but empty [assumed].
+      if (["certificate", "domain", "vds", "vhost", "dedic"].includes(itemtype)) return { doc: doc([]), changed: false };
       return failure({ type: "value", object: "itemtype", value: itemtype, message: "Unknown item type" });
     }
     let only: number | null = null;
@@ -222,6 +237,139 @@ export function createSandboxApi(deps: {
         ]),
       );
     return { doc: doc(rows), changed: false };
+  }
+
+  /**
+   * pricelist.export&itemtype=soft: the license tariffs with the partner's costs. A trial's period
+   * is written `type="trial" length="-100"` (the period soft.order.param takes for it) [assumed].
+   */
+  function softPriceList(a: AccountRow, p: Params): CallResult {
+    let only: number | null = null;
+    if ((param(p, "pricelist")?.trim() ?? "") !== "") {
+      const id = intParam(p, "pricelist");
+      if (isError(id)) return failure(id);
+      only = id;
+    }
+    const periods = store.softTariffPeriods(a.region);
+    const rows = store
+      .softTariffs(a.region)
+      .filter((t) => only === null || t.id === only)
+      .map((t) =>
+        el("pricelist", [
+          el("id", String(t.id)),
+          el("name", t.name),
+          el("intname", t.intname),
+          el(
+            "price",
+            periods
+              .filter((x) => x.tariff_id === t.id)
+              .map((x) =>
+                x.months === TRIAL_PERIOD
+                  ? el("period", "trial", { cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4), type: "trial", length: String(TRIAL_PERIOD) })
+                  : el("period", x.months === 1 ? "monthly" : x.months === 12 ? "annually" : `${x.months} months`, {
+                      cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4),
+                      type: "month",
+                      length: String(x.months),
+                    }),
+              ),
+            { currency: t.currency },
+          ),
+        ]),
+      );
+    return { doc: doc(rows), changed: false };
+  }
+
+  /** A license period: 1, 12 … months, or -100 (trial). */
+  function periodParam(p: Params): number | BillmgrError {
+    const raw = param(p, "period")?.trim();
+    if (raw === String(TRIAL_PERIOD)) return TRIAL_PERIOD;
+    return intParam(p, "period");
+  }
+
+  /** The IP a license may be ordered for (or moved to), or why not: valid, no live license on it, one trial per IP [assumed]. */
+  function ipProblem(ip: string | undefined, opts: { trial: boolean; except?: number }): BillmgrError | null {
+    const v = ip?.trim() ?? "";
+    if (v === "") return { type: "value", object: "ip", message: 'Field "ip" is required' };
+    if (isIP(v) === 0) return { type: "value", object: "ip", value: truncateEcho(v), message: "Not a valid IP address" };
+    const live = store.liveLicensesOnIp(v).filter((l) => l.id !== opts.except);
+    if (live.length > 0) return { type: "exists", object: "ip", value: v, message: `A license for ${v} exists already` };
+    if (opts.trial && store.trialIp(v)) return { type: "exists", object: "trial", value: v, message: `A trial license was issued for ${v} before` };
+    return null;
+  }
+
+  /** The tariff and period of a license order, or the error that names the problem. */
+  function softTariffOf(a: AccountRow, p: Params) {
+    const pricelist = intParam(p, "pricelist");
+    if (isError(pricelist)) return pricelist;
+    const period = periodParam(p);
+    if (isError(period)) return period;
+    const tariff = store.softTariff(a.region, pricelist);
+    if (!tariff) return { type: "missed", object: "pricelist", value: String(pricelist), message: `No license tariff ${pricelist} in this client area` } as BillmgrError;
+    const row = store.softTariffPeriods(a.region).find((x) => x.tariff_id === pricelist && x.months === period);
+    if (!row) return { type: "value", object: "period", value: String(period), message: `Tariff ${pricelist} has no period ${period}` } as BillmgrError;
+    return { tariff, period, cost: { minor: row.cost_minor, currency: a.currency } as Money };
+  }
+
+  /**
+   * soft.order.param: a new ispmanager license for an IP. The license exists at once; its key is
+   * generated a little later (soft.edit shows an empty lickey until then) [code]. A trial
+   * (period -100) lasts TRIAL_DAYS and is given once per IP, ever [assumed].
+   */
+  function orderLicense(a: AccountRow, p: Params): CallResult {
+    const t = softTariffOf(a, p);
+    if (isError(t)) return failure(t);
+    const trial = t.tariff.trial === 1;
+    if (trial !== (t.period === TRIAL_PERIOD)) {
+      return failure({ type: "value", object: "period", value: String(t.period), message: trial ? "A trial tariff is ordered with period -100" : "Only trial tariffs take period -100" });
+    }
+    const ip = param(p, "ip")?.trim() ?? "";
+    const licname = (param(p, "licname")?.trim() || t.tariff.name).slice(0, 200);
+    const autoprolong = !trial && param(p, "autoprolong")?.trim() === String(t.period) ? t.period : null;
+    const fields = [
+      el("pricelist", String(t.tariff.id)),
+      el("period", String(t.period)),
+      el("ip", ip),
+      el("licname", licname),
+      el("autoprolong", autoprolong === null ? "" : String(autoprolong)),
+      el("cost", toDecimal(t.cost, 4), { currency: t.cost.currency }),
+    ];
+    if (!confirmed(p)) return { doc: doc(fields), changed: false };
+    const problem = ipProblem(ip, { trial });
+    if (problem) return failure(problem);
+    // Licenses are not put in a cart by the sandbox: an order without skipbasket=on is refused [assumed].
+    if (!isOn(param(p, "skipbasket"))) return failure({ type: "value", object: "skipbasket", message: "The sandbox orders licenses with skipbasket=on only" });
+    const remoteId = param(p, "remoteid")?.trim().slice(0, 200) || null;
+    return store.transaction(() => {
+      if (t.cost.minor > 0) {
+        const refused = debit(a, t.cost, "soft.order.param");
+        if (refused) return failure(refused);
+      }
+      const today = store.today();
+      const l = store.insertLicense({
+        accountId: a.id,
+        ip,
+        licname,
+        pricelist: t.tariff.id,
+        expiredate: trial ? expiryAfter({ rule: "days", days: TRIAL_DAYS }, today, 1) : endAfter(today, t.period),
+        status: STATUS.active,
+        remoteId,
+        period: t.period,
+        keyReadyAt: new Date(Date.now() + (deps.keyDelayMs?.() ?? 0)).toISOString(),
+        trial,
+      });
+      if (trial) store.insertTrialIp(ip, l.id);
+      if (t.cost.minor > 0) store.insertCharge({ account_id: a.id, service_id: l.id, func: "soft.order.param", amount_minor: t.cost.minor, currency: t.cost.currency });
+      // The new license id at /doc/id [code].
+      return { doc: doc([el("id", String(l.id))]), changed: true, ...(t.cost.minor > 0 ? { charged: t.cost } : {}) };
+    });
+  }
+
+  /** soft.checkip: can a license of this tariff be ordered for this IP [doc]; ok or the reason. */
+  function checkIp(a: AccountRow, p: Params): CallResult {
+    const t = softTariffOf(a, p);
+    if (isError(t)) return failure(t);
+    const problem = ipProblem(param(p, "ip"), { trial: t.tariff.trial === 1 });
+    return problem ? failure(problem) : { doc: okDocument(), changed: false };
   }
 
   function orderModule(a: AccountRow, p: Params): CallResult {
@@ -290,6 +438,9 @@ export function createSandboxApi(deps: {
   }
 
   function prolong(a: AccountRow, p: Params): CallResult {
+    // Module service ids and license ids never overlap (500001… and 100001…).
+    const elid = intParam(p, "elid");
+    if (!isError(elid) && !store.service(elid) && store.license(elid)) return prolongLicense(a, p, elid);
     const s = ownService(a, p);
     if (isError(s)) return failure(s);
     if (s.status === STATUS.deleted) return failure({ type: "value", object: "elid", value: String(s.id), message: `Module service ${s.id} is deleted` });
@@ -314,6 +465,30 @@ export function createSandboxApi(deps: {
       store.updateService(s.id, { status: STATUS.active, expiredate: newExpiry });
       store.insertCharge({ account_id: a.id, service_id: s.id, func: "service.prolong", amount_minor: cost.minor, currency: cost.currency });
       // The new end date at /doc/doc/newexpiredate [code].
+      return { doc: doc([doc([el("newexpiredate", newExpiry)])]), changed: true, charged: cost };
+    });
+  }
+
+  /** service.prolong of a license: as for a module; a trial cannot be renewed (it is upgraded by a new order). */
+  function prolongLicense(a: AccountRow, p: Params, elid: number): CallResult {
+    const l = ownLicense(a, elid, "elid");
+    if (isError(l)) return failure(l);
+    if (l.trial === 1) return failure({ type: "value", object: "elid", value: String(l.id), message: `License ${l.id} is a trial and cannot be renewed` });
+    const period = intParam(p, "period");
+    if (isError(period)) return failure(period);
+    const row = store.softTariffPeriods(a.region).find((x) => x.tariff_id === l.pricelist && x.months === period);
+    if (!row) return failure({ type: "value", object: "period", value: String(period), message: `Tariff ${l.pricelist} has no ${period}-month period` });
+    const cost: Money = { minor: row.cost_minor, currency: a.currency };
+    if (!confirmed(p)) {
+      return { doc: doc([el("elid", String(l.id)), el("expiredate", l.expiredate), el("period", String(period)), el("cost", toDecimal(cost, 4), { currency: cost.currency })]), changed: false };
+    }
+    return store.transaction(() => {
+      const refused = debit(a, cost, "service.prolong");
+      if (refused) return failure(refused);
+      const today = store.today();
+      const newExpiry = endAfter(l.expiredate > today ? l.expiredate : today, period);
+      store.updateLicense(l.id, { status: STATUS.active, expiredate: newExpiry });
+      store.insertCharge({ account_id: a.id, service_id: l.id, func: "service.prolong", amount_minor: cost.minor, currency: cost.currency });
       return { doc: doc([doc([el("newexpiredate", newExpiry)])]), changed: true, charged: cost };
     });
   }
@@ -357,12 +532,46 @@ export function createSandboxApi(deps: {
     return { doc: doc(store.licenses(a.id).map((l) => el("elem", licenseFields(l)))), changed: false };
   }
 
-  function readLicense(a: AccountRow, p: Params): CallResult {
+  /**
+   * soft.edit: without sok the license's fields (lickey empty until generated); with sok a change of
+   * `ip`, `licname` and/or `remoteid`; with clicked_button=newkey a new key at /doc/lickey [code].
+   */
+  function editLicense(a: AccountRow, p: Params): CallResult {
     const elid = intParam(p, "elid");
     if (isError(elid)) return failure(elid);
     const l = ownLicense(a, elid, "elid");
     if (isError(l)) return failure(l);
-    return { doc: doc([el("elid", String(l.id)), el("lickey", l.lickey), ...licenseFields(l)]), changed: false };
+    if (!confirmed(p)) return { doc: doc([el("elid", String(l.id)), el("lickey", keyOf(l)), ...licenseFields(l)]), changed: false };
+    if (param(p, "clicked_button")?.trim() === "newkey") {
+      const lickey = lickeyOf(l.id, randomInt(1, 2 ** 31));
+      store.updateLicense(l.id, { lickey, key_ready_at: null });
+      return { doc: doc([el("lickey", lickey)]), changed: true };
+    }
+    const change: { ip?: string; licname?: string; remote_id?: string } = {};
+    const ip = param(p, "ip")?.trim();
+    if (ip !== undefined && ip !== l.ip) {
+      const problem = ipProblem(ip, { trial: false, except: l.id });
+      if (problem) return failure(problem);
+      change.ip = ip;
+    }
+    const licname = param(p, "licname")?.trim();
+    if (licname !== undefined && licname !== "" && licname !== l.licname) change.licname = licname.slice(0, 200);
+    const remoteId = param(p, "remoteid")?.trim();
+    if (remoteId !== undefined && remoteId !== "") change.remote_id = remoteId.slice(0, 200);
+    if (Object.keys(change).length === 0) return { doc: okDocument(), changed: false };
+    store.updateLicense(l.id, change);
+    return { doc: okDocument(), changed: true };
+  }
+
+  /** soft.delete: the license is gone (status 4); deleting it again answers ok [assumed]. */
+  function deleteLicense(a: AccountRow, p: Params): CallResult {
+    const elid = intParam(p, "elid");
+    if (isError(elid)) return failure(elid);
+    const l = store.license(elid);
+    if (!l || l.account_id !== a.id) return failure({ type: "missed", object: "elid", value: String(elid), message: `No license ${elid} in this account` });
+    if (l.status === STATUS.deleted) return { doc: okDocument(), changed: false };
+    store.updateLicense(l.id, { status: STATUS.deleted });
+    return { doc: okDocument(), changed: true };
   }
 
   const FUNCS: Record<string, (a: AccountRow, p: Params) => CallResult> = {
@@ -374,7 +583,10 @@ export function createSandboxApi(deps: {
     addition: listModules,
     subaccount: listSubaccounts,
     soft: listLicenses,
-    "soft.edit": readLicense,
+    "soft.edit": editLicense,
+    "soft.order.param": orderLicense,
+    "soft.checkip": checkIp,
+    "soft.delete": deleteLicense,
   };
 
   /** Answers one call. Authentication comes first, for every function but `auth` itself. */

@@ -40,7 +40,7 @@ const licenseBody = z.strictObject({
   id: z.number().int().min(1).max(999_999_999).optional(),
   ip: z.string().min(1).max(100),
   licname: z.string().min(1).max(200).default("ispmanager 6 Lite"),
-  pricelist: z.number().int().min(1).default(3541),
+  pricelist: z.number().int().min(1).default(55227),
   expiredate: isoDate.optional(),
   status: statusCode.default(2),
 });
@@ -50,6 +50,8 @@ const expiryRuleBody = z.discriminatedUnion("rule", [
   z.strictObject({ rule: z.literal("days"), days: z.number().int().min(1).max(366) }),
   z.strictObject({ rule: z.literal("fixed"), date: isoDate }),
 ]);
+
+const keyDelayBody = z.strictObject({ ms: z.number().int().min(0).max(24 * 3600 * 1000) });
 
 const moduleBody = z.strictObject({ status: statusCode.optional(), expiredate: isoDate.nullable().optional() });
 
@@ -71,7 +73,13 @@ function guarded<T>(reply: FastifyReply, fn: () => T): T | FastifyReply {
 
 export function registerControlRoutes(
   app: FastifyInstance,
-  deps: { store: SandboxStore; faults: Faults; state: () => unknown; expiry: { get(): ExpiryRule; set(r: ExpiryRule): void } },
+  deps: {
+    store: SandboxStore;
+    faults: Faults;
+    state: () => unknown;
+    expiry: { get(): ExpiryRule; set(r: ExpiryRule): void };
+    keyDelay: { get(): number; set(ms: number): void };
+  },
 ): void {
   const { store, faults } = deps;
   const base = "/sandbox-control";
@@ -101,6 +109,15 @@ export function registerControlRoutes(
   );
 
   // How end dates of new orders and renewals are set: calendar months (default), N days per month, or a fixed date.
+  app.get(`${base}/key-delay`, async () => ({ ms: deps.keyDelay.get() }));
+  app.post(`${base}/key-delay`, async (req, reply) =>
+    guarded(reply, () => {
+      const { ms } = keyDelayBody.parse(req.body ?? {});
+      deps.keyDelay.set(ms);
+      return { ms };
+    }),
+  );
+
   app.get(`${base}/expiry-rule`, async () => deps.expiry.get());
   app.post(`${base}/expiry-rule`, async (req, reply) =>
     guarded(reply, () => {

@@ -17,7 +17,7 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Functions that spend the account's money. */
-export const MONEY_FUNCS: readonly string[] = ["addition.order.param", "service.prolong"];
+export const MONEY_FUNCS: readonly string[] = ["addition.order.param", "soft.order.param", "service.prolong"];
 
 /**
  * Where a rule applies when it names no function: the *_after_order kinds and insufficient_funds

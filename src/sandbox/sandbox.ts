@@ -37,7 +37,12 @@ export interface SandboxOptions {
   /** Faults in effect from the start. */
   faults?: FaultInput[];
   logger?: SandboxLogger;
+  /** How long after soft.order.param a license's key appears (default DEFAULT_KEY_DELAY_MS). */
+  keyDelayMs?: number;
 }
+
+/** A license key appears this long after the order [assumed; real keys take seconds to minutes]. */
+export const DEFAULT_KEY_DELAY_MS = 3_000;
 
 export const BILLMGR_PATHS = ["/billmgr", "/manager/billmgr"] as const;
 
@@ -75,7 +80,15 @@ export function createSandbox(opts: SandboxOptions) {
   // The end-date rule of new orders and renewals (calendar months unless the control endpoint says otherwise).
   let expiryRule: ExpiryRule = { rule: "calendar" };
   const expiry = { get: (): ExpiryRule => expiryRule, set: (r: ExpiryRule) => { expiryRule = r; } };
-  const api = createSandboxApi({ store, refuseDebit: (func) => faults.roll("insufficient_funds", func) !== null, expiryRule: expiry.get });
+  // How long after an order a license's key appears (soft.edit shows an empty lickey until then).
+  let keyDelayMs = opts.keyDelayMs ?? DEFAULT_KEY_DELAY_MS;
+  const keyDelay = { get: (): number => keyDelayMs, set: (ms: number) => { keyDelayMs = ms; } };
+  const api = createSandboxApi({
+    store,
+    refuseDebit: (func) => faults.roll("insufficient_funds", func) !== null,
+    expiryRule: expiry.get,
+    keyDelayMs: keyDelay.get,
+  });
   // Aborted on close: injected latencies and held answers end at once instead of keeping the
   // process (or a host app's shutdown) waiting for minutes.
   const closing = new AbortController();
@@ -229,7 +242,28 @@ export function createSandbox(opts: SandboxOptions) {
         pricelist: l.pricelist,
         expiredate: l.expiredate,
         status: api.statusOf(l),
+        remoteId: l.remote_id,
+        period: l.period,
+        trial: l.trial === 1,
+        keyReadyAt: l.key_ready_at,
+        createdAt: l.created_at,
       })),
+      softTariffs: (["eu", "ru"] as const).flatMap((region) =>
+        store.softTariffs(region).map((t) => ({
+          region,
+          id: t.id,
+          name: t.name,
+          edition: t.edition,
+          trial: t.trial === 1,
+          currency: t.currency,
+          costs: Object.fromEntries(
+            store
+              .softTariffPeriods(region)
+              .filter((x) => x.tariff_id === t.id)
+              .map((x) => [String(x.months), toDecimal({ minor: x.cost_minor, currency: t.currency })]),
+          ),
+        })),
+      ),
       modules: store.allServices().map((s) => ({
         id: s.id,
         account: emailOf.get(s.account_id) ?? null,
@@ -256,6 +290,7 @@ export function createSandbox(opts: SandboxOptions) {
       })),
       faults: faults.list(),
       expiryRule,
+      keyDelayMs,
     };
   }
 
@@ -293,7 +328,7 @@ export function createSandbox(opts: SandboxOptions) {
     });
 
     for (const url of BILLMGR_PATHS) app.route({ method: ["GET", "POST"], url, handler: handleBillmgr });
-    registerControlRoutes(app, { store, faults, state, expiry });
+    registerControlRoutes(app, { store, faults, state, expiry, keyDelay });
   }
 
   /** Mounts the sandbox's routes on `app` under `prefix` (e.g. "/sandbox"); call before `app.ready()`. */
@@ -333,7 +368,7 @@ export function createSandbox(opts: SandboxOptions) {
     store.close();
   }
 
-  return { register, listen, close, state, faults, expiry };
+  return { register, listen, close, state, faults, expiry, keyDelay };
 }
 
 export type Sandbox = ReturnType<typeof createSandbox>;

@@ -25,11 +25,21 @@ export const DEMO_ACCOUNTS = {
   twoFactor: { email: "twofactor@partner.example", password: "demo-password" },
 } as const;
 
-// License tariff ids and names are illustrative [assumed]: the sandbox sells no licenses, and
-// partnerbill only needs a license's id and IP.
-const LITE = 3541;
-const PRO = 3542;
-const HOST = 3543;
+// License tariffs (PROTOCOL.md §4b): the EU ids are the vendor's; the Russian client area's are
+// not public, so the sandbox's are illustrative [assumed] — partnerbill reads them from
+// pricelist.export&itemtype=soft and never hard-codes them.
+export const SOFT_TARIFF_IDS = {
+  eu: { lite: 55227, pro: 55228, host: 55229, business: 55230, liteTrial: 55239, businessTrial: 55240 },
+  ru: { lite: 3541, pro: 3542, host: 3543, business: 3544, liteTrial: 3551, businessTrial: 3552 },
+} as const;
+/** The period of a trial order (soft.order.param period=-100) [doc]. */
+export const TRIAL_PERIOD = -100;
+/** How long a trial license lasts [assumed]. */
+export const TRIAL_DAYS = 30;
+const LITE = SOFT_TARIFF_IDS.eu.lite;
+const PRO = SOFT_TARIFF_IDS.eu.pro;
+const HOST = SOFT_TARIFF_IDS.eu.host;
+const RU = SOFT_TARIFF_IDS.ru;
 
 export const SEED_ACCOUNTS: SeedAccount[] = [
   {
@@ -51,9 +61,9 @@ export const SEED_ACCOUNTS: SeedAccount[] = [
     balance: "1000000.00",
     twoFactor: false,
     licenses: [
-      [100011, "198.51.100.11", "ispmanager 6 Lite", LITE],
-      [100012, "198.51.100.12", "ispmanager 6 Pro", PRO],
-      [100013, "198.51.100.13", "ispmanager 6 Host", HOST],
+      [100011, "198.51.100.11", "ispmanager 6 Lite", RU.lite],
+      [100012, "198.51.100.12", "ispmanager 6 Pro", RU.pro],
+      [100013, "198.51.100.13", "ispmanager 6 Host", RU.host],
     ],
   },
   {
@@ -85,4 +95,35 @@ export const SEED_TARIFFS: SeedTariff[] = [
   { region: "ru", id: 55378, name: "Dr.Web Pro", intname: "DrWebPro", costs: { 1: "520.00", 12: "5200.00" } },
   { region: "ru", id: 55379, name: "Dr.Web Host", intname: "DrWebHost", costs: { 1: "900.00", 12: "9000.00" } },
   { region: "ru", id: 55390, name: "BitNinja", intname: "BitNinja", costs: { 1: "600.00", 12: "6000.00" } },
+];
+
+export interface SeedSoftTariff {
+  region: Region;
+  id: number;
+  name: string;
+  intname: string;
+  edition: "lite" | "pro" | "host" | "business";
+  trial: boolean;
+  /** Costs by period in months (-100 = trial), as decimal strings in the region's currency. */
+  costs: Record<number, string>;
+}
+
+const softTariffs = (region: Region, ids: (typeof SOFT_TARIFF_IDS)[Region], costs: Record<"lite" | "pro" | "host" | "business", [string, string]>): SeedSoftTariff[] => [
+  ...(["lite", "pro", "host", "business"] as const).map((edition) => ({
+    region,
+    id: ids[edition],
+    name: `ispmanager 6 ${edition[0]!.toUpperCase()}${edition.slice(1)}`,
+    intname: `ispmanager6${edition}`,
+    edition,
+    trial: false,
+    costs: { 1: costs[edition][0], 12: costs[edition][1] },
+  })),
+  { region, id: ids.liteTrial, name: "ispmanager 6 Lite trial", intname: "ispmanager6litetrial", edition: "lite", trial: true, costs: { [TRIAL_PERIOD]: "0.00" } },
+  { region, id: ids.businessTrial, name: "ispmanager 6 Business trial", intname: "ispmanager6businesstrial", edition: "business", trial: true, costs: { [TRIAL_PERIOD]: "0.00" } },
+];
+
+/** License tariffs with the partner's COST prices (the sandbox's own figures, below partnerbill's demo sell prices). */
+export const SEED_SOFT_TARIFFS: SeedSoftTariff[] = [
+  ...softTariffs("eu", SOFT_TARIFF_IDS.eu, { lite: ["6.00", "60.00"], pro: ["12.00", "120.00"], host: ["24.00", "240.00"], business: ["45.00", "450.00"] }),
+  ...softTariffs("ru", SOFT_TARIFF_IDS.ru, { lite: ["450.00", "4500.00"], pro: ["900.00", "9000.00"], host: ["1800.00", "18000.00"], business: ["3400.00", "34000.00"] }),
 ];

@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { parseDecimal } from "../lib/money.ts";
 import { addMonths, isoDate } from "./dates.ts";
-import { REGION_CURRENCY, SEED_ACCOUNTS, SEED_TARIFFS, type Region } from "./seed.ts";
+import { REGION_CURRENCY, SEED_ACCOUNTS, SEED_SOFT_TARIFFS, SEED_TARIFFS, type Region } from "./seed.ts";
 
 export interface AccountRow {
   id: number;
@@ -47,6 +47,24 @@ export interface LicenseRow {
   expiredate: string;
   status: number;
   created_at: string;
+  /** Our caller's own id for the license (soft.order.param remoteid); stored, never returned [assumed]. */
+  remote_id: string | null;
+  /** Months the license was ordered for (-100 = trial); null for seeded licenses. */
+  period: number | null;
+  /** When the key becomes readable: it is generated some time after the order [code]. */
+  key_ready_at: string | null;
+  trial: number;
+}
+
+export interface SoftTariffRow {
+  region: Region;
+  id: number;
+  name: string;
+  intname: string;
+  /** lite | pro | host | business */
+  edition: string;
+  trial: number;
+  currency: string;
 }
 
 export interface ServiceRow {
@@ -135,6 +153,28 @@ create table if not exists services (
   created_at text not null,
   updated_at text not null
 );
+create table if not exists soft_tariffs (
+  region text not null,
+  id integer not null,
+  name text not null,
+  intname text not null,
+  edition text not null,
+  trial integer not null default 0,
+  currency text not null,
+  primary key (region, id)
+);
+create table if not exists soft_tariff_periods (
+  region text not null,
+  tariff_id integer not null,
+  months integer not null,
+  cost_minor integer not null check (cost_minor >= 0),
+  primary key (region, tariff_id, months)
+);
+create table if not exists trial_ips (
+  ip text primary key,
+  license_id integer not null,
+  created_at text not null
+);
 create index if not exists services_account_idx on services(account_id, id);
 create table if not exists charges (
   id integer primary key,
@@ -147,13 +187,21 @@ create table if not exists charges (
 );
 `;
 
+/** Columns licenses gained with license reselling; a sandbox database made before gets them at open. */
+const LICENSE_COLUMNS: Array<[string, string]> = [
+  ["remote_id", "text"],
+  ["period", "integer"],
+  ["key_ready_at", "text"],
+  ["trial", "integer not null default 0"],
+];
+
 /** Module service ids start here, license ids at 100001, so the two never look alike. */
 const FIRST_SERVICE_ID = 500001;
 const FIRST_LICENSE_ID = 100001;
 
 /** A license key that looks like one and is stable for a license id. */
-function lickeyOf(id: number): string {
-  return createHash("sha256").update(`sandbox-license-${id}`).digest("hex").slice(0, 24).toUpperCase();
+export function lickeyOf(id: number, generation = 0): string {
+  return createHash("sha256").update(generation === 0 ? `sandbox-license-${id}` : `sandbox-license-${id}-${generation}`).digest("hex").slice(0, 24).toUpperCase();
 }
 
 export function openSandboxStore(file: string, now: () => Date) {
@@ -166,6 +214,8 @@ export function openSandboxStore(file: string, now: () => Date) {
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   db.exec(SCHEMA);
+  const licenseColumns = new Set((db.prepare("pragma table_info(licenses)").all() as Array<{ name: string }>).map((c) => c.name));
+  for (const [name, type] of LICENSE_COLUMNS) if (!licenseColumns.has(name)) db.exec(`alter table licenses add column ${name} ${type}`);
 
   const stamp = () => now().toISOString();
   const today = () => isoDate(now());
@@ -193,8 +243,21 @@ export function openSandboxStore(file: string, now: () => Date) {
     license: db.prepare<[number], LicenseRow>("select * from licenses where id = ?"),
     nextLicenseId: db.prepare<[], { id: number }>(`select coalesce(max(id) + 1, ${FIRST_LICENSE_ID}) as id from licenses`),
     insertLicense: db.prepare(
-      "insert into licenses (id, account_id, licname, ip, lickey, pricelist, expiredate, status, created_at) values (@id, @account_id, @licname, @ip, @lickey, @pricelist, @expiredate, @status, @created_at)",
+      "insert into licenses (id, account_id, licname, ip, lickey, pricelist, expiredate, status, created_at, remote_id, period, key_ready_at, trial) values (@id, @account_id, @licname, @ip, @lickey, @pricelist, @expiredate, @status, @created_at, @remote_id, @period, @key_ready_at, @trial)",
     ),
+    liveLicensesOnIp: db.prepare<[string], LicenseRow>("select * from licenses where ip = ? and status <> 4 order by id"),
+    softTariffs: db.prepare<[string], SoftTariffRow>("select * from soft_tariffs where region = ? order by id"),
+    softTariff: db.prepare<[string, number], SoftTariffRow>("select * from soft_tariffs where region = ? and id = ?"),
+    softTariffPeriods: db.prepare<[string], TariffPeriodRow>("select * from soft_tariff_periods where region = ? order by tariff_id, months"),
+    countSoftTariffs: db.prepare<[], { n: number }>("select count(*) as n from soft_tariffs"),
+    insertSoftTariff: db.prepare(
+      "insert or ignore into soft_tariffs (region, id, name, intname, edition, trial, currency) values (@region, @id, @name, @intname, @edition, @trial, @currency)",
+    ),
+    insertSoftTariffPeriod: db.prepare(
+      "insert or ignore into soft_tariff_periods (region, tariff_id, months, cost_minor) values (@region, @tariff_id, @months, @cost_minor)",
+    ),
+    trialIp: db.prepare<[string], { ip: string; license_id: number }>("select ip, license_id from trial_ips where ip = ?"),
+    insertTrialIp: db.prepare<[string, number, string]>("insert into trial_ips (ip, license_id, created_at) values (?, ?, ?)"),
     services: db.prepare<[number], ServiceRow>("select * from services where account_id = ? order by id"),
     allServices: db.prepare<[], ServiceRow>("select * from services order by id"),
     service: db.prepare<[number], ServiceRow>("select * from services where id = ?"),
@@ -221,7 +284,19 @@ export function openSandboxStore(file: string, now: () => Date) {
     return q.accountByEmail.get(a.email)!;
   }
 
-  function insertLicense(l: { id?: number; accountId: number; ip: string; licname: string; pricelist: number; expiredate: string; status: number }): LicenseRow {
+  function insertLicense(l: {
+    id?: number;
+    accountId: number;
+    ip: string;
+    licname: string;
+    pricelist: number;
+    expiredate: string;
+    status: number;
+    remoteId?: string | null;
+    period?: number | null;
+    keyReadyAt?: string | null;
+    trial?: boolean;
+  }): LicenseRow {
     const id = l.id ?? q.nextLicenseId.get()!.id;
     q.insertLicense.run({
       id,
@@ -233,8 +308,22 @@ export function openSandboxStore(file: string, now: () => Date) {
       expiredate: l.expiredate,
       status: l.status,
       created_at: stamp(),
+      remote_id: l.remoteId ?? null,
+      period: l.period ?? null,
+      key_ready_at: l.keyReadyAt ?? null,
+      trial: l.trial ? 1 : 0,
     });
     return q.license.get(id)!;
+  }
+
+  function seedSoftTariffs(): void {
+    for (const t of SEED_SOFT_TARIFFS) {
+      const currency = REGION_CURRENCY[t.region];
+      q.insertSoftTariff.run({ region: t.region, id: t.id, name: t.name, intname: t.intname, edition: t.edition, trial: t.trial ? 1 : 0, currency });
+      for (const [months, cost] of Object.entries(t.costs)) {
+        q.insertSoftTariffPeriod.run({ region: t.region, tariff_id: t.id, months: Number(months), cost_minor: parseDecimal(cost, currency).minor });
+      }
+    }
   }
 
   function seed(): void {
@@ -261,6 +350,8 @@ export function openSandboxStore(file: string, now: () => Date) {
   }
 
   if (q.countAccounts.get()!.n === 0) db.transaction(seed)();
+  // License tariffs arrived after the first sandbox databases: seeded on their own.
+  if (q.countSoftTariffs.get()!.n === 0) db.transaction(seedSoftTariffs)();
 
   return {
     /** Runs `fn` in one transaction (better-sqlite3 is synchronous: nothing interleaves with it). */
@@ -284,6 +375,19 @@ export function openSandboxStore(file: string, now: () => Date) {
     allLicenses: () => q.allLicenses.all(),
     license: (id: number) => q.license.get(id),
     insertLicense,
+    liveLicensesOnIp: (ip: string) => q.liveLicensesOnIp.all(ip),
+    updateLicense(id: number, fields: Partial<Pick<LicenseRow, "ip" | "licname" | "lickey" | "status" | "expiredate" | "remote_id" | "key_ready_at">>): void {
+      const keys = Object.keys(fields) as Array<keyof typeof fields>;
+      if (keys.length === 0) return;
+      // Column names come from the typed keys above, never from input.
+      const set = keys.map((k) => `${k} = @${k}`).join(", ");
+      db.prepare(`update licenses set ${set} where id = @id`).run({ ...fields, id });
+    },
+    softTariffs: (region: Region) => q.softTariffs.all(region),
+    softTariff: (region: Region, id: number) => q.softTariff.get(region, id),
+    softTariffPeriods: (region: Region) => q.softTariffPeriods.all(region),
+    trialIp: (ip: string) => q.trialIp.get(ip),
+    insertTrialIp: (ip: string, licenseId: number) => void q.insertTrialIp.run(ip, licenseId, stamp()),
     services: (accountId: number) => q.services.all(accountId),
     allServices: () => q.allServices.all(),
     service: (id: number) => q.service.get(id),

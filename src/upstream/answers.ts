@@ -8,6 +8,7 @@ import { child, childrenNamed, field } from "./document.ts";
 import type { BillmgrErrorInfo } from "./errors.ts";
 import {
   SERVICE_STATUS,
+  TRIAL_PERIOD,
   type ServiceStatus,
   type UpstreamBalance,
   type UpstreamLicense,
@@ -65,7 +66,9 @@ export function dateOf(text: string | undefined): string | null {
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
-function periodMonths(type: string | undefined, length: string | undefined): number | null {
+function periodMonths(type: string | undefined, length: string | undefined, trials: boolean): number | null {
+  // A trial period (license price lists) is ordered with period -100 [doc]; its markup is assumed.
+  if (trials && type === "trial") return TRIAL_PERIOD;
   const n = optionalInt(length);
   if (n === null) return null;
   if (type === "month") return n;
@@ -78,7 +81,7 @@ function periodMonths(type: string | undefined, length: string | undefined): num
  * a cost is never understated. Periods other than months/years (days, trials) are left out; a
  * tariff in a currency partnerbill cannot represent is reported through `skipped`.
  */
-export function readPriceList(doc: Element): { tariffs: UpstreamTariff[]; skipped: { id: number; currency: string }[] } {
+export function readPriceList(doc: Element, opts: { trials?: boolean } = {}): { tariffs: UpstreamTariff[]; skipped: { id: number; currency: string }[] } {
   const tariffs: UpstreamTariff[] = [];
   const skipped: { id: number; currency: string }[] = [];
   for (const row of childrenNamed(doc, "pricelist")) {
@@ -92,7 +95,7 @@ export function readPriceList(doc: Element): { tariffs: UpstreamTariff[]; skippe
     }
     for (const price of prices) {
       for (const p of childrenNamed(price, "period")) {
-        const months = periodMonths(field(p, "type"), field(p, "length"));
+        const months = periodMonths(field(p, "type"), field(p, "length"), opts.trials ?? false);
         const costText = field(p, "cost")?.trim();
         if (months === null || !costText) continue;
         let cost;
@@ -178,9 +181,22 @@ export function readLicenseList(doc: Element): UpstreamLicense[] {
   return childrenNamed(doc, "elem").map((e) => licenseOf(e, positiveInt(field(e, "id"), "license id")));
 }
 
-/** soft.edit: the license's fields at the top of <doc> [code]. */
+/** soft.edit: the license's fields at the top of <doc> [code], with its key (empty until generated). */
 export function readLicenseForm(doc: Element, elid: number): UpstreamLicense {
-  return licenseOf(doc, elid);
+  const key = field(doc, "lickey")?.trim() ?? "";
+  return { ...licenseOf(doc, elid), key: key === "" ? null : key };
+}
+
+/** soft.order.param → the new license id at /doc/id [code]. */
+export function readLicenseOrderAnswer(doc: Element): { licenseId: number } {
+  return { licenseId: readOrderAnswer(doc).serviceId };
+}
+
+/** soft.edit clicked_button=newkey → the new key at /doc/lickey [code]. */
+export function readNewKey(doc: Element): { key: string } {
+  const key = field(doc, "lickey")?.trim() ?? "";
+  if (key === "") throw new AnswerError("the new-key answer carries no lickey");
+  return { key };
 }
 
 const CURRENCY_SIGNS: Record<string, string> = { "€": "EUR", "$": "USD", "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB" };

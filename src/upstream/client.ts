@@ -10,6 +10,7 @@
 // - Nothing is retried here. A money-spending call with an unknown outcome must be followed by a
 //   look-up, not a repeat, and that decision belongs to the caller (fulfillment).
 // - TLS certificates are always verified; there is no option to turn that off.
+import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createRequire } from "node:module";
 import type { Agent } from "undici";
@@ -23,6 +24,8 @@ import type { Element } from "../protocol/document.ts";
 import {
   readLicenseForm,
   readLicenseList,
+  readLicenseOrderAnswer,
+  readNewKey,
   readModuleForm,
   readOk,
   readOrderAnswer,
@@ -33,7 +36,9 @@ import {
 import { readAnswer, readModulesOf, type AnswerReading, type OffThreadTask } from "./answer-reading.ts";
 import { readOffThread } from "./answer-pool.ts";
 import { UpstreamError, billmgrError, createScrubber } from "./errors.ts";
+import { TRIAL_PERIOD } from "./types.ts";
 import type {
+  OrderLicenseInput,
   OrderModuleInput,
   UpstreamCallEvent,
   UpstreamClient,
@@ -230,6 +235,12 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
     throw error;
   }
 
+  const licenseIp = (ip: string): string => {
+    const v = ip.trim();
+    if (isIP(v) === 0) throw invalidInput("The license IP must be an IPv4 or IPv6 address");
+    return v;
+  };
+
   const id = (n: number, what: string): string => {
     if (!Number.isSafeInteger(n) || n <= 0) throw invalidInput(`${what} must be a positive integer`);
     return String(n);
@@ -296,6 +307,51 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamHttpC
 
     async readBalance() {
       return call("subaccount", {}, false, readBalance);
+    },
+
+    async softPriceList(o = {}) {
+      const params: Record<string, string> = { itemtype: "soft" };
+      if (o.pricelist !== undefined) params["pricelist"] = id(o.pricelist, "pricelist");
+      const { tariffs, skipped } = await call("pricelist.export", params, false, (doc) => readPriceList(doc, { trials: true }));
+      if (skipped.length > 0) log?.warn({ skipped }, "upstream license tariffs in currencies partnerbill does not know were left out");
+      return tariffs;
+    },
+
+    async orderLicense(input: OrderLicenseInput) {
+      const period = input.period === TRIAL_PERIOD ? String(TRIAL_PERIOD) : id(input.period, "period");
+      if (input.autoprolong != null && input.autoprolong !== input.period) throw invalidInput("autoprolong must equal period (or be null)");
+      const params: Record<string, string> = {
+        pricelist: id(input.pricelist, "pricelist"),
+        period,
+        ip: licenseIp(input.ip),
+        autoprolong: input.autoprolong != null ? String(input.autoprolong) : "null",
+        skipbasket: "on",
+        clicked_button: "finish",
+        sok: "ok",
+      };
+      if (input.name) params["licname"] = input.name;
+      if (input.remoteId) params["remoteid"] = input.remoteId;
+      return call("soft.order.param", params, true, readLicenseOrderAnswer);
+    },
+
+    async changeLicense(elid, change) {
+      const params: Record<string, string> = { elid: id(elid, "elid"), sok: "ok" };
+      if (change.ip !== undefined) params["ip"] = licenseIp(change.ip);
+      if (change.name !== undefined) params["licname"] = change.name;
+      await call("soft.edit", params, true, readOk);
+    },
+
+    async newLicenseKey(elid) {
+      return call("soft.edit", { elid: id(elid, "elid"), clicked_button: "newkey", sok: "ok" }, true, readNewKey);
+    },
+
+    async checkLicenseIp(input) {
+      const period = input.period === TRIAL_PERIOD ? String(TRIAL_PERIOD) : id(input.period, "period");
+      await call("soft.checkip", { pricelist: id(input.pricelist, "pricelist"), period, ip: licenseIp(input.ip) }, false, readOk);
+    },
+
+    async deleteLicense(elid) {
+      await call("soft.delete", { elid: id(elid, "elid"), sok: "ok" }, true, readOk);
     },
 
     async close() {

@@ -47,6 +47,24 @@ export interface UpstreamLicense {
   status: ServiceStatus | "unknown";
   statusCode: number;
   expiresOn: string | null;
+  /** soft.edit only: the license key, null while upstream has not generated it yet [code]. */
+  key?: string | null;
+}
+
+/** The period of a trial license order (soft.order.param period=-100) [doc]. */
+export const TRIAL_PERIOD = -100;
+
+export interface OrderLicenseInput {
+  /** License tariff id (pricelist.export&itemtype=soft). */
+  pricelist: number;
+  /** 1 or 12 months, or TRIAL_PERIOD for a trial tariff. */
+  period: number;
+  ip: string;
+  /** The name shown upstream (licname); upstream's default when absent. */
+  name?: string;
+  autoprolong?: number | null;
+  /** Our own id for the license: stored upstream [doc], never relied on (the list may not show it). */
+  remoteId?: string;
 }
 
 /** The partner's balance in the client area (`subaccount` [assumed]); what ordering and renewing debit. */
@@ -136,4 +154,16 @@ export interface UpstreamClient {
   listLicenses(): Promise<UpstreamLicense[]>;
   readLicense(elid: number): Promise<UpstreamLicense>;
   readBalance(): Promise<UpstreamBalance>;
+  /** License tariffs with the partner's cost (pricelist.export&itemtype=soft); trials have a TRIAL_PERIOD period. */
+  softPriceList(opts?: { pricelist?: number }): Promise<UpstreamTariff[]>;
+  /** soft.order.param: spends money; the new license's id. */
+  orderLicense(input: OrderLicenseInput): Promise<{ licenseId: number }>;
+  /** soft.edit with sok: a new IP and/or name. */
+  changeLicense(elid: number, change: { ip?: string; name?: string }): Promise<void>;
+  /** soft.edit clicked_button=newkey: a new key for the license. */
+  newLicenseKey(elid: number): Promise<{ key: string }>;
+  /** soft.checkip: resolves when a license of this tariff and period can be ordered for `ip`; an UpstreamError (rejected) says why not. */
+  checkLicenseIp(input: { pricelist: number; period: number; ip: string }): Promise<void>;
+  /** soft.delete */
+  deleteLicense(elid: number): Promise<void>;
 }

@@ -53,6 +53,15 @@ export function createPriceListUpstream(initial: FakeTariff[] = []) {
     listLicenses: refuse("soft"),
     readLicense: refuse("soft.edit"),
     readBalance: refuse("subaccount"),
+    // Sells no licenses: an empty license price list.
+    async softPriceList() {
+      return [];
+    },
+    orderLicense: refuse("soft.order.param"),
+    changeLicense: refuse("soft.edit"),
+    newLicenseKey: refuse("soft.edit"),
+    checkLicenseIp: refuse("soft.checkip"),
+    deleteLicense: refuse("soft.delete"),
   };
   return {
     client,

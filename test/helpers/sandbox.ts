@@ -40,12 +40,14 @@ export interface TestSandbox {
   stop(): Promise<void>;
 }
 
-export async function startSandbox(opts: { dbFile?: string; faults?: FaultInput[]; seed?: number; now?: string } = {}): Promise<TestSandbox> {
+export async function startSandbox(opts: { dbFile?: string; faults?: FaultInput[]; seed?: number; now?: string; keyDelayMs?: number } = {}): Promise<TestSandbox> {
   const clock = manualClock(opts.now ?? "2026-12-01T10:00:00Z");
   const sandbox = createSandbox({
     dbFile: opts.dbFile ?? ":memory:",
     clock,
     seed: opts.seed ?? 1,
+    // Keys appear quickly in tests, but not at once: key delivery still has to poll.
+    keyDelayMs: opts.keyDelayMs ?? 200,
     ...(opts.faults ? { faults: opts.faults } : {}),
   });
   const { url } = await sandbox.listen(0, "127.0.0.1");

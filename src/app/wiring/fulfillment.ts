@@ -22,6 +22,7 @@ export function wireFulfillment(core: Core, deps: { orders: OrderService; alerts
     clock,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
+    licenses: repos.licenses,
   });
   const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: core.upstream });
   /**

@@ -5,6 +5,8 @@ import type { Core } from "./core.ts";
 import { bindJob } from "../../jobs/job.ts";
 import { cleanupJob } from "../../jobs/handlers/cleanup.ts";
 import { placeOrderJob } from "../../jobs/handlers/place-order.ts";
+import { deliverLicenseKeyJob } from "../../jobs/handlers/deliver-license-key.ts";
+import type { LicensesService } from "../../modules/licenses/licenses.service.ts";
 import { resumeAwaitingFundsJob } from "../../jobs/handlers/resume-awaiting-funds.ts";
 import { syncPricesJob } from "../../jobs/handlers/sync-prices.ts";
 import { expirePendingOrdersJob } from "../../jobs/handlers/expire-pending-orders.ts";
@@ -47,6 +49,7 @@ export function wireJobs(
     prolong: ProlongService;
     renewals: RenewalService;
     reconciliation: ReconciliationService;
+    licenses: LicensesService;
   },
 ) {
   const { config, database, db, repos, queue, clock, logger, metrics } = core;
@@ -56,6 +59,7 @@ export function wireJobs(
     bindJob(deliverWebhookJob, { webhooks: deps.webhooks }),
     bindJob(sendRenewalRemindersJob, { triggers: deps.mailTriggers }),
     bindJob(placeOrderJob, { fulfillment: deps.fulfillment }),
+    bindJob(deliverLicenseKeyJob, { licenses: deps.licenses }),
     bindJob(resumeAwaitingFundsJob, { funds: deps.funds }),
     bindJob(syncPricesJob, { pricing: deps.pricing }),
     bindJob(expirePendingOrdersJob, { orders: deps.orders, ttlHours: config.PENDING_ORDER_TTL_HOURS }),

@@ -22,7 +22,7 @@ export function wireOrders(
     customers: repos.customers,
     ledger: deps.ledger,
     queue,
-    jobKinds: { place: JOB_KINDS.placeOrder, prolong: JOB_KINDS.prolongOrder },
+    jobKinds: { place: JOB_KINDS.placeOrder, prolong: JOB_KINDS.prolongOrder, deliverLicenseKey: JOB_KINDS.deliverLicenseKey },
     clock,
     ids,
     region,
@@ -40,6 +40,7 @@ export function wireOrders(
     },
     onNameMismatch: (info) => logger.warn(info, "Buy redirect: module name disagrees with module_id (module_id wins)"),
     precheck: deps.precheck,
+    licenses: core.repos.licenses,
   });
   return { orders };
 }

@@ -19,6 +19,7 @@ import { createAuditRepo } from "../../modules/audit/audit.repo.ts";
 import { createApiTokensRepo } from "../../modules/api-tokens/api-tokens.repo.ts";
 import { createWebhooksRepo } from "../../modules/webhooks/webhooks.repo.ts";
 import { createRateLimitRepo } from "../../modules/ratelimit/ratelimit.repo.ts";
+import { createLicensesRepo } from "../../modules/licenses/licenses.repo.ts";
 
 export function createRepos(dialect: Dialect) {
   return {
@@ -41,6 +42,7 @@ export function createRepos(dialect: Dialect) {
     apiTokens: createApiTokensRepo(),
     webhooks: createWebhooksRepo(),
     rateLimits: createRateLimitRepo(),
+    licenses: createLicensesRepo(),
   };
 }
 

@@ -59,6 +59,13 @@ export function wireUpstream(deps: {
     listLicenses: async () => (await upstream()).listLicenses(),
     readLicense: async (id) => (await upstream()).readLicense(id),
     readBalance: async () => (await upstream()).readBalance(),
+    // Licenses (issue 15).
+    softPriceList: async (o) => (await upstream()).softPriceList(o),
+    orderLicense: async (i) => (await upstream()).orderLicense(i),
+    changeLicense: async (id, change) => (await upstream()).changeLicense(id, change),
+    newLicenseKey: async (id) => (await upstream()).newLicenseKey(id),
+    checkLicenseIp: async (i) => (await upstream()).checkLicenseIp(i),
+    deleteLicense: async (id) => (await upstream()).deleteLicense(id),
   };
   return {
     upstream: lazyUpstream,

@@ -51,6 +51,16 @@ export function registerServe(program: Command): void {
       if (config.DEMO_DATA) {
         const seeded = await c.catalog.seedDemoPrices();
         if (seeded > 0) log.info({ modules: seeded }, "demo prices seeded into an empty catalog");
+        // Licenses (issue 15): their tariffs come from upstream's price list; the demo puts them on sale.
+        if (sandbox && (await c.catalog.listLicenseTariffs()).length === 0) {
+          try {
+            await c.pricing.sync();
+            const licenses = await c.catalog.seedDemoLicensePrices();
+            if (licenses > 0) log.info({ licenses }, "demo license tariffs put on sale");
+          } catch (err) {
+            log.warn({ err }, "demo license tariffs could not be read from the sandbox");
+          }
+        }
       }
       const worker = roles.has("worker") ? c.jobs.createWorker() : null;
       const scheduler = roles.has("scheduler") ? c.jobs.createScheduler() : null;

@@ -15,8 +15,9 @@ import * as m0013 from "./0013_rate_limits.ts";
 import * as m0014 from "./0014_roles_approvals.ts";
 import * as m0015 from "./0015_upstream_truth.ts";
 import * as m0017 from "./0017_locales.ts";
-import * as m0022 from "./0022_precheck_listing.ts";
 import * as m0019 from "./0019_order_refunds.ts";
+import * as m0022 from "./0022_precheck_listing.ts";
+import * as m0023 from "./0023_licenses.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_catalog": m0001,
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   "0014_roles_approvals": m0014,
   "0015_upstream_truth": m0015,
   "0017_locales": m0017,
-  "0022_precheck_listing": m0022,
   "0019_order_refunds": m0019,
+  "0022_precheck_listing": m0022,
+  "0023_licenses": m0023,
 };

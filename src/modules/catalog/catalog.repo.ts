@@ -12,14 +12,56 @@ export interface PriceWrite {
 
 export function createCatalogRepo() {
   return {
-    listModules(ex: Executor, region: "eu" | "ru"): Promise<ModuleRow[]> {
+    /** Catalog rows of one product: modules (the default — every existing caller) or license tariffs. */
+    listModules(ex: Executor, region: "eu" | "ru", product: "module" | "license" = "module"): Promise<ModuleRow[]> {
       return ex
         .selectFrom("modules")
         .selectAll()
         .where("region", "=", region)
+        .where("product", "=", product)
         .orderBy("sort_order")
         .orderBy("tariff_id")
         .execute();
+    },
+
+    /**
+     * A license tariff upstream lists (price sync): created when new — disabled, priced by rules —
+     * its name, edition and trial flag kept up to date. Returns whether it was new.
+     */
+    async upsertLicenseTariff(
+      ex: Executor,
+      t: { region: "eu" | "ru"; tariffId: number; name: string; intname: string; edition: string | null; trial: boolean; sortOrder: number },
+      now: string,
+    ): Promise<boolean> {
+      const id = `${t.region}-${t.tariffId}`;
+      const existing = await ex.selectFrom("modules").select(["id", "product"]).where("id", "=", id).executeTakeFirst();
+      if (existing) {
+        // A module and a license tariff never share an id upstream; if one did, the module row stays as it is.
+        if (existing.product !== "license") return false;
+        await ex.updateTable("modules").set({ name: t.name, intname: t.intname, edition: t.edition, trial: t.trial ? 1 : 0, updated_at: now }).where("id", "=", id).execute();
+        return false;
+      }
+      await ex
+        .insertInto("modules")
+        .values({
+          id,
+          region: t.region,
+          tariff_id: t.tariffId,
+          name: t.name,
+          intname: t.intname,
+          addition_intname: t.intname,
+          enabled: 0,
+          upstream_available: 1,
+          pricing_mode: "rules",
+          product: "license",
+          edition: t.edition,
+          trial: t.trial ? 1 : 0,
+          sort_order: t.sortOrder,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return true;
     },
 
     findModule(ex: Executor, id: string): Promise<ModuleRow | undefined> {
@@ -35,12 +77,13 @@ export function createCatalogRepo() {
       await ex.updateTable("modules").set({ ...flags, updated_at: now }).where("id", "=", id).execute();
     },
 
-    listPrices(ex: Executor, region: "eu" | "ru"): Promise<ModulePriceRow[]> {
+    listPrices(ex: Executor, region: "eu" | "ru", product: "module" | "license" = "module"): Promise<ModulePriceRow[]> {
       return ex
         .selectFrom("module_prices")
         .innerJoin("modules", "modules.id", "module_prices.module_id")
         .selectAll("module_prices")
         .where("modules.region", "=", region)
+        .where("modules.product", "=", product)
         .orderBy("module_prices.module_id")
         .orderBy("module_prices.period_months")
         .execute();

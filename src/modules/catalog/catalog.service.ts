@@ -23,6 +23,11 @@ const DEMO_PRICES: Record<"eu" | "ru", Record<number, [monthly: string, yearly: 
   ru: { 23221: ["950.00", "9500.00"], 55377: ["390.00", "3900.00"], 55378: ["690.00", "6900.00"], 55379: ["1190.00", "11900.00"], 55390: ["790.00", "7900.00"] },
 };
 const DEMO_CURRENCY = { eu: "EUR", ru: "RUB" } as const;
+/** Demo sell prices of license editions (above the sandbox's costs), set on tariffs price sync found. */
+const DEMO_LICENSE_PRICES: Record<"eu" | "ru", Record<string, [monthly: string, yearly: string]>> = {
+  eu: { lite: ["8.90", "89.00"], pro: ["16.90", "169.00"], host: ["32.90", "329.00"], business: ["59.90", "599.00"] },
+  ru: { lite: ["590.00", "5900.00"], pro: ["1190.00", "11900.00"], host: ["2390.00", "23900.00"], business: ["4490.00", "44900.00"] },
+};
 
 export function createCatalogService(deps: {
   db: Db;
@@ -46,6 +51,12 @@ export function createCatalogService(deps: {
   async function listModules(): Promise<CatalogEntry[]> {
     const [modules, prices] = await Promise.all([catalog.listModules(db, region), catalog.listPrices(db, region)]);
     return joinPrices(modules, prices);
+  }
+
+  /** ispmanager license tariffs (issue 15): the same rows, prices and switches as modules. */
+  async function listLicenseTariffs(): Promise<CatalogEntry[]> {
+    const [rows, prices] = await Promise.all([catalog.listModules(db, region, "license"), catalog.listPrices(db, region, "license")]);
+    return joinPrices(rows, prices);
   }
 
   async function getModule(ref: string): Promise<CatalogEntry> {
@@ -152,12 +163,32 @@ export function createCatalogService(deps: {
     return n;
   }
 
+  /**
+   * Demo data (issue 15): license tariffs that price sync found and nobody priced yet are put on
+   * sale with demo prices (trials are enabled too). Returns how many tariffs it touched.
+   */
+  async function seedDemoLicensePrices(): Promise<number> {
+    let n = 0;
+    for (const e of await listLicenseTariffs()) {
+      if (Object.keys(e.prices).length > 0 || e.module.enabled === 1) continue;
+      const demo = e.module.edition ? DEMO_LICENSE_PRICES[region][e.module.edition] : undefined;
+      if (e.module.trial !== 1) {
+        if (!demo) continue;
+        await setPrice(String(e.module.tariff_id), { period: 1, amount: demo[0], currency: DEMO_CURRENCY[region] }, { source: "seed" });
+        await setPrice(String(e.module.tariff_id), { period: 12, amount: demo[1], currency: DEMO_CURRENCY[region] }, { source: "seed" });
+      }
+      await setEnabled(String(e.module.tariff_id), true);
+      n++;
+    }
+    return n;
+  }
+
   async function history(ref: string, limit = 50) {
     const m = await findModuleOrFail(ref);
     return catalog.listHistory(db, m.id, limit);
   }
 
-  return { listModules, getModule, setEnabled, setPrice, clearPrice, seedDemoPrices, history };
+  return { listModules, listLicenseTariffs, getModule, setEnabled, setPrice, clearPrice, seedDemoPrices, seedDemoLicensePrices, history };
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -20,6 +20,8 @@ function hostileData(): Record<string, string> {
     expires_hours: HOSTILE,
     expires_minutes: HOSTILE,
     code: HOSTILE,
+    key: HOSTILE,
+    ip: HOSTILE,
     message: HOSTILE,
     subject: HOSTILE,
     meaning: HOSTILE,

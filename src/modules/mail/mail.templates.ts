@@ -204,6 +204,26 @@ const TEMPLATES: Record<MailTemplate, (data: Data, ctx: TemplateContext, l: Loca
     };
   },
 
+  // A new license's key (issue 15): mailed once upstream generated it, or when a new key is issued.
+  license_key(data, ctx, l) {
+    const license = required(data, "license_key", "license");
+    const key = required(data, "license_key", "key");
+    const url = link(ctx, "license_key", str(data, "url") || "/account");
+    const name = str(data, "name");
+    const facts: Array<[string, string]> = [
+      [t(l, "mail.fact.license"), license],
+      [t(l, "mail.license_key.ip"), str(data, "ip")],
+      [t(l, "mail.fact.active_until"), dateOf(l, data, "expires_on")],
+      [t(l, "mail.license_key.key"), key],
+    ];
+    const lead = t(l, "mail.license_key.lead", { license, ip: str(data, "ip") });
+    return {
+      subject: t(l, "mail.license_key.subject", { named: name ? "yes" : "no", name }),
+      text: [greeting(l, data), lead, orderLines(facts), `${t(l, "mail.license_key.details")}\n${url}`],
+      html: html`<p>${greeting(l, data)}</p><p>${lead}</p>${orderTable(facts)}${button(l, url, t(l, "mail.license_key.details"))}`,
+    };
+  },
+
   order_failed(data, ctx, l) {
     const orderId = required(data, "order_failed", "order_id");
     const url = link(ctx, "order_failed", str(data, "url") || `/checkout/${encodeURIComponent(orderId)}`);

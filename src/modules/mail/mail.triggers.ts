@@ -60,7 +60,7 @@ export function createMailTriggers(deps: {
       order_id: o.id,
       kind: o.kind,
       module: await moduleName(ex, o.module_id, o.tariff_id),
-      license: licenseText(o.license_id, o.ip),
+      license: o.product === "license" ? (o.ip ?? "") : licenseText(o.license_id, o.ip),
       // Numbers, not text: the template words them in the reader's language.
       period_months: o.period_months,
       // What the customer paid: the taxed total once fixed at payment (migration 0007).
@@ -86,6 +86,8 @@ export function createMailTriggers(deps: {
 
   async function onOrderTransition(ex: Executor, order: OrderRow, to: string): Promise<void> {
     if (!(to in ORDER_MAILS) || order.customer_id === null) return;
+    // An active license order is announced by its key mail (license_key), once the key exists.
+    if (to === "active" && order.product === "license") return;
     const template = ORDER_MAILS[to as keyof typeof ORDER_MAILS];
     const who = await recipient(ex, order.customer_id);
     if (!who) return;

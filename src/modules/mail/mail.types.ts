@@ -14,6 +14,7 @@ export const MAIL_TEMPLATES = [
   "renewal_reminder",
   "module_expired",
   "staff_alert",
+  "license_key",
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 

@@ -114,7 +114,7 @@ export type NewOrder = Pick<
   OrderRow,
   "id" | "kind" | "customer_id" | "module_id" | "tariff_id" | "license_id" | "ip" | "period_months" | "price_minor" | "currency" | "fulfillment"
 > &
-  Partial<Pick<OrderRow, "browser_key" | "customer_module_id" | "upstream_service_id">>;
+  Partial<Pick<OrderRow, "browser_key" | "customer_module_id" | "upstream_service_id" | "product" | "license_name" | "customer_license_id">>;
 
 /** A pending_payment order row, created at `at`. */
 export function newOrder(init: NewOrder, at: string): OrderRow {
@@ -122,6 +122,9 @@ export function newOrder(init: NewOrder, at: string): OrderRow {
     browser_key: null,
     customer_module_id: null,
     upstream_service_id: null,
+    product: "module",
+    license_name: null,
+    customer_license_id: null,
     ...init,
     state: "pending_payment",
     upstream_expires_on: null,

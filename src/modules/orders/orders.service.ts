@@ -18,6 +18,10 @@ import { noDomainEvents, type DomainEvents } from "../events/domain-events.ts";
 import type { OrderListFilter, OrderPatch, OrdersRepo } from "./orders.repo.ts";
 import { encodeCursor, narrow, parseListInput, type ListOrdersInput } from "./orders-list.logic.ts";
 import { addMonths, assertTransition, chargeOf, newOrder, parseBuyRedirect, statesLeadingTo, type Charge, type OrderState } from "./orders.logic.ts";
+import type { CustomerLicenseRow } from "../../db/schema.ts";
+import type { LicensesRepo } from "../licenses/licenses.repo.ts";
+import { parseLicenseIp, parseLicenseName } from "../licenses/licenses.logic.ts";
+import { parsePeriod } from "../catalog/catalog.logic.ts";
 
 /** The job kinds that get a paid order done upstream (src/jobs/kinds.ts names them). */
 export interface FulfillmentJobKinds {
@@ -25,6 +29,8 @@ export interface FulfillmentJobKinds {
   place: string;
   /** A renewal is prolonged (order.prolong). */
   prolong: string;
+  /** A license bought upstream has its key fetched and delivered (license.deliver_key). */
+  deliverLicenseKey: string;
 }
 
 /** The job that gets a paid order done upstream: a purchase is placed, a renewal prolonged. */
@@ -83,6 +89,8 @@ export function createOrderService(deps: {
   billing?: OrderBilling;
   /** What upstream charges for a module and period (pricing's module_costs), booked at activation. */
   costOf?: (ex: Executor, moduleId: string, periodMonths: number) => Promise<Money | null>;
+  /** License purchases (issue 15): customers' licenses and the one-purchase-per-IP check. */
+  licenses?: Pick<LicensesRepo, "insert" | "inFlightPurchase" | "claimedUpstreamIds">;
 }) {
   const { db, orders, catalog, customers, ledger, queue, clock, ids, region } = deps;
   const events = deps.events ?? noDomainEvents;
@@ -142,6 +150,14 @@ export function createOrderService(deps: {
    * same license and module only one proceeds.
    */
   async function refuseDuplicatePurchase(ex: Executor, o: OrderRow): Promise<void> {
+    if (o.product === "license") {
+      // One license per IP upstream: a second paid purchase for the IP would be refused there, or worse.
+      if (!deps.licenses || !o.ip) throw new Error("license purchases are not wired");
+      if (await deps.licenses.inFlightPurchase(ex, o.ip, o.id)) {
+        throw conflict(`A license for ${o.ip} is already being ordered, so nothing was charged.`, { duplicateOf: "in_flight" });
+      }
+      return;
+    }
     const other = await orders.inFlightPurchase(ex, Number(o.license_id), o.module_id, o.id);
     if (other) {
       throw conflict(`This module is already being ordered for license ${o.license_id}, so nothing was charged. Once it is active it shows in the panel after a license refresh.`, { duplicateOf: "in_flight" });
@@ -188,6 +204,49 @@ export function createOrderService(deps: {
       await addEvent(tx, order.id, { kind: "transition", to: "pending_payment", detail: { source: "buy_redirect", ip: req.ip, module: req.moduleName } });
     });
     return { order, reused: false };
+  }
+
+  /**
+   * A license order from the storefront (issue 15): a pending order for (tariff, period, IP, name).
+   * Upstream checks (soft.checkip) come before payment, in the pre-check; here only what is certain
+   * locally: the tariff is a license tariff on sale, priced for the period, and the IP is public.
+   */
+  async function intakeLicense(input: { tariff: string | number; period: string | number; ip: string; name?: string | null }, browserKey: string | null): Promise<OrderRow> {
+    const tariffId = /^\d{1,9}$/.test(String(input.tariff).trim()) ? Number(String(input.tariff).trim()) : NaN;
+    if (!Number.isSafeInteger(tariffId) || tariffId <= 0) throw invalidInput("The license edition is not valid");
+    const m = await catalog.findModule(db, `${region}-${tariffId}`);
+    if (!m || m.product !== "license" || m.enabled !== 1) throw invalidInput(`License tariff ${tariffId} is not on sale`);
+    if (m.trial === 1) throw invalidInput("Trial licenses are not sold through checkout");
+    const period = parsePeriod(input.period);
+    const ip = parseLicenseIp(input.ip);
+    const name = parseLicenseName(input.name);
+    const price = joinPrices([m], await catalog.pricesOf(db, m.id))[0]!.prices[period];
+    if (!price) throw invalidInput(`${m.name} is not sold for ${period} month(s)`);
+    const order = newOrder(
+      {
+        id: ids.next("ord"),
+        kind: "purchase",
+        product: "license",
+        customer_id: null,
+        module_id: m.id,
+        tariff_id: m.tariff_id,
+        // No upstream license exists yet: its id is known once placed (upstream_service_id).
+        license_id: 0,
+        ip,
+        license_name: name,
+        period_months: period,
+        price_minor: price.minor,
+        currency: price.currency,
+        fulfillment: deps.fulfillment,
+        browser_key: browserKey,
+      },
+      now(),
+    );
+    await db.transaction().execute(async (tx) => {
+      await orders.insert(tx, order);
+      await addEvent(tx, order.id, { kind: "transition", to: "pending_payment", detail: { source: "license_order", ip, tariff: tariffId, period } });
+    });
+    return order;
   }
 
   /** Chooses the billing period of a pending order (1 or 12 months, as priced). */
@@ -237,7 +296,8 @@ export function createOrderService(deps: {
     if (o.customer_id && o.customer_id !== customer.id) throw conflict("This order belongs to another customer");
     if (o.state !== "pending_payment") throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}, not awaiting payment`);
     if (o.kind === "purchase") {
-      await orders.lockPurchaseSlot(tx, Number(o.license_id), o.module_id);
+      // A license purchase's slot is its IP (one license per IP), a module's its (license, module).
+      await orders.lockPurchaseSlot(tx, Number(o.license_id), o.product === "license" ? `license@${o.ip}` : o.module_id);
       await refuseDuplicatePurchase(tx, o);
     }
     // An order invoiced for a bank transfer is charged what its invoice says; any other is quoted
@@ -419,6 +479,7 @@ export function createOrderService(deps: {
     // and stands in only when upstream could not be read (upstream_checked_at stays null).
     const expected = addMonths(at, o.period_months);
     const expiresOn = upstream.expiresOn ?? expected;
+    if (o.product === "license") return activateLicense(tx, o, upstream, expiresOn, ev);
     const cm: CustomerModuleRow = {
       id: ids.next("cmod"),
       customer_id: o.customer_id,
@@ -446,6 +507,50 @@ export function createOrderService(deps: {
       upstream_service_id: upstream.serviceId,
       upstream_expires_on: expiresOn,
       customer_module_id: cm.id,
+      activated_at: at,
+      reason: null,
+    }, ev);
+  }
+
+  /**
+   * A license purchase is active: the customer's license (key pending), the revenue, and the job
+   * that polls for the key — all in the activating transaction (outbox).
+   */
+  async function activateLicense(tx: Tx, o: OrderRow, upstream: { serviceId: number; status?: string | null }, expiresOn: string, ev: TimelineEvent): Promise<OrderRow> {
+    if (!deps.licenses) throw new Error("license purchases are not wired");
+    const at = now();
+    const cl: CustomerLicenseRow = {
+      id: ids.next("clic"),
+      customer_id: o.customer_id!,
+      module_id: o.module_id,
+      tariff_id: o.tariff_id,
+      upstream_license_id: upstream.serviceId,
+      ip: o.ip ?? "",
+      name: o.license_name ?? null,
+      period_months: o.period_months,
+      price_minor: Number(o.price_minor),
+      currency: o.currency,
+      trial: 0,
+      expires_on: expiresOn,
+      upstream_status: upstream.status ?? null,
+      upstream_checked_at: upstream.status ? at : null,
+      state: "active",
+      key_state: "pending",
+      key_enc: null,
+      key_ready_at: null,
+      key_mailed_at: null,
+      ip_changes: 0,
+      created_order_id: o.id,
+      created_at: at,
+      updated_at: at,
+    };
+    await deps.licenses.insert(tx, cl);
+    await earn(tx, o, `Order ${o.id} active upstream (license ${upstream.serviceId})`);
+    await queue.enqueue(tx, { kind: deps.jobKinds.deliverLicenseKey, key: `license:${cl.id}:key`, payload: { customerLicenseId: cl.id } });
+    return move(tx, o, "active", {
+      upstream_service_id: upstream.serviceId,
+      upstream_expires_on: expiresOn,
+      customer_license_id: cl.id,
       activated_at: at,
       reason: null,
     }, ev);
@@ -479,7 +584,9 @@ export function createOrderService(deps: {
       if (!statesLeadingTo("active").includes(o.state as OrderState) || o.state === "placing") {
         throw new AppError("illegal_transition", `Order ${o.id} is ${o.state}; only orders in the manual queue or needing attention can be placed by hand`);
       }
-      const taken = await orders.claimedUpstreamIds(tx, [input.upstreamId]);
+      const taken = o.product === "license"
+        ? await deps.licenses!.claimedUpstreamIds(tx, [input.upstreamId])
+        : await orders.claimedUpstreamIds(tx, [input.upstreamId]);
       if (taken.has(input.upstreamId)) throw conflict(`Upstream service ${input.upstreamId} already belongs to another order`);
       const after = await activate(tx, o, { serviceId: input.upstreamId, expiresOn: input.expiresOn ?? null, status: input.status ?? null }, { kind: "transition", actor, detail: { manual: true, upstreamId: input.upstreamId } });
       await hook?.(tx, { before: o, after });
@@ -571,6 +678,7 @@ export function createOrderService(deps: {
     payFromBalance,
     payFromBalanceIn,
     refuseDuplicatePurchase: (o: OrderRow) => refuseDuplicatePurchase(db, o),
+    intakeLicense,
     quote,
     refundActive,
     placeManually,

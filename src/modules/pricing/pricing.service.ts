@@ -13,7 +13,8 @@ import type { Clock } from "../../lib/clock.ts";
 import { AppError, invalidInput, isAppError, notFound } from "../../lib/errors.ts";
 import type { IdGenerator } from "../../lib/ids.ts";
 import { isCurrency, parseRatio } from "../../lib/money.ts";
-import type { UpstreamClient, UpstreamTariff } from "../../upstream/types.ts";
+import { TRIAL_PERIOD, type UpstreamClient, type UpstreamTariff } from "../../upstream/types.ts";
+import { editionOf } from "../licenses/licenses.logic.ts";
 import { ALERT_KINDS, type AlertsService } from "../alerts/alerts.service.ts";
 import type { CatalogRepo } from "../catalog/catalog.repo.ts";
 import { moduleIdFromRef, type PeriodMonths } from "../catalog/catalog.logic.ts";
@@ -91,10 +92,11 @@ function rateFromRow(row: CurrencyRateRow): RateEntry {
 export function createPricingService(deps: {
   db: Db;
   pricing: PricingRepo;
-  catalog: Pick<CatalogRepo, "listModules" | "listPrices" | "findModule" | "upsertPrice" | "deletePrice" | "insertHistory" | "setModuleFlags">;
+  catalog: Pick<CatalogRepo, "listModules" | "listPrices" | "findModule" | "upsertPrice" | "deletePrice" | "insertHistory" | "setModuleFlags"> &
+    Partial<Pick<CatalogRepo, "upsertLicenseTariff">>;
   counters: Pick<ChangeCountersRepo, "bump">;
   alerts: Pick<AlertsService, "raise" | "resolve">;
-  upstream: Pick<UpstreamClient, "priceList">;
+  upstream: Pick<UpstreamClient, "priceList"> & Partial<Pick<UpstreamClient, "softPriceList">>;
   clock: Clock;
   ids: IdGenerator;
   region: "eu" | "ru";
@@ -138,11 +140,39 @@ export function createPricingService(deps: {
     }
   }
 
-  async function readAndPlan(ex: Executor, tariffs: UpstreamTariff[]): Promise<SyncPlan> {
+  /**
+   * License tariffs (issue 15): upstream's pricelist.export&itemtype=soft, or null when there is
+   * none to sync — no license client, a failure (module prices still sync; the next run retries),
+   * or an empty list (a glitch that must not mark every license tariff unavailable).
+   */
+  async function fetchSoftTariffs(): Promise<UpstreamTariff[] | null> {
+    if (!deps.upstream.softPriceList || !catalog.upsertLicenseTariff) return null;
+    try {
+      const tariffs = await deps.upstream.softPriceList();
+      return tariffs.length > 0 ? tariffs : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** License tariffs upstream lists become catalog rows (Russian ids are only known this way). */
+  async function adoptLicenseTariffs(ex: Executor, tariffs: UpstreamTariff[], now: string): Promise<void> {
+    let sort = 100;
+    for (const t of tariffs) {
+      await catalog.upsertLicenseTariff!(ex, { region, tariffId: t.id, name: t.name, intname: t.intname, edition: editionOf(t), trial: t.periods.some((p) => p.months === TRIAL_PERIOD), sortOrder: sort++ }, now);
+    }
+  }
+
+  function mergePlans(a: SyncPlan, b: SyncPlan | null): SyncPlan {
+    if (!b) return a;
+    return { rows: [...a.rows, ...b.rows], availability: [...a.availability, ...b.availability], unknownTariffs: a.unknownTariffs, alerts: [...a.alerts, ...b.alerts] };
+  }
+
+  async function readAndPlan(ex: Executor, tariffs: UpstreamTariff[], product: "module" | "license" = "module"): Promise<SyncPlan> {
     const [modules, costs, prices, rules, rates] = await Promise.all([
-      catalog.listModules(ex, region),
+      catalog.listModules(ex, region, product),
       pricing.listCosts(ex, region),
-      catalog.listPrices(ex, region),
+      catalog.listPrices(ex, region, product),
       pricing.listRules(ex),
       pricing.listRates(ex),
     ]);
@@ -233,12 +263,14 @@ export function createPricingService(deps: {
   async function sync(opts: { dryRun?: boolean } = {}): Promise<SyncReport> {
     const dryRun = opts.dryRun ?? false;
     const tariffs = await fetchTariffs(dryRun);
+    const soft = await fetchSoftTariffs();
     const at = clock.now().toISOString();
     const plan = dryRun
-      ? await readAndPlan(db, tariffs)
+      ? mergePlans(await readAndPlan(db, tariffs), soft ? await readAndPlan(db, soft, "license") : null)
       : await db.transaction().execute(async (tx) => {
           await pricing.lockCatalog(tx);
-          const p = await readAndPlan(tx, tariffs);
+          if (soft) await adoptLicenseTariffs(tx, soft, at);
+          const p = mergePlans(await readAndPlan(tx, tariffs), soft ? await readAndPlan(tx, soft, "license") : null);
           await apply(tx, p, at);
           return p;
         });
