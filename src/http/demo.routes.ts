@@ -9,7 +9,8 @@
 // Decisions: docs/adr/0012-demo-panel.md.
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { Agent, request } from "undici";
+import { createRequire } from "node:module";
+import type { Agent } from "undici";
 import type { Container } from "../app/container.ts";
 import { AppError, invalidInput, notFound } from "../lib/errors.ts";
 import { html, raw, type SafeHtml } from "../lib/html.ts";
@@ -22,6 +23,10 @@ import { child, childrenNamed, field, parseDocument } from "../upstream/document
 import type { UpstreamLicense, UpstreamModule } from "../upstream/types.ts";
 import { sendError } from "./errors.ts";
 import { page } from "./pages.ts";
+
+// undici loads with the panel's first fetch, not with every server start (docs/adr/0043).
+const require = createRequire(import.meta.url);
+const undici = () => require("undici") as typeof import("undici");
 
 export const DEMO_PANEL_PATH = "/demo/panel";
 
@@ -101,12 +106,13 @@ export function registerDemoRoutes(app: FastifyInstance, c: Container): void {
   // and dies with `serve` (and with the in-process sandbox it talks to).
   const known = new Map<number, LicenseInformation>();
   // Its own connection pool, closed with the app, so that a shutdown never waits on it.
-  const agent = new Agent({ keepAliveTimeout: 2000, connect: { timeout: FETCH_TIMEOUT_MS } });
-  app.addHook("onClose", async () => agent.close());
+  let agent: Agent | undefined;
+  app.addHook("onClose", async () => agent?.close());
 
   async function fetchPriceList(): Promise<{ url: string; modules: OfferedModule[] }> {
     const url = `${selfBaseUrl(app.server.address(), c.config.HOST)}/billmgr?${PRICE_LIST_QUERY}`;
-    const res = await request(url, {
+    agent ??= new (undici().Agent)({ keepAliveTimeout: 2000, connect: { timeout: FETCH_TIMEOUT_MS } });
+    const res = await undici().request(url, {
       method: "GET",
       dispatcher: agent,
       headersTimeout: FETCH_TIMEOUT_MS,
