@@ -182,5 +182,15 @@ describeEachDialect("public pages in Russian and English", (ctx) => {
     assert.match(ru.body, />Печать</);
     // The document itself stays in the language it was issued in.
     assert.match(ru.body, /<div class="sheet" lang="en">\s*<h1>Invoice /);
+
+    // Staff see the same document inside the console, with its PDF.
+    await w.c.staffAuth.add({ email: "clerk@partner.example", role: "staff", password: PASSWORD });
+    const staff = new WebClient(w.app, "203.0.113.40");
+    assert.equal((await staff.submit("/admin/login", "/admin/login", { email: "clerk@partner.example", password: PASSWORD })).statusCode, 303);
+    const inConsole = await staff.get(`/admin/invoices/${ann.invoiceId}`);
+    assert.equal(inConsole.statusCode, 200);
+    assert.match(inConsole.body, /<nav class="top" aria-label="[^"]+"><div><a class="brand" href="\/admin">/, "the console's navigation");
+    assert.ok(inConsole.body.includes(`href="/admin/invoices/${ann.invoiceId}/pdf">Download PDF</a>`));
+    assert.doesNotMatch(inConsole.body, /class="back"/);
   });
 });
