@@ -8,7 +8,7 @@
 // TEST_AGAINST=dist the tests' own imports of src/ load dist/ too (scripts/against-dist.mjs): the
 // whole suite then runs the code users run.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { cpSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 function find(dir, out = []) {
@@ -36,6 +36,9 @@ function build() {
     console.error("npm test: the build (tsc -p tsconfig.build.json) failed");
     process.exit(r.status ?? 1);
   }
+  // The static assets (stylesheet, scripts) as `npm run build` copies them: the tests that start
+  // `serve` from dist/ must get this tree's app.css, not a stale one (or none).
+  cpSync(join("src", "http", "static"), join("dist", "http", "static"), { recursive: true });
 }
 
 const AGAINST_DIST = process.env.TEST_AGAINST === "dist" ? ["--import", "./scripts/against-dist.mjs"] : [];

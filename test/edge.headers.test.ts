@@ -84,7 +84,7 @@ describeEachDialect("security headers on every surface", (ctx) => {
         }
         assert.equal(pages[7]!.status, 404);
         assert.equal(pages[8]!.status, 400);
-        assert.match(pages[6]!.body, /<body class="invoice">/, "the invoice page is served");
+        assert.match(pages[6]!.body, /<div class="sheet" lang="[a-z]+">/, "the invoice page is served");
 
         const machine: Got[] = [
           await get(s.base, "/healthz"),

@@ -15,6 +15,7 @@ import { t } from "../src/i18n/t.ts";
 import { renderMail } from "../src/modules/mail/mail.templates.ts";
 import { MAIL_TEMPLATES } from "../src/modules/mail/mail.types.ts";
 import { pdfText } from "./helpers/pdf-text.ts";
+import { ENGLISH_FRAGMENTS } from "./helpers/page-language.ts";
 import { ALERT_CATALOG, ALERT_TEXT_PARTS, KNOWN_ALERT_KINDS, alertInfo } from "../src/modules/alerts/alerts.catalog.ts";
 
 const CTX = { publicUrl: "https://billing.example.com", senderName: "Example Hosting" };
@@ -54,18 +55,7 @@ function visibleText(html: string): string {
     .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
 }
 
-/** Literal pieces of every English catalog string long enough to be telling. */
-function englishFragments(): string[] {
-  const out = new Set<string>();
-  for (const message of Object.values(CATALOGS.en)) {
-    for (const piece of message.split(/\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[{}#]/)) {
-      const p = piece.trim();
-      if (p.length >= 8 && /[A-Za-z]{4}/.test(p)) out.add(p);
-    }
-  }
-  return [...out];
-}
-const ENGLISH = englishFragments();
+const ENGLISH = ENGLISH_FRAGMENTS;
 
 function assertSpeaks(locale: Locale, text: string, what: string, alsoOurs: readonly string[] = []): void {
   assert.ok(text.trim().length > 0, `${what}: empty`);

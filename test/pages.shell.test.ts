@@ -117,12 +117,24 @@ describeEachDialect("public pages in Russian and English", (ctx) => {
     const forged = await web.post("/account/login", { email: "a@example.com", password: "x" }, "not-the-token");
     assert.equal(forged.statusCode, 403);
     assertRussianPage(forged.body, "403");
+    assert.match(forged.body, /Форма устарела или отправлена не с этого сайта/);
     assert.match(forged.body, /href="\/">На главную/);
 
     const en = await new WebClient(app).get("/no/such/page");
     assert.match(en.body, /<a class="button" href="\/">Go to the home page<\/a>/);
     // The public header: the brand leads home, the account and the language switch are there.
     assert.match(en.body, /<nav class="top" aria-label="Site"><div><a class="brand" href="\/">partnerbill<\/a><a href="\/account">My account<\/a><form class="lang"/);
+  });
+
+  it("says how long to wait after too many requests, in the reader's language and plural", async () => {
+    const { app } = await createTestApp(ctx(), { RATE_LIMIT_FORGOT: "1" });
+    const web = russian(new WebClient(app));
+    assert.equal((await web.submit("/account/forgot", "/account/forgot", { email: "a@example.com" })).statusCode, 200);
+    const limited = await web.submit("/account/forgot", "/account/forgot", { email: "a@example.com" });
+    assert.equal(limited.statusCode, 429);
+    assertRussianPage(limited.body, "429");
+    assert.match(limited.body, /Попробуйте снова через \d+ (минуту|минуты|минут|секунду|секунды|секунд)\./);
+    assert.match(limited.body, /<title>Слишком много запросов · partnerbill<\/title>/);
   });
 
   it("shows the demo mailbox in Russian", async () => {
@@ -170,5 +182,15 @@ describeEachDialect("public pages in Russian and English", (ctx) => {
     assert.match(ru.body, />Печать</);
     // The document itself stays in the language it was issued in.
     assert.match(ru.body, /<div class="sheet" lang="en">\s*<h1>Invoice /);
+
+    // Staff see the same document inside the console, with its PDF.
+    await w.c.staffAuth.add({ email: "clerk@partner.example", role: "staff", password: PASSWORD });
+    const staff = new WebClient(w.app, "203.0.113.40");
+    assert.equal((await staff.submit("/admin/login", "/admin/login", { email: "clerk@partner.example", password: PASSWORD })).statusCode, 303);
+    const inConsole = await staff.get(`/admin/invoices/${ann.invoiceId}`);
+    assert.equal(inConsole.statusCode, 200);
+    assert.match(inConsole.body, /<nav class="top" aria-label="[^"]+"><div><a class="brand" href="\/admin">/, "the console's navigation");
+    assert.ok(inConsole.body.includes(`href="/admin/invoices/${ann.invoiceId}/pdf">Download PDF</a>`));
+    assert.doesNotMatch(inConsole.body, /class="back"/);
   });
 });

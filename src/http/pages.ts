@@ -5,6 +5,7 @@ import type { FastifyRequest } from "fastify";
 import { LOCALES, type Locale } from "../i18n/locales.ts";
 import { t } from "../i18n/t.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
+import { safeNext } from "../modules/accounts/accounts.logic.ts";
 import { STYLESHEET_PATH } from "./assets.ts";
 import { pageFormToken, pageLocale } from "./locale.ts";
 import { realmOfPath } from "./realm.ts";
@@ -55,7 +56,7 @@ export function publicNav(req: FastifyRequest, locale: Locale, returnTo?: string
  * to come back to. Each language is named in itself, marked with its own `lang`.
  */
 export function languageSwitch(req: FastifyRequest, current: Locale, returnTo?: string, label: "common.language_switch" | "common.language" = "common.language_switch"): SafeHtml {
-  const next = returnTo ?? (req.url.length <= 512 ? req.url : "/");
+  const next = returnTo ?? returnAddress(req.url);
   const choices = LOCALES.map((l) =>
     l === current
       ? html`<span class="on" lang="${l}" aria-current="true">${t(l, "locale.name")}</span>`
@@ -63,6 +64,26 @@ export function languageSwitch(req: FastifyRequest, current: Locale, returnTo?: 
   );
   return html`<form class="lang" method="post" action="${LOCALE_SWITCH_PATHS[realmOfPath(req.url)]}" aria-label="${t(current, label)}">${csrfField(req)}<input type="hidden" name="next" value="${next}">${choices}</form>`;
 }
+
+/**
+ * The page to come back to after switching language: this page, with its query — but a `next`
+ * parameter that would lead to another site is dropped, so the switch never carries a foreign
+ * address onward (the switch's route checks `next` again, src/http/locale.routes.ts).
+ */
+export function returnAddress(url: string): string {
+  if (url.length > 512) return "/";
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const next = params.get("next");
+  if (next === null || safeNext(next, "", LOCAL_ORIGIN) === next) return url;
+  params.delete("next");
+  const rest = params.toString();
+  return rest === "" ? url.slice(0, q) : `${url.slice(0, q)}?${rest}`;
+}
+
+/** Any origin: safeNext only compares a path's origin with it. */
+const LOCAL_ORIGIN = "http://partnerbill.invalid";
 
 function csrfField(req: FastifyRequest): SafeHtml | string {
   const token = pageFormToken(req);

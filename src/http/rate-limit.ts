@@ -46,8 +46,11 @@ export function registerRateLimits(app: FastifyInstance, c: Container): void {
     const verdict = await c.rateLimiter.take(scope, req.ip);
     if (verdict.allowed) return;
     req.log.warn({ scope, ip: req.ip }, "rate limit reached");
-    throw new AppError("rate_limited", `Too many requests from your address. Please try again in ${describeWait(verdict.retryAfterSeconds)}.`, {
-      retryAfterSeconds: verdict.retryAfterSeconds,
+    const seconds = verdict.retryAfterSeconds;
+    throw new AppError("rate_limited", `Too many requests from your address. Please try again in ${describeWait(seconds)}.`, {
+      retryAfterSeconds: seconds,
+      // The same sentence for people, in their language (src/http/errors.ts).
+      ...(seconds < 90 ? { messageKey: "common.error.too_many.seconds", values: { seconds } } : { messageKey: "common.error.too_many.minutes", values: { minutes: Math.ceil(seconds / 60) } }),
     });
   });
 }

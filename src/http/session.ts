@@ -276,7 +276,7 @@ export function registerSessions(app: FastifyInstance, c: Container): void {
       return sendError(
         req,
         reply,
-        new AppError("forbidden", "This form has expired or did not come from this site, so nothing was changed. Go back, reload the page and try again."),
+        new AppError("forbidden", "This form has expired or did not come from this site, so nothing was changed. Go back, reload the page and try again.", { messageKey: "common.error.form_expired" }),
         "page",
       );
     }
