@@ -3,13 +3,17 @@
 // back from the e-mailed link; the three ways to pay (balance, card through the Stripe fake, bank
 // transfer); the status page; wrong and foreign order ids; CSRF; repeated submissions.
 import assert from "node:assert/strict";
-import { afterEach, it } from "node:test";
+import { after, afterEach, before, it } from "node:test";
 import type { Container } from "../src/app/container.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { followLink, mailedLink } from "./helpers/account-links.ts";
 import { WebClient } from "./helpers/web-client.ts";
 import { startStripeFake, type StripeFake } from "./fakes/stripe-server.ts";
+import { listenOnSandbox } from "./helpers/app.ts";
+import { transfer } from "../src/modules/ledger/ledger.logic.ts";
+import { assertRussian } from "./helpers/russian-page.ts";
+import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 
 const PASSWORD = "correct horse battery";
 const BUY = "/billmgr?module=DDoSGUARD&license=100001&ip=203.0.113.11&module_id=23221";
@@ -366,6 +370,92 @@ describeEachDialect("checkout pages", (ctx) => {
     const cancelled = await new WebClient(app, "203.0.113.32").get(`${third.path}/status`);
     assert.equal(cancelled.statusCode, 200);
     assert.match(text(cancelled.body), /Cancelled.*not paid in time.*Nothing was charged/);
+  });
+});
+
+describeEachDialect("checkout pages in Russian", (ctx) => {
+  it("speaks Russian on the checkout, its pay form, the status page and the transfer instructions", async () => {
+    const { app, c } = await setup(ctx());
+    await c.settings.setMany({ "seller.legal_name": "Example Hosting GmbH", "seller.iban": "DE89370400440532013000", "seller.bic": "COBADEFFXXX" });
+    const web = new WebClient(app);
+    web.cookies.set("locale", "ru");
+    const { path, id } = await buy(web);
+    const anonymous = await web.get(path);
+    assert.equal(anonymous.statusCode, 200);
+    assertRussian(anonymous.body, [/Заказ: модуль «DDoS-GUARD»/, /Срок<\/dt><dd>1 месяц<\/dd>/, /Цена<\/dt><dd class="num">11,90\s€/, /Ожидает оплаты/, /Платить за год: 119,00\s€ в год/, /Войдите или зарегистрируйтесь, чтобы оплатить/, /Я здесь впервые/], "anonymous checkout");
+
+    await signUpFrom(web, c, path, "ru@example.com");
+    web.cookies.set("locale", "ru");
+    const signedIn = await web.get(path);
+    assertRussian(signedIn.body, [/Оплата: 11,90\s€/, /Баланс: <b>200,00\s€<\/b>/, /включая демо-деньги/, /Оплатить 11,90\s€ с баланса/, /Получить счёт для оплаты переводом/], "signed-in checkout");
+
+    const monthly = await web.post(`${path}/period`, { period: "7" }, web.csrfOfLastPage());
+    assert.equal(monthly.statusCode, 400);
+    assertRussian(monthly.body, [/Выберите срок: 1 или 12 месяцев/], "refused period");
+
+    assert.equal((await pay(web, path, "bank_transfer")).statusCode, 303);
+    const order = await c.orders.get(id);
+    const transfer = await c.payments.findTransfer(order.invoice_id!);
+    const status = await web.get(`${path}/status`);
+    assertRussian(status.body, [/Ожидаем ваш банковский перевод/, /Как оплатить/, /Получатель<\/dt><dd>Example Hosting GmbH/, new RegExp(`Назначение платежа</dt><dd><code>${transfer.reference}`), /Страница обновляется каждые 60 секунд/, /Открыть счёт/], "status page");
+
+    await c.payments.confirmTransfer(transfer.reference, { amount: "11.90", actor: "staff:test" });
+    const paid = await web.get(`${path}/status`);
+    assertRussian(paid.body, [/Оплата получена — заказываем модуль/, /Страница обновляется каждые 3 секунды/], "paid status");
+
+    const missing = await web.get("/checkout/ord_doesnotexist");
+    assert.equal(missing.statusCode, 404);
+    assertRussian(missing.body, [/Такого заказа нет/], "unknown order");
+  });
+
+  it("refuses a short balance on the pay form in the reader's words, with the shortfall", async () => {
+    const { app, c } = await setup(ctx());
+    const web = new WebClient(app);
+    web.cookies.set("locale", "ru");
+    const { path } = await buy(web);
+    await signUpFrom(web, c, path, "short@example.com");
+    const customer = (await c.db.selectFrom("customers").select("id").where("email", "=", "short@example.com").executeTakeFirstOrThrow()).id;
+    await c.db.transaction().execute((tx) => c.ledger.post(tx, { kind: "test", memo: "spent elsewhere", postings: transfer({ kind: "customer", owner: customer }, { kind: "funding" }, { minor: 19500, currency: "EUR" }) }));
+    web.cookies.set("locale", "ru");
+    const page = await web.get(path);
+    assertRussian(page.body, [/На балансе не хватает <b>6,90\s€<\/b>/, /Пополните баланс/], "short balance");
+    const expect = /name="expect" value="([^"]+)"/.exec(page.body)![1]!;
+    const r = await web.post(`${path}/pay`, { method: "balance", expect }, web.csrfOfLastPage());
+    assert.equal(r.statusCode, 402);
+    assertRussian(r.body, [/На балансе не хватает <b>6,90\s€<\/b>\. <a href="\/account\/balance">Пополните баланс<\/a> или выберите другой способ оплаты/], "refused payment");
+  });
+});
+
+describeEachDialect("checkout with the client area's license check", (ctx) => {
+  let sandbox: TestSandbox;
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await sandbox.stop();
+  });
+
+  it("says a Buy with the wrong IP cannot be paid, and the corrected Buy opens a payable order", async () => {
+    const r = await listenOnSandbox(ctx(), sandbox);
+    try {
+      const web = new WebClient(r.app);
+      const wrong = await buy(web, "/billmgr?module=DDoSGUARD&license=100001&ip=198.51.100.99&module_id=23221");
+      const unpayable = text((await web.get(wrong.path)).body);
+      assert.match(unpayable, /This order cannot be paid: license 100001 is on another IP address than the one the panel sent\. Press Buy again/);
+      web.cookies.set("locale", "ru");
+      assertRussian((await web.get(wrong.path)).body, [/Этот заказ нельзя оплатить: у лицензии 100001 другой IP-адрес/], "wrong IP, ru");
+      web.cookies.delete("locale");
+
+      const corrected = await buy(web, "/billmgr?module=DDoSGUARD&license=100001&ip=203.0.113.11&module_id=23221");
+      assert.notEqual(corrected.id, wrong.id, "the corrected Buy is a new order");
+      const payable = await web.get(corrected.path);
+      assert.equal(payable.statusCode, 200);
+      assert.doesNotMatch(text(payable.body), /cannot be paid|cannot check/);
+      assert.equal((await r.c.orders.get(corrected.id)).ip, "203.0.113.11");
+    } finally {
+      await r.app.close();
+      await r.c.close();
+    }
   });
 });
 

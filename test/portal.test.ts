@@ -10,7 +10,7 @@ import { transfer } from "../src/modules/ledger/ledger.logic.ts";
 import { startStripeFake, type StripeFake } from "./fakes/stripe-server.ts";
 import { describeEachDialect } from "./helpers/db.ts";
 import { buildPortalWorld } from "./helpers/portal.ts";
-import { portalEn } from "../src/i18n/catalog/portal.en.ts";
+import { assertRussian } from "./helpers/russian-page.ts";
 
 // A fresh Stripe fake per test: ids are sequential, so idempotency keys repeat across databases.
 let stripe: StripeFake | undefined;
@@ -26,24 +26,6 @@ async function counts(c: Container) {
   return { orders: await n("orders"), ledger: await n("ledger_transactions"), invoices: await n("invoices"), renewals: await n("renewals"), moduleEvents: await n("customer_module_events"), transfers: await n("bank_transfers") };
 }
 
-/** Literal text of every English portal/checkout message (ICU arguments and plurals left out). */
-const ENGLISH_PORTAL_TEXTS: string[] = Object.values(portalEn)
-  .flatMap((m) => m.split(/\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/))
-  .map((x) => x.trim())
-  .filter((x) => /[A-Za-z]{3,}.*\s.*[A-Za-z]{3,}/.test(x));
-
-/**
- * A Russian render: the Russian words are there, and no English sentence of the portal's catalog
- * is left in the page's text (tags, attribute values of links and the customer's own data aside).
- */
-function assertRussian(body: string, words: RegExp[], what: string): void {
-  assert.match(body, /<html lang="ru">/, `${what}: <html lang>`);
-  for (const w of words) assert.match(body, w, `${what}: ${w}`);
-  const text = body.replace(/<[^>]*>/g, " ").replace(/&[a-z#0-9]+;/g, " ").replace(/\s+/g, " ");
-  for (const english of ENGLISH_PORTAL_TEXTS) assert.ok(!text.includes(english), `${what}: English left: "${english}"`);
-  const labels = [...body.matchAll(/(?:data-label|aria-label)="([^"]*)"/g)].map((m) => m[1]!);
-  for (const l of labels) assert.doesNotMatch(l, /^[A-Za-z ]{4,}$/, `${what}: English label "${l}"`);
-}
 
 describeEachDialect("customer portal pages", (ctx) => {
   it("lists the customer's modules with status, license, IP and expiry, and offers renew and move", async () => {
