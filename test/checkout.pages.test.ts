@@ -3,13 +3,17 @@
 // back from the e-mailed link; the three ways to pay (balance, card through the Stripe fake, bank
 // transfer); the status page; wrong and foreign order ids; CSRF; repeated submissions.
 import assert from "node:assert/strict";
-import { afterEach, it } from "node:test";
+import { after, afterEach, before, it } from "node:test";
 import type { Container } from "../src/app/container.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { followLink, mailedLink } from "./helpers/account-links.ts";
 import { WebClient } from "./helpers/web-client.ts";
 import { startStripeFake, type StripeFake } from "./fakes/stripe-server.ts";
+import { listenOnSandbox } from "./helpers/app.ts";
+import { transfer } from "../src/modules/ledger/ledger.logic.ts";
+import { assertRussian } from "./helpers/russian-page.ts";
+import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 
 const PASSWORD = "correct horse battery";
 const BUY = "/billmgr?module=DDoSGUARD&license=100001&ip=203.0.113.11&module_id=23221";
@@ -82,11 +86,11 @@ describeEachDialect("checkout pages", (ctx) => {
     assert.match(t, new RegExp(`Order ${id}`));
     assert.match(t, /ispmanager license 100001 \(203\.0\.113\.11\)/);
     assert.match(t, /Period 1 month/);
-    assert.match(t, /Price 11\.90 EUR/);
-    assert.match(t, /VAT 20% 2\.38 EUR/);
-    assert.match(t, /Total 14\.28 EUR/);
+    assert.match(t, /Price €11\.90/);
+    assert.match(t, /VAT 20% €2\.38/);
+    assert.match(t, /Total €14\.28/);
     assert.match(t, /Status Awaiting payment/);
-    assert.match(t, /Pay yearly instead: 119\.00 EUR \/ year/);
+    assert.match(t, /Pay yearly instead: €119\.00 per year/);
     // Both inline forms come back to this order.
     assert.match(page.body, /<form method="post" action="\/account\/login"><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="next" value="\/checkout\/ord_[a-z0-9]+">/);
     assert.match(page.body, /<form method="post" action="\/account\/signup"><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="next" value="\/checkout\/ord_[a-z0-9]+">/);
@@ -105,8 +109,8 @@ describeEachDialect("checkout pages", (ctx) => {
     assert.equal(r.headers.location, path);
     const yearly = text((await web.get(path)).body);
     assert.match(yearly, /Period 12 months/);
-    assert.match(yearly, /Total 119\.00 EUR/);
-    assert.match(yearly, /Pay monthly instead: 11\.90 EUR \/ month/);
+    assert.match(yearly, /Total €119\.00/);
+    assert.match(yearly, /Pay monthly instead: €11\.90 per month/);
     assert.equal((await c.orders.get(id)).period_months, 12);
     const bad = await web.post(`${path}/period`, { period: "7" });
     assert.equal(bad.statusCode, 400);
@@ -122,9 +126,9 @@ describeEachDialect("checkout pages", (ctx) => {
     const page = await web.get(path);
     const t = text(page.body);
     assert.match(t, /Signed in as ann@example\.com/);
-    assert.match(t, /Balance: 200\.00 EUR includes demo money/);
+    assert.match(t, /Balance: €200\.00 includes demo money/);
     assert.match(t, /Demo mode: your account was given demo money/);
-    assert.match(page.body, /<button type="submit" name="method" value="balance">Pay 11\.90 EUR from balance<\/button>/);
+    assert.match(page.body, /<button type="submit" name="method" value="balance">Pay €11\.90 from balance<\/button>/);
     assert.match(page.body, /value="bank_transfer"/);
     assert.doesNotMatch(page.body, /value="stripe"/, "no card payments without Stripe keys");
     // Confirming again (another verification of the same customer) gives no second credit.
@@ -143,15 +147,15 @@ describeEachDialect("checkout pages", (ctx) => {
     await signUpFrom(web, c, path, "bob@example.com");
     const page = await web.get(path);
     const t = text(page.body);
-    assert.match(t, /Balance: 0\.00 EUR/);
-    assert.match(t, /Your balance is 11\.90 EUR short/);
+    assert.match(t, /Balance: €0\.00/);
+    assert.match(t, /Your balance is €11\.90 short/);
     assert.match(page.body, /href="\/account\/balance"/);
     assert.match(page.body, /value="balance" disabled/);
     // Submitted anyway (an old page): a readable refusal, nothing charged.
     const expect = /name="expect" value="([^"]+)"/.exec(page.body)![1]!;
     const r = await web.post(`${path}/pay`, { method: "balance", expect });
     assert.equal(r.statusCode, 402);
-    assert.match(text(r.body), /11\.90 EUR short/);
+    assert.match(text(r.body), /€11\.90 short/);
     assert.equal((await c.orders.get(id)).state, "pending_payment");
     assert.deepEqual(await ledgerKinds(c, id), []);
   });
@@ -194,7 +198,7 @@ describeEachDialect("checkout pages", (ctx) => {
     const { path, id } = await buy(web);
     await signUpFrom(web, c, path, "card@example.com");
     const page = await web.get(path);
-    assert.match(page.body, /<button type="submit" name="method" value="stripe">Pay 11\.90 EUR by card<\/button>/);
+    assert.match(page.body, /<button type="submit" name="method" value="stripe">Pay €11\.90 by card<\/button>/);
     assert.match(String(page.headers["content-security-policy"]), new RegExp(`form-action 'self' https://checkout\\.stripe\\.com ${stripe.url.replace(/[.]/g, "\\.")}`));
     const first = await pay(web, path, "stripe");
     assert.equal(first.statusCode, 303, first.body);
@@ -240,7 +244,7 @@ describeEachDialect("checkout pages", (ctx) => {
     const status = await web.get(`${path}/status`);
     const t = text(status.body);
     assert.match(t, /Awaiting your bank transfer/);
-    assert.match(t, /Amount 11\.90 EUR/);
+    assert.match(t, /Amount €11\.90/);
     assert.match(t, /Beneficiary Example Hosting GmbH/);
     assert.match(t, /IBAN DE89370400440532013000/);
     assert.match(t, new RegExp(`Payment reference ${transfer.reference}`));
@@ -321,7 +325,7 @@ describeEachDialect("checkout pages", (ctx) => {
       [{ expect }, 400, /Choose how to pay/],
       [{ method: "balance" }, 409, /changed after the page was shown, so nothing was charged/],
       [{ method: "balance", expect: "12:11900:EUR" }, 409, /changed after the page was shown/],
-      [{ method: "stripe", expect }, 400, /not a way of paying offered here/],
+      [{ method: "stripe", expect }, 400, /Choose how to pay/],
       [{ method: "<script>alert(1)</script>", expect }, 400, /Choose how to pay/],
     ];
     for (const [form, status, message] of cases) {
@@ -368,6 +372,92 @@ describeEachDialect("checkout pages", (ctx) => {
     const cancelled = await new WebClient(app, "203.0.113.32").get(`${third.path}/status`);
     assert.equal(cancelled.statusCode, 200);
     assert.match(text(cancelled.body), /Cancelled.*not paid in time.*Nothing was charged/);
+  });
+});
+
+describeEachDialect("checkout pages in Russian", (ctx) => {
+  it("speaks Russian on the checkout, its pay form, the status page and the transfer instructions", async () => {
+    const { app, c } = await setup(ctx());
+    await c.settings.setMany({ "seller.legal_name": "Example Hosting GmbH", "seller.iban": "DE89370400440532013000", "seller.bic": "COBADEFFXXX" });
+    const web = new WebClient(app);
+    web.cookies.set("locale", "ru");
+    const { path, id } = await buy(web);
+    const anonymous = await web.get(path);
+    assert.equal(anonymous.statusCode, 200);
+    assertRussian(anonymous.body, [/Заказ: модуль «DDoS-GUARD»/, /Срок<\/dt><dd>1 месяц<\/dd>/, /Цена<\/dt><dd class="num">11,90\s€/, /Ожидает оплаты/, /Платить за год: 119,00\s€ в год/, /Войдите или зарегистрируйтесь, чтобы оплатить/, /Я здесь впервые/], "anonymous checkout");
+
+    await signUpFrom(web, c, path, "ru@example.com");
+    web.cookies.set("locale", "ru");
+    const signedIn = await web.get(path);
+    assertRussian(signedIn.body, [/Оплата: 11,90\s€/, /Баланс: <b>200,00\s€<\/b>/, /включая демо-деньги/, /Оплатить 11,90\s€ с баланса/, /Получить счёт для оплаты переводом/], "signed-in checkout");
+
+    const monthly = await web.post(`${path}/period`, { period: "7" }, web.csrfOfLastPage());
+    assert.equal(monthly.statusCode, 400);
+    assertRussian(monthly.body, [/Выберите срок: 1 или 12 месяцев/], "refused period");
+
+    assert.equal((await pay(web, path, "bank_transfer")).statusCode, 303);
+    const order = await c.orders.get(id);
+    const transfer = await c.payments.findTransfer(order.invoice_id!);
+    const status = await web.get(`${path}/status`);
+    assertRussian(status.body, [/Ожидаем ваш банковский перевод/, /Как оплатить/, /Получатель<\/dt><dd>Example Hosting GmbH/, new RegExp(`Назначение платежа</dt><dd><code>${transfer.reference}`), /Страница обновляется каждые 60 секунд/, /Открыть счёт/], "status page");
+
+    await c.payments.confirmTransfer(transfer.reference, { amount: "11.90", actor: "staff:test" });
+    const paid = await web.get(`${path}/status`);
+    assertRussian(paid.body, [/Оплата получена — заказываем модуль/, /Страница обновляется каждые 3 секунды/], "paid status");
+
+    const missing = await web.get("/checkout/ord_doesnotexist");
+    assert.equal(missing.statusCode, 404);
+    assertRussian(missing.body, [/Такого заказа нет/], "unknown order");
+  });
+
+  it("refuses a short balance on the pay form in the reader's words, with the shortfall", async () => {
+    const { app, c } = await setup(ctx());
+    const web = new WebClient(app);
+    web.cookies.set("locale", "ru");
+    const { path } = await buy(web);
+    await signUpFrom(web, c, path, "short@example.com");
+    const customer = (await c.db.selectFrom("customers").select("id").where("email", "=", "short@example.com").executeTakeFirstOrThrow()).id;
+    await c.db.transaction().execute((tx) => c.ledger.post(tx, { kind: "test", memo: "spent elsewhere", postings: transfer({ kind: "customer", owner: customer }, { kind: "funding" }, { minor: 19500, currency: "EUR" }) }));
+    web.cookies.set("locale", "ru");
+    const page = await web.get(path);
+    assertRussian(page.body, [/На балансе не хватает <b>6,90\s€<\/b>/, /Пополните баланс/], "short balance");
+    const expect = /name="expect" value="([^"]+)"/.exec(page.body)![1]!;
+    const r = await web.post(`${path}/pay`, { method: "balance", expect }, web.csrfOfLastPage());
+    assert.equal(r.statusCode, 402);
+    assertRussian(r.body, [/На балансе не хватает <b>6,90\s€<\/b>\. <a href="\/account\/balance">Пополните баланс<\/a> или выберите другой способ оплаты/], "refused payment");
+  });
+});
+
+describeEachDialect("checkout with the client area's license check", (ctx) => {
+  let sandbox: TestSandbox;
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await sandbox.stop();
+  });
+
+  it("says a Buy with the wrong IP cannot be paid, and the corrected Buy opens a payable order", async () => {
+    const r = await listenOnSandbox(ctx(), sandbox);
+    try {
+      const web = new WebClient(r.app);
+      const wrong = await buy(web, "/billmgr?module=DDoSGUARD&license=100001&ip=198.51.100.99&module_id=23221");
+      const unpayable = text((await web.get(wrong.path)).body);
+      assert.match(unpayable, /This order cannot be paid: license 100001 is on another IP address than the one the panel sent\. Press Buy again/);
+      web.cookies.set("locale", "ru");
+      assertRussian((await web.get(wrong.path)).body, [/Этот заказ нельзя оплатить: у лицензии 100001 другой IP-адрес/], "wrong IP, ru");
+      web.cookies.delete("locale");
+
+      const corrected = await buy(web, "/billmgr?module=DDoSGUARD&license=100001&ip=203.0.113.11&module_id=23221");
+      assert.notEqual(corrected.id, wrong.id, "the corrected Buy is a new order");
+      const payable = await web.get(corrected.path);
+      assert.equal(payable.statusCode, 200);
+      assert.doesNotMatch(text(payable.body), /cannot be paid|cannot check/);
+      assert.equal((await r.c.orders.get(corrected.id)).ip, "203.0.113.11");
+    } finally {
+      await r.app.close();
+      await r.c.close();
+    }
   });
 });
 

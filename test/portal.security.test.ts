@@ -205,7 +205,7 @@ describeEachDialect("customer-facing routes: ownership, CSRF, sign-in", (ctx) =>
     for (const s of bobListed) assert.ok(all.includes(s), `Bob's ${s} is shown`);
     // The balance page lists only Bob's own ledger entries: 100.00 in, 11.90 out.
     const balance = (await bob.web.get("/account/balance")).body;
-    assert.equal([...balance.matchAll(/<td class="num">-11\.90 EUR<\/td>/g)].length, 1);
+    assert.equal([...balance.matchAll(/<td class="num" data-label="Amount">-€11\.90<\/td>/g)].length, 1);
   });
 
   it("refuses every POST form without a valid CSRF token with 403, changing nothing", async () => {

@@ -10,6 +10,7 @@ import { transfer } from "../src/modules/ledger/ledger.logic.ts";
 import { startStripeFake, type StripeFake } from "./fakes/stripe-server.ts";
 import { describeEachDialect } from "./helpers/db.ts";
 import { buildPortalWorld } from "./helpers/portal.ts";
+import { assertRussian } from "./helpers/russian-page.ts";
 
 // A fresh Stripe fake per test: ids are sequential, so idempotency keys repeat across databases.
 let stripe: StripeFake | undefined;
@@ -24,6 +25,7 @@ async function counts(c: Container) {
     Number((await c.db.selectFrom(t).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   return { orders: await n("orders"), ledger: await n("ledger_transactions"), invoices: await n("invoices"), renewals: await n("renewals"), moduleEvents: await n("customer_module_events"), transfers: await n("bank_transfers") };
 }
+
 
 describeEachDialect("customer portal pages", (ctx) => {
   it("lists the customer's modules with status, license, IP and expiry, and offers renew and move", async () => {
@@ -313,5 +315,133 @@ describeEachDialect("customer portal pages", (ctx) => {
 
     const reverse = await ann.web.get(`/account/modules/${ann.moduleId}/renew`);
     assert.match(reverse.body, /<b>€11\.90<\/b>/, "reverse charge: no VAT for an EU business with a VAT number");
+  });
+  it("speaks Russian on every portal page: words, money, dates, plurals, statuses and labels", async () => {
+    const w = await buildPortalWorld(ctx());
+    const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
+    ann.web.cookies.set("locale", "ru");
+    const pages: Array<[string, RegExp[]]> = [
+      ["/account", [/<h1>Мои модули<\/h1>/, /Активен/, /1 января 2027 г\./, /Каждый 1 месяц с баланса/, /Продлить сейчас/, /data-label="Лицензия"/, /aria-current="page">Мои модули/]],
+      [`/account/modules/${ann.moduleId}/renew`, [/Продление модуля «DDoS-GUARD»/, /Оплатить 11,90\s€ с баланса/, /1 месяц/, /Действует до<\/dt><dd>1 января 2027 г\./]],
+      [`/account/modules/${ann.moduleId}/move`, [/Перенос модуля «DDoS-GUARD»/, /Номер новой лицензии ispmanager/, /Перенести модуль/]],
+      ["/account/orders", [/<h1>Заказы<\/h1>/, /Покупка/, /Ожидает оплаты/, /11,90\s€/, /data-label="Статус"/]],
+      [`/account/orders/${ann.orderId}`, [/История/, /Оплачен — модуль скоро подключат наши сотрудники/, /Управление лицензиями/, /Скачать PDF/]],
+      [`/account/orders/${ann.pendingOrderId}`, [/Выставлен счёт № [^<]+ на сумму 11,90\s€/, /Оплатить заказ/]],
+      ["/account/invoices", [/<h1>Счета<\/h1>/, /Ожидает оплаты/, /Оплачен/, /data-label="Сумма"/]],
+      ["/account/balance", [/<b>88,10\s€<\/b>/, /Операции в EUR/, /Оплата заказа/, /Банковским переводом/, /Пополнить/]],
+      [`/account/balance/transfers/${ann.transferId}`, [/Пополнение банковским переводом/, /Назначение платежа/]],
+      ["/account/details", [/<h1>Реквизиты<\/h1>/, /<option value="DE">Германия<\/option>/, /Выберите страну/, /Сохранить/]],
+      ["/account/modules/cmod_nothere/renew", [/Не найдено/, /Вернуться к модулям/]],
+    ];
+    for (const [url, words] of pages) {
+      const r = await ann.web.get(url);
+      assert.ok(r.statusCode === 200 || r.statusCode === 404, `${url}: ${r.statusCode}`);
+      assertRussian(r.body, words, url);
+    }
+    // The same pages in English (no cookie, no Accept-Language) keep English.
+    ann.web.cookies.delete("locale");
+    assert.match((await ann.web.get("/account")).body, /<html lang="en">[\s\S]*Every month from your balance/);
+  });
+
+  it("takes the language from Accept-Language when nothing else chose it", async () => {
+    const w = await buildPortalWorld(ctx());
+    const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
+    const cookie = [...ann.web.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const r = await w.app.inject({ method: "GET", url: "/account/orders", remoteAddress: "203.0.113.1", headers: { cookie, "accept-language": "ru-RU,ru;q=0.9,en;q=0.5" } });
+    assert.equal(r.statusCode, 200);
+    assertRussian(r.body, [/<h1>Заказы<\/h1>/, /Ожидает оплаты/], "/account/orders by Accept-Language");
+  });
+
+  it("reads top-ups typed either way (13,50 · 13.50 · 1 234,50) and keeps a refused one in the field, in Russian", async () => {
+    const w = await buildPortalWorld(ctx());
+    const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
+    ann.web.cookies.set("locale", "ru");
+    for (const [typed, minor] of [["13,50", 1350], ["13.50", 1350], ["1 234,50", 123450], ["1\u00a0234,50", 123450], ["1,234.50", 123450]] as const) {
+      const r = await ann.web.submit("/account/balance", "/account/balance/top-up", { amount: typed, currency: "EUR", method: "bank_transfer" });
+      assert.equal(r.statusCode, 303, `${typed}: ${r.body.slice(0, 300)}`);
+      const id = String(r.headers.location).split("/").at(-1)!;
+      const row = await w.c.db.selectFrom("bank_transfers").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      assert.equal(Number(row.amount_minor), minor, typed);
+      const page = await ann.web.get(String(r.headers.location));
+      assert.ok(page.body.includes(new Intl.NumberFormat("ru-RU", { style: "currency", currency: "EUR" }).format(minor / 100)), `${typed}: the amount in Russian`);
+    }
+    for (const [typed, problem] of [["12,345", /можно понять двояко/], ["десять", /не сумма/], ["", /Укажите сумму/], ["0", /Введите сумму больше нуля/]] as const) {
+      const r = await ann.web.submit("/account/balance", "/account/balance/top-up", { amount: typed, currency: "EUR", method: "bank_transfer" });
+      assert.equal(r.statusCode, 400, typed);
+      assert.match(r.body, /<p class="field-error" id="amount-error">/);
+      assert.match(r.body, problem, typed);
+      assert.ok(r.body.includes(`value="${typed}"`), `${typed} is kept`);
+      assertRussian(r.body, [/Пополнить баланс/], `top-up ${typed}`);
+    }
+  });
+
+  it("stores the country chosen from the select as its ISO code, named in the page's language", async () => {
+    const w = await buildPortalWorld(ctx());
+    const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
+    ann.web.cookies.set("locale", "ru");
+    const bad = await ann.web.submit("/account/details", "/account/details", { name: "Анна", company: "", address: "Москва", country: "Germany", vatId: "" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Выберите страну из списка/);
+    assert.match(bad.body, /value="Анна"/, "what was typed stays");
+    assert.equal((await w.c.customers.find(ann.id)).country ?? null, null, "Germany never becomes GE");
+    const ok = await ann.web.submit("/account/details", "/account/details", { name: "Анна", company: "", address: "Москва", country: "DE", vatId: "" });
+    assert.equal(ok.statusCode, 303, ok.body);
+    assert.equal((await w.c.customers.find(ann.id)).country, "DE");
+    const page = await ann.web.get("/account/details");
+    assert.match(page.body, /<option value="DE" selected>Германия<\/option>/);
+    const english = await (async () => { ann.web.cookies.set("locale", "en"); return ann.web.get("/account/details"); })();
+    assert.match(english.body, /<option value="DE" selected>Germany<\/option>/);
+  });
+
+  it("a refunded active module runs to its date, is never renewed nor charged, and says so to the customer", async () => {
+    const w = await buildPortalWorld(ctx());
+    const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
+    // The scan raises the renewal invoice first (balance emptied so it cannot be paid), then staff refund.
+    const all = { minor: await eurBalance(w.c, ann.id), currency: "EUR" };
+    await w.c.db.transaction().execute((tx) => w.c.ledger.post(tx, { kind: "test", memo: "spent elsewhere", postings: transfer({ kind: "customer", owner: ann.id }, { kind: "funding" }, all) }));
+    w.clock.set("2026-12-26T10:00:00Z");
+    assert.equal((await w.c.renewals.scan()).invoiced, 1);
+    const [renewal] = await w.c.db.selectFrom("orders").selectAll().where("kind", "=", "renewal").execute();
+    assert.equal(renewal!.state, "pending_payment");
+
+    const refund = await w.c.orders.refundActive(ann.orderId, "customer changed their mind", "staff:test");
+    assert.equal(refund.order.state, "active", "the module exists upstream: the order stays active");
+    assert.ok(refund.order.refunded_at);
+    assert.equal((await w.c.orders.get(ann.orderId)).refunded_at, refund.order.refunded_at);
+    const cm = await w.c.db.selectFrom("customer_modules").selectAll().where("id", "=", ann.moduleId).executeTakeFirstOrThrow();
+    assert.equal(cm.state, "active");
+    assert.equal(cm.renewal, "off");
+    assert.equal((await w.c.orders.get(renewal!.id)).state, "cancelled", "the unpaid renewal is cancelled with the refund");
+    assert.equal(await eurBalance(w.c, ann.id), 1190, "the purchase's total is back on the balance");
+
+    // Money on the balance again: still no renewal raised or paid, and "Renew now" is refused.
+    await w.c.customers.credit(ann.id, { amount: "100.00", currency: "EUR", reason: "top-up", actor: "test" });
+    const scan = await w.c.renewals.scan();
+    assert.deepEqual([scan.invoiced, scan.paid, scan.expired], [0, 0, 0]);
+    await assert.rejects(w.c.portal.renewNow(ann.id, ann.moduleId), { code: "illegal_transition" });
+    assert.equal(await eurBalance(w.c, ann.id), 11190);
+
+    const web = await w.signIn(ann.email, "203.0.113.1"); // days later: a new session
+    const modules = await web.get("/account");
+    assert.match(modules.body, /Refunded: active until January 1, 2027, not renewed/);
+    assert.match(modules.body, /Not renewed \(refunded\)/);
+    assert.doesNotMatch(modules.body, /\/renew"/, "no Renew now");
+    const order = await web.get(`/account/orders/${ann.orderId}`);
+    assert.match(order.body, /Refunded — active until January 1, 2027, not renewed/);
+    assert.match(order.body, /stays active until January 1, 2027 and is not renewed/);
+    assert.match(order.body, /€11\.90 refunded to your balance; the module runs until January 1, 2027 and is not renewed/);
+    const renew = await web.get(`/account/modules/${ann.moduleId}/renew`);
+    assert.equal(renew.statusCode, 409);
+    assert.match(renew.body, /This module was refunded: it runs until January 1, 2027 and is not renewed/);
+    web.cookies.set("locale", "ru");
+    assertRussian((await web.get("/account")).body, [/Возврат: действует до 1 января 2027 г\., не продлевается/, /Не продлевается \(возврат\)/], "refunded module, ru");
+    assertRussian((await web.get(`/account/orders/${ann.orderId}`)).body, [/Возврат оформлен — действует до 1 января 2027 г\., не продлевается/], "refunded order, ru");
+
+    // The day after its date the module expires by itself.
+    w.clock.set("2027-01-02T10:00:00Z");
+    assert.equal((await w.c.renewals.scan()).expired, 1);
+    assert.equal((await w.c.db.selectFrom("customer_modules").select("state").where("id", "=", ann.moduleId).executeTakeFirstOrThrow()).state, "expired");
+    assert.equal(await eurBalance(w.c, ann.id), 11190, "nothing charged at any point");
+    assert.deepEqual(await w.c.ledger.audit(w.c.db), { unbalanced: [], nonZeroTotals: [] });
   });
 });

@@ -408,7 +408,9 @@ ${s.iban ? "" : html`<p class="muted">${t(l, "page.status.details_on_invoice")}<
           text: html`<p>${o.reason ? t(l, "page.status.refunded.reason", { reason: o.reason }) : t(l, "page.status.refunded.text")} <a href="/account/balance">${t(l, "page.status.see_balance")}</a>.</p>`,
         };
       case "cancelled":
-        return { title: t(l, "page.status.cancelled.title"), text: p("page.status.cancelled.text") };
+        // The expiry job's reason is known and worded; a staff member's reason is shown as typed.
+        if (o.reason === "not paid in time") return { title: t(l, "page.status.cancelled.title"), text: p("page.status.cancelled.unpaid") };
+        return { title: t(l, "page.status.cancelled.title"), text: o.reason ? html`<p>${t(l, "page.status.cancelled.reason", { reason: o.reason })}</p>` : p("page.status.cancelled.text") };
       default:
         return { title: t(l, "page.status.other.title"), text: html`<p>${stateText(o, l)}</p>` };
     }

@@ -344,6 +344,8 @@ export const portalEn = {
   "page.status.see_balance": "See your balance",
   "page.status.cancelled.title": "Cancelled",
   "page.status.cancelled.text": "This order was cancelled. Nothing was charged. To buy the module, start again from the Buy button in ispmanager.",
+  "page.status.cancelled.unpaid": "This order was cancelled because it was not paid in time. Nothing was charged. To buy the module, start again from the Buy button in ispmanager.",
+  "page.status.cancelled.reason": "This order was cancelled ({reason}). Nothing was charged. To buy the module, start again from the Buy button in ispmanager.",
   "page.status.other.title": "Order status",
   "page.status.refreshes": "This page refreshes itself every {seconds, plural, one {# second} other {# seconds}}.",
   "page.status.all_orders": "All your orders",

@@ -344,6 +344,8 @@ export const portalRu: Record<keyof typeof portalEn, string> = {
   "page.status.see_balance": "Посмотреть баланс",
   "page.status.cancelled.title": "Заказ отменён",
   "page.status.cancelled.text": "Этот заказ отменён. Деньги не списаны. Чтобы купить модуль, начните заново с кнопки «Купить» в ispmanager.",
+  "page.status.cancelled.unpaid": "Заказ отменён: он не был оплачен вовремя. Деньги не списаны. Чтобы купить модуль, начните заново с кнопки «Купить» в ispmanager.",
+  "page.status.cancelled.reason": "Этот заказ отменён ({reason}). Деньги не списаны. Чтобы купить модуль, начните заново с кнопки «Купить» в ispmanager.",
   "page.status.other.title": "Статус заказа",
   "page.status.refreshes": "Страница обновляется {seconds, plural, one {каждую # секунду} few {каждые # секунды} many {каждые # секунд} other {каждые # секунды}}.",
   "page.status.all_orders": "Все ваши заказы",
