@@ -50,10 +50,10 @@ describe("admin console in a browser", () => {
 
       // The manual queue: order the module upstream by hand, then record its id here.
       const row = page.locator(`tr[data-order="${queued}"]`);
-      assert.match(await row.innerText(), /manual_queue/);
+      assert.match(await row.innerText(), /Manual queue/);
       await browser.screenshot("admin-02-manual-queue");
-      await row.getByLabel(`Upstream module id of ${queued}`).fill("7001");
-      await row.getByRole("button", { name: "Place manually" }).click();
+      await row.getByLabel("Upstream module id").fill("7001");
+      await row.getByRole("button", { name: "Place by hand" }).click();
       await page.waitForURL(/\/admin\/manual\?done=place/);
       assert.match(await page.locator("main").innerText(), /placed by hand/);
       assert.match(await page.locator("main").innerText(), /The queue is empty/);
@@ -63,20 +63,24 @@ describe("admin console in a browser", () => {
       // Refund the other order from its page.
       await page.getByRole("link", { name: "Orders", exact: true }).click();
       await page.waitForURL(/\/admin\/orders$/);
-      await page.getByRole("link", { name: active }).click();
+      await page.locator(`tr[data-order-row="${active}"] a[href="/admin/orders/${active}"]`).click();
       await page.waitForURL(new RegExp(`/admin/orders/${active}$`));
-      await page.getByLabel(`Reason to refund ${active}`).fill("customer asked within 14 days");
+      await page.getByLabel("Reason").fill("customer asked within 14 days");
       await browser.screenshot("admin-04-order-before-refund");
-      await page.getByRole("button", { name: "Refund" }).click();
+      await page.getByRole("button", { name: "Refund…" }).click();
+      // The confirmation states the effect in words; nothing has moved yet.
+      assert.match(await page.locator("main").innerText(), /Refund €11\.90 to the balance of/);
+      assert.equal((await c.customers.show(ann.id)).balances[0]!.minor, 10000 - 2 * 1190);
+      await page.getByRole("button", { name: "Refund €11.90" }).click();
       await page.waitForURL(new RegExp(`/admin/orders/${active}\\?done=refund$`));
-      assert.match(await page.locator("main").innerText(), /refunded to the customer's balance/);
+      assert.match(await page.locator("main").innerText(), /refunded to the customer’s balance/);
       await browser.screenshot("admin-05-order-refunded");
       const balance = (await c.customers.show(ann.id)).balances[0]!;
       assert.deepEqual(balance, { minor: 10000 - 1190, currency: "EUR" }, "one order paid, the other refunded");
 
       // Both actions are in the audit log, by this staff member.
       await page.getByRole("link", { name: "Audit log" }).click();
-      const log = await page.locator("main table.list").innerText();
+      const log = await page.locator("main table.data").innerText();
       assert.match(log, /order\.refund/);
       assert.match(log, /order\.place_manually/);
       assert.match(log, /desk@partner\.example/);

@@ -327,6 +327,11 @@ describeEachDialect("admin console pages", (ctx) => {
     const next = /<a rel="next" href="([^"]+)"/.exec(first.body)![1]!.replace(/&amp;/g, "&");
     assert.deepEqual(ids((await web.get(next)).body), [ann.id]);
     assert.deepEqual(ids((await web.get(`/admin/customers?q=${more[2]!.id}`)).body), [more[2]!.id]);
+    await c.customers.updateBilling(more[2]!.id, { country: "DE" });
+    assert.deepEqual(ids((await web.get("/admin/customers?country=DE")).body), [more[2]!.id]);
+    assert.match((await web.get("/admin/customers?country=DE")).body, /<td data-label="Country">Germany<\/td>/);
+    assert.match((await web.get("/admin/customers?country=DE", { "accept-language": "ru" })).body, /<td data-label="Страна">Германия<\/td>/);
+    assert.equal((await web.get("/admin/customers?country=%3Cx%3E")).statusCode, 400);
     assert.equal((await web.get("/admin/customers?q=two%20words")).statusCode, 400);
     assert.equal((await web.get("/admin/customers?after=garbage!")).statusCode, 400);
 

@@ -171,7 +171,7 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     // Below cost: refused by nobody, but shown in red.
     await web.submit("/admin/catalog/23221", "/admin/catalog/23221/price", { period: "1", amount: "0.01", currency: "EUR" });
     const list = await web.get("/admin/catalog");
-    assert.match(list.body, /<tr class="error" title="Sells below cost" data-module="23221">/);
+    assert.match(list.body, /<tr class="error" data-module="23221">.*?below cost/s);
     const detail = await web.get("/admin/catalog/23221");
     assert.match(detail.body, /0\.01/);
     assert.match(detail.body, /77\.77/, "the history shows the earlier price");
@@ -180,7 +180,10 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /class="notice error"/);
 
-    assert.equal((await web.submit("/admin/catalog/23221", "/admin/catalog/23221/disable", {})).statusCode, 303);
+    const askOff = await web.submit("/admin/catalog/23221", "/admin/catalog/23221/disable", {});
+    assert.match(askOff.body, /Take DDoS-GUARD off sale/, "switching off is confirmed in words first");
+    assert.match(await (await fetch(exportUrl)).text(), /<id>23221<\/id>/, "asking changes nothing");
+    assert.equal((await web.post("/admin/catalog/23221/disable", { confirm: "yes" })).statusCode, 303);
     assert.doesNotMatch(await (await fetch(exportUrl)).text(), /<id>23221<\/id>/);
     assert.equal((await web.submit("/admin/catalog", "/admin/catalog/sync", {})).statusCode, 303);
 

@@ -340,7 +340,11 @@ describeEachDialect("admin: API tokens page", (ctx) => {
     assert.ok(again.body.includes("CRM sync"));
 
     const [view] = await w.c.apiTokens.list();
-    const revoked = await client.post(`/admin/tokens/${view!.id}/revoke`, {});
+    const ask = await client.post(`/admin/tokens/${view!.id}/revoke`, {});
+    assert.equal(ask.statusCode, 200, "revoking is confirmed in words first");
+    assert.match(ask.body, /Revoke the token “CRM sync”/);
+    assert.equal((await w.call("GET", "/api/v1/orders", token)).statusCode, 200, "asking changes nothing");
+    const revoked = await client.post(`/admin/tokens/${view!.id}/revoke`, { confirm: "yes" });
     assert.equal(revoked.statusCode, 303);
     assert.equal((await w.call("GET", "/api/v1/orders", token)).statusCode, 401);
     const noCsrf = await client.post(`/admin/tokens/${view!.id}/revoke`, {}, null);

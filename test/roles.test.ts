@@ -34,24 +34,25 @@ describeEachDialect("roles and four eyes", (ctx) => {
     const ann = await w.customer("ann@example.com", 100001, "203.0.113.1");
     await staffClient(w, "owner@partner.example", "owner");
     const support = await staffClient(w, "support@partner.example", "support");
-    for (const url of ["/admin", "/admin/orders", `/admin/orders/${ann.orderId}`, "/admin/customers", `/admin/customers/${ann.id}`, "/admin/catalog", "/admin/ledger", "/admin/jobs", "/admin/audit", "/admin/approvals", "/admin/manual"]) {
+    for (const url of ["/admin", "/admin/orders", `/admin/orders/${ann.orderId}`, "/admin/customers", `/admin/customers/${ann.id}`, "/admin/catalog", "/admin/ledger", "/admin/jobs", "/admin/audit", "/admin/approvals", "/admin/manual", "/admin/invoices", "/admin/transfers", "/admin/rates"]) {
       const page = await support.web.get(url);
       assert.equal(page.statusCode, 200, url);
       const forms = [...page.body.matchAll(/<form\b[^>]*method="post"[^>]*action="([^"]+)"/g)].map((m) => m[1]);
-      assert.deepEqual(forms, ["/admin/logout"], `${url}: only the sign-out form`);
+      // Signing out and the language switch in the footer are the only forms (support may switch language).
+      assert.deepEqual(forms, ["/admin/logout", "/admin/locale"], `${url}: only the sign-out form and the language switch`);
     }
     const posts = registered
       .flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((m) => ({ method: String(m), url: r.url })))
       .filter((r) => r.url.startsWith("/admin") && !["GET", "HEAD"].includes(r.method))
       // Signing in (no session yet), the TOTP second step and the wizard's first owner (refused
-      // to everybody once staff exist, below) are not staff actions.
-      .filter((r) => !["/admin/login", "/admin/totp", "/admin/setup/owner"].includes(r.url) && !SUPPORT_MAY_POST.has(r.url));
+      // to everybody once staff exist, below) are not staff actions; nor is choosing the language.
+      .filter((r) => !["/admin/login", "/admin/totp", "/admin/setup/owner", "/admin/locale"].includes(r.url) && !SUPPORT_MAY_POST.has(r.url));
     assert.ok(posts.length >= 25, `the route table has the console's actions (${posts.length})`);
     const balance = await eur(w.c, ann.id);
     for (const r of posts) {
       await support.web.get("/admin");
       const url = r.url.replace(/:id\b/g, r.url.includes("customers") ? ann.id : r.url.includes("orders") ? ann.orderId : "x1").replace(/:(\w+)/g, "x1");
-      const res = await support.web.post(url, { amount: "5000.00", currency: "EUR", reason: "support tries", key: ADJUST_KEY(), upstreamId: "1", url: "https://hooks.example.com/x", events: "order.paid", email: "x@example.com", role: "owner", name: "x", scope: "orders:read" });
+      const res = await support.web.post(url, { amount: "5000.00", currency: "EUR", reason: "support tries", key: ADJUST_KEY(), confirm: "yes", ref: "x", rate: "1", base: "EUR", quote: "USD", upstreamId: "1", url: "https://hooks.example.com/x", events: "order.paid", email: "x@example.com", role: "owner", name: "x", scope: "orders:read" });
       assert.equal(res.statusCode, 403, `${r.method} ${r.url} → ${url}`);
       assert.match(String(res.headers["content-type"]), /text\/html/);
     }
@@ -71,18 +72,18 @@ describeEachDialect("roles and four eyes", (ctx) => {
 
     // Within the limit (default 500.00): done at once.
     await staff.web.get(`/admin/customers/${ann.id}`);
-    const small = await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "20.00", currency: "EUR", reason: "goodwill", key: ADJUST_KEY() });
+    const small = await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "20.00", currency: "EUR", reason: "goodwill", key: ADJUST_KEY(), confirm: "yes" });
     assert.equal(small.statusCode, 303);
     assert.equal(await eur(w.c, ann.id), before + 2000);
 
     // Above it: a pending approval, no money.
     await staff.web.get(`/admin/customers/${ann.id}`);
     const key = ADJUST_KEY();
-    const big = await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "900.00", currency: "EUR", reason: "big goodwill", key });
+    const big = await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "900.00", currency: "EUR", reason: "big goodwill", key, confirm: "yes" });
     assert.equal(big.statusCode, 303);
     assert.match(String(big.headers.location), /adjusted=pending/);
-    assert.match((await staff.web.get(String(big.headers.location))).body, /waits for the owner&#39;s approval/);
-    await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "900.00", currency: "EUR", reason: "big goodwill", key });
+    assert.match((await staff.web.get(String(big.headers.location))).body, /waits for the owner’s approval/);
+    await staff.web.post(`/admin/customers/${ann.id}/adjust`, { amount: "900.00", currency: "EUR", reason: "big goodwill", key, confirm: "yes" });
     const pending = await w.c.approvals.list({ state: "pending" });
     assert.equal(pending.length, 1, "the same form asks once");
     assert.equal(await eur(w.c, ann.id), before + 2000, "no money moved");
@@ -100,7 +101,7 @@ describeEachDialect("roles and four eyes", (ctx) => {
     // The owner approves: the money moves once, however often (or concurrently) approve is pressed.
     const ownerPage = await owner.web.get("/admin/approvals");
     assert.match(ownerPage.body, new RegExp(`/admin/approvals/${id}/approve`));
-    const answers = await Promise.all([0, 1, 2].map(() => owner.web.post(`/admin/approvals/${id}/approve`, {}, owner.web.csrfOfLastPage())));
+    const answers = await Promise.all([0, 1, 2].map(() => owner.web.post(`/admin/approvals/${id}/approve`, { confirm: "yes" }, owner.web.csrfOfLastPage())));
     assert.deepEqual(answers.map((r) => r.statusCode).sort(), [303, 409, 409]);
     assert.equal(await eur(w.c, ann.id), before + 2000 + 90000);
     const decided = (await w.c.approvals.find(id))!;
@@ -122,7 +123,7 @@ describeEachDialect("roles and four eyes", (ctx) => {
 
     for (const o of [ann, bob]) {
       await staff.web.get(`/admin/orders/${o.orderId}`);
-      const r = await staff.web.post(`/admin/orders/${o.orderId}/refund`, { reason: "customer unhappy" });
+      const r = await staff.web.post(`/admin/orders/${o.orderId}/refund`, { reason: "customer unhappy", confirm: "yes" });
       assert.equal(r.statusCode, 303, r.body);
       assert.match(String(r.headers.location), /done=refund_pending/);
     }
@@ -131,16 +132,20 @@ describeEachDialect("roles and four eyes", (ctx) => {
     assert.equal(forAnn!.subject_id, ann.orderId);
 
     await owner.web.get("/admin/approvals");
-    assert.equal((await owner.web.post(`/admin/approvals/${forBob!.id}/reject`, { note: "no" })).statusCode, 303);
+    assert.equal((await owner.web.post(`/admin/approvals/${forBob!.id}/reject`, { note: "no", confirm: "yes" })).statusCode, 303);
     await owner.web.get("/admin/approvals");
-    assert.equal((await owner.web.post(`/admin/approvals/${forAnn!.id}/approve`, {})).statusCode, 303);
+    const ask = await owner.web.post(`/admin/approvals/${forAnn!.id}/approve`, {});
+    assert.equal(ask.statusCode, 200);
+    assert.match(ask.body, /Approve the refund of €11\.90 for DDoS-GUARD · 100001 that staff@partner\.example asked for/);
+    assert.equal(await eur(w.c, ann.id), annBefore, "asking moves nothing");
+    assert.equal((await owner.web.post(`/admin/approvals/${forAnn!.id}/approve`, { confirm: "yes" })).statusCode, 303);
     await owner.web.get("/admin/approvals");
-    assert.equal((await owner.web.post(`/admin/approvals/${forAnn!.id}/approve`, {})).statusCode, 409);
+    assert.equal((await owner.web.post(`/admin/approvals/${forAnn!.id}/approve`, { confirm: "yes" })).statusCode, 409);
     assert.equal(await eur(w.c, ann.id), annBefore + 1190, "refunded once");
     assert.equal(await eur(w.c, bob.id), bobBefore, "rejected: nothing moved");
     // The owner's own refund is not limited.
     await owner.web.get(`/admin/orders/${bob.orderId}`);
-    assert.match(String((await owner.web.post(`/admin/orders/${bob.orderId}/refund`, { reason: "owner decides" })).headers.location), /done=refund$/);
+    assert.match(String((await owner.web.post(`/admin/orders/${bob.orderId}/refund`, { reason: "owner decides", confirm: "yes" })).headers.location), /done=refund$/);
     assert.equal(await eur(w.c, bob.id), bobBefore + 1190);
     assert.deepEqual(await w.c.ledger.audit(w.c.db), { unbalanced: [], nonZeroTotals: [] });
   });

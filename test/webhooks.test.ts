@@ -328,7 +328,9 @@ describeEachDialect("admin: webhooks page", (ctx) => {
       // Events per endpoint, then disabled: no deliveries for new events.
       assert.equal((await press(`/admin/webhooks/${endpoint!.id}/events`, { events: "order.paid" })).statusCode, 303);
       assert.deepEqual((await w.c.webhooks.getEndpoint(endpoint!.id)).events, ["order.paid"]);
-      assert.equal((await press(`/admin/webhooks/${endpoint!.id}/disable`)).statusCode, 303);
+      assert.equal((await press(`/admin/webhooks/${endpoint!.id}/disable`)).statusCode, 200, "disabling is confirmed first");
+      assert.equal((await w.c.webhooks.getEndpoint(endpoint!.id)).enabled, true);
+      assert.equal((await press(`/admin/webhooks/${endpoint!.id}/disable`, { confirm: "yes" })).statusCode, 303);
       const ann = await w.c.customers.add({ email: "ann@example.com", name: "Ann" });
       await w.c.customers.credit(ann.id, { amount: "100.00", currency: "EUR", reason: "seed", actor: "test" });
       const o = (await w.c.orders.intake(BUY, null)).order;
@@ -336,7 +338,7 @@ describeEachDialect("admin: webhooks page", (ctx) => {
       assert.equal((await deliveries(w)).length, 1, "a disabled endpoint gets no new event");
       assert.equal((await press(`/admin/webhooks/${endpoint!.id}/enable`)).statusCode, 303);
       assert.equal((await press(`/admin/webhooks/whe_999999/delete`)).statusCode, 404);
-      assert.equal((await press(`/admin/webhooks/${endpoint!.id}/delete`)).statusCode, 303);
+      assert.equal((await press(`/admin/webhooks/${endpoint!.id}/delete`, { confirm: "yes" })).statusCode, 303);
       assert.equal((await w.c.webhooks.listEndpoints()).length, 0);
       assert.equal((await deliveries(w)).length, 0, "its delivery log went with it");
 

@@ -8,14 +8,14 @@ import { html, type SafeHtml } from "../../lib/html.ts";
 import { isAppError } from "../../lib/errors.ts";
 import { t, tHtml } from "../../i18n/t.ts";
 import { formatDate } from "../../i18n/format.ts";
-import { countryName } from "../../i18n/countries.ts";
+import { countryName, countryOptions } from "../../i18n/countries.ts";
 import { normalizeAmount } from "../../i18n/money-input.ts";
 import { parseAdjustment } from "../../modules/console/console.logic.ts";
 import { chargeOf } from "../../modules/orders/orders.logic.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendAdminPage } from "./layout.ts";
-import { STAFF_PAGE, attempt, confirmed, confirmPage, href, limitParam, loc, money, nextLink, param, refusal, staffMember, stateBadge, when, word, type Form, type Params, type Query } from "./common.ts";
+import { STAFF_PAGE, attempt, confirmed, option, confirmPage, href, limitParam, loc, money, nextLink, param, refusal, staffMember, stateBadge, when, word, type Form, type Params, type Query } from "./common.ts";
 import { moduleName, namesOf, orderLink } from "./orders.routes.ts";
 
 type AdjustForm = { direction: string; amount: string; currency: string; reason: string };
@@ -24,19 +24,21 @@ export function registerAdminCustomerRoutes(app: FastifyInstance, c: Container):
   app.get<Query>("/admin/customers", STAFF_PAGE, async (req, reply) => {
     const l = loc(req);
     const q = param(req.query, "q");
+    const country = param(req.query, "country");
     const after = param(req.query, "after");
-    const r = await attempt(() => c.adminConsole.customersPage({ ...(q ? { q } : {}), ...(after ? { cursor: after } : {}), ...limitParam(req.query) }), l);
+    const r = await attempt(() => c.adminConsole.customersPage({ ...(q ? { q } : {}), ...(country ? { country } : {}), ...(after ? { cursor: after } : {}), ...limitParam(req.query) }), l);
     const cols = [t(l, "console.col.customer"), t(l, "console.customers.company"), t(l, "console.customers.country"), t(l, "console.customers.since")];
     const body = html`<h1>${t(l, "console.customers.title")}</h1>
 <form class="filters card" method="get" action="/admin/customers" role="search" aria-label="${t(l, "console.customers.search_label")}">
 <div class="field"><label for="f-q">${t(l, "console.filter.search")}</label><input id="f-q" type="search" name="q" value="${q}" maxlength="254" aria-describedby="f-q-hint"><p class="hint" id="f-q-hint">${t(l, "console.customers.search_hint", { example: "cus_…" })}</p></div>
+<div class="field"><label for="f-country">${t(l, "console.customers.country")}</label><select id="f-country" name="country">${option("", t(l, "console.filter.any"), country)}${countryOptions(l, country).map((o) => option(o.code, o.name, country))}</select></div>
 <p><button type="submit">${t(l, "console.filter.search_button")}</button> <a class="button secondary" href="/admin/customers">${t(l, "console.filter.clear")}</a></p></form>
 ${r.ok
       ? html`<section class="card">${r.value.items.length > 0
           ? html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${r.value.items.map(
               (u) => html`<tr data-customer="${u.id}"><td data-label="${cols[0]}"><a href="/admin/customers/${u.id}">${u.name ?? u.email}</a>${u.name ? html`<br><span class="muted">${u.email}</span>` : ""}<br><span class="muted">${u.id}</span></td><td data-label="${cols[1]}">${u.company ?? "—"}</td><td data-label="${cols[2]}">${u.country ? countryName(u.country, l) : "—"}</td><td data-label="${cols[3]}">${when(u.created_at, l)}</td></tr>`,
             )}</tbody></table></div>`
-          : html`<p class="muted">${t(l, "console.customers.none")}</p>`}${nextLink("/admin/customers", { q, limit: param(req.query, "limit") }, r.value.next, l)}</section>`
+          : html`<p class="muted">${t(l, "console.customers.none")}</p>`}${nextLink("/admin/customers", { q, country, limit: param(req.query, "limit") }, r.value.next, l)}</section>`
       : r.message}`;
     return sendAdminPage(req, reply, { title: t(l, "console.customers.title"), section: "customers", body, status: r.ok ? 200 : r.status });
   });

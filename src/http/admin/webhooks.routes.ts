@@ -39,8 +39,8 @@ function endpointBlock(req: FastifyRequest, e: WebhookEndpointView): SafeHtml {
   return html`<section class="card"><h2><code>${e.url}</code> ${e.enabled ? badge(t(l, "console.webhooks.enabled"), "ok") : badge(t(l, "console.webhooks.disabled"), "bad")}</h2>
 ${e.description ? html`<p>${e.description}</p>` : ""}<p class="muted">${t(l, "console.webhooks.added_by", { id: e.id, by: e.createdBy ?? "—", at: when(e.createdAt, l) })}</p>
 <form method="post" action="${base}/events">${csrfField(req)}<fieldset><legend>${t(l, "console.webhooks.events")}</legend>${eventBoxes(l, "events", e.events)}</fieldset><p><button type="submit">${t(l, "console.webhooks.save_events")}</button></p></form>
-<p>${button(req, `${base}/test`, t(l, "console.webhooks.send_test"))} ${button(req, `${base}/${e.enabled ? "disable" : "enable"}`, t(l, e.enabled ? "console.webhooks.disable" : "console.webhooks.enable"), e.enabled)} ${button(req, `${base}/delete`, t(l, "console.webhooks.delete"), true)}
-<a href="/admin/webhooks?endpoint=${e.id}">${t(l, "console.webhooks.deliveries")}</a></p></section>`;
+<div class="actions">${button(req, `${base}/test`, t(l, "console.webhooks.send_test"))} ${button(req, `${base}/${e.enabled ? "disable" : "enable"}`, t(l, e.enabled ? "console.webhooks.disable" : "console.webhooks.enable"), e.enabled)} ${button(req, `${base}/delete`, t(l, "console.webhooks.delete"), true)}
+<a href="/admin/webhooks?endpoint=${e.id}">${t(l, "console.webhooks.deliveries")}</a></div></section>`;
 }
 
 function deliveriesTable(req: FastifyRequest, rows: WebhookDeliveryView[]): SafeHtml {

@@ -72,8 +72,9 @@ export function createConsoleRepo() {
     },
 
     /** Customers newest first in keyset pages; `emailPrefix` narrows to addresses starting with it. */
-    customersPage(ex: Executor, q: { emailPrefix?: string; after?: AuditCursor; limit: number }): Promise<CustomerListRow[]> {
+    customersPage(ex: Executor, q: { emailPrefix?: string; country?: string; after?: AuditCursor; limit: number }): Promise<CustomerListRow[]> {
       let s = ex.selectFrom("customers").select(["id", "email", "name", "company", "country", "created_at"]);
+      if (q.country) s = s.where("country", "=", q.country);
       const prefix = q.emailPrefix;
       // substr, not LIKE: `_` and `%` in an address are ordinary characters.
       if (prefix) s = s.where(sql<string>`substr(email, 1, ${prefix.length})`, "=", prefix);

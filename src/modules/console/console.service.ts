@@ -104,15 +104,16 @@ export function createConsoleService(deps: {
   }
 
   /** Customers newest first; `q` is a customer id or the start of an e-mail address. */
-  async function customersPage(f: { q?: string; cursor?: string; limit?: number } = {}): Promise<{ items: CustomerListRow[]; next: string | null }> {
+  async function customersPage(f: { q?: string; country?: string; cursor?: string; limit?: number } = {}): Promise<{ items: CustomerListRow[]; next: string | null }> {
     const search = parseCustomerSearch(f.q);
+    if (f.country !== undefined && !/^[A-Z]{2}$/.test(f.country)) throw invalidInput("country must be a two-letter ISO code");
     const limit = limitOf(f.limit);
     const after = f.cursor ? decodeCursor(f.cursor) : undefined;
     if (search?.by === "id") {
       const c = await customers.findById(db, search.id);
       return { items: c ? [{ id: c.id, email: c.email, name: c.name, company: c.company ?? null, country: c.country ?? null, created_at: c.created_at }] : [], next: null };
     }
-    const rows = await repo.customersPage(db, { ...(search ? { emailPrefix: search.prefix } : {}), ...(after ? { after } : {}), limit: limit + 1 });
+    const rows = await repo.customersPage(db, { ...(search ? { emailPrefix: search.prefix } : {}), ...(f.country ? { country: f.country } : {}), ...(after ? { after } : {}), limit: limit + 1 });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
