@@ -6,6 +6,7 @@ import { it } from "node:test";
 import type { Container } from "../src/app/container.ts";
 import { JOB_KINDS } from "../src/jobs/kinds.ts";
 import { hashToken } from "../src/modules/accounts/accounts.logic.ts";
+import { totpCode } from "../src/modules/accounts/totp.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { describeEachDialect } from "./helpers/db.ts";
 import { followLink, mailedLink } from "./helpers/account-links.ts";
@@ -485,5 +486,40 @@ describeEachDialect("staff accounts: one's own password", (ctx) => {
     assert.match(last.body, /Слишком много неверных паролей\. Подождите \d+ минут/);
     const locked = await web.submit("/admin/account", "/admin/account/password", { current_password: STAFF.password, ...typed });
     assert.equal(locked.statusCode, 429, "even the right password waits");
+  });
+  it("turns two-factor authentication on and off from the account page; sign-in then asks for a code", async () => {
+    const { app, c, clock } = await createTestApp(ctx());
+    await c.staffAuth.add({ email: STAFF.email, role: "staff", password: STAFF.password });
+    const web = new WebClient(app, "198.51.100.65");
+    assert.equal((await staffLogin(web, STAFF.password)).statusCode, 303);
+    const enrol = await web.submit("/admin/account", "/admin/totp/enrol", {});
+    assert.equal(enrol.headers.location, "/admin/account#totp");
+    const page = await web.get("/admin/account");
+    const secret = /<dt>Secret<\/dt><dd><code>([A-Z2-7 ]+)<\/code>/.exec(page.body)?.[1]?.replace(/ /g, "");
+    assert.ok(secret, "the secret is shown");
+    assert.match(page.body, /href="otpauth:\/\/totp\//);
+    const bad = await web.post("/admin/totp/confirm", { code: "000000" });
+    assert.equal(bad.statusCode, 401);
+    assert.match(bad.body, /<p class="field-error" id="code-error">That code is not right/);
+    await web.get("/admin/account");
+    const on = await web.post("/admin/totp/confirm", { code: totpCode(secret!, clock.now()) });
+    assert.equal(on.headers.location, "/admin/account?totp=on");
+    assert.match((await web.get("/admin/account?totp=on")).body, /Two-factor authentication is on\./);
+
+    const other = new WebClient(app, "198.51.100.66");
+    other.cookies.set("locale", "ru");
+    const first = await staffLogin(other, STAFF.password);
+    assert.match(String(first.headers.location), /^\/admin\/totp/);
+    const step = await other.get(String(first.headers.location));
+    assert.match(step.body, /Шестизначный код из приложения-аутентификатора/);
+    clock.advance(30_000);
+    assert.equal((await other.post("/admin/totp", { code: totpCode(secret!, clock.now()) })).statusCode, 303);
+    assert.equal((await other.get("/admin")).statusCode, 200, "signed in with the code");
+
+    clock.advance(30_000);
+    await web.get("/admin/account");
+    const off = await web.post("/admin/totp/disable", { code: totpCode(secret!, clock.now()) });
+    assert.equal(off.headers.location, "/admin/account?totp=off");
+    assert.equal((await c.staffAuth.find((await c.staffAuth.list())[0]!.id))!.totp, false);
   });
 });
