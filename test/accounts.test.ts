@@ -6,6 +6,7 @@ import { it } from "node:test";
 import type { Container } from "../src/app/container.ts";
 import { JOB_KINDS } from "../src/jobs/kinds.ts";
 import { hashToken } from "../src/modules/accounts/accounts.logic.ts";
+import { totpCode } from "../src/modules/accounts/totp.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { describeEachDialect } from "./helpers/db.ts";
 import { followLink, mailedLink } from "./helpers/account-links.ts";
@@ -406,5 +407,121 @@ describeEachDialect("customer accounts", (ctx) => {
     web.cookies.set("pb_staff", web.cookies.get("pb_session")!);
     assert.equal((await web.get("/admin")).statusCode, 303);
     assert.equal((await web.get("/account")).statusCode, 200);
+  });
+});
+
+describeEachDialect("staff accounts: one's own password", (ctx) => {
+  const STAFF = { email: "desk@partner.example", password: "desk long password 1" };
+  const NEW = "a brand new desk password";
+
+  async function staffLogin(web: WebClient, password: string) {
+    return web.submit("/admin/login", "/admin/login", { email: STAFF.email, password });
+  }
+
+  it("changes the password with the current one; refuses a wrong current, a mismatch or a weak one inline; other sessions end", async () => {
+    const { app, c } = await createTestApp(ctx());
+    await c.staffAuth.add({ email: "owner@partner.example", role: "owner", password: "owner long password" });
+    const staff = await c.staffAuth.add({ email: STAFF.email, role: "support", password: STAFF.password });
+    const desk = new WebClient(app, "198.51.100.61");
+    const laptop = new WebClient(app, "198.51.100.62");
+    assert.equal((await staffLogin(desk, STAFF.password)).statusCode, 303);
+    assert.equal((await staffLogin(laptop, STAFF.password)).statusCode, 303);
+
+    // The console's e-mail link (/admin/totp) leads to the account page.
+    const viaLink = await desk.get("/admin/totp");
+    assert.equal(viaLink.statusCode, 303);
+    assert.equal(viaLink.headers.location, "/admin/account");
+    const page = await desk.get("/admin/account");
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<h1>My account<\/h1>/);
+    assert.match(page.body, /<form method="post" action="\/admin\/account\/password">/, "a support account keeps its own account's forms");
+
+    const change = (fields: Record<string, string>) => desk.submit("/admin/account", "/admin/account/password", fields);
+    const wrong = await change({ current_password: "not my password", new_password: NEW, repeat_password: NEW });
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /<p class="field-error" id="current_password-error">This is not your current password\.<\/p>/);
+    assert.match(wrong.body, /id="current_password"[^>]*aria-describedby="current_password-error" aria-invalid="true"/);
+    const mismatch = await change({ current_password: STAFF.password, new_password: NEW, repeat_password: `${NEW}!` });
+    assert.equal(mismatch.statusCode, 400);
+    assert.match(mismatch.body, /id="repeat_password-error">The two new passwords differ/);
+    const weak = await change({ current_password: STAFF.password, new_password: "short", repeat_password: "short" });
+    assert.equal(weak.statusCode, 400);
+    assert.match(weak.body, /id="new_password-error">This password cannot be used\. At least 10 characters/);
+    const self = await change({ current_password: STAFF.password, new_password: STAFF.email, repeat_password: STAFF.email });
+    assert.equal(self.statusCode, 400, "not the e-mail address");
+    assert.ok(!wrong.body.includes("not my password") && !weak.body.includes('value="short"'), "no password echoed");
+    assert.equal((await c.audit.list({ action: "staff.password_change", limit: 5 })).entries.length, 0, "nothing changed");
+
+    const ok = await change({ current_password: STAFF.password, new_password: NEW, repeat_password: NEW });
+    assert.equal(ok.statusCode, 303, ok.body);
+    assert.equal(ok.headers.location, "/admin/account?password=changed");
+    assert.match((await desk.get("/admin/account?password=changed")).body, /Your password is changed/);
+    assert.equal((await desk.get("/admin")).statusCode, 200, "this browser stays signed in");
+    assert.equal((await laptop.get("/admin")).statusCode, 303, "the other browser is signed out");
+    const again = new WebClient(app, "198.51.100.63");
+    assert.equal((await staffLogin(again, STAFF.password)).statusCode, 401, "the old password no longer works");
+    assert.equal((await staffLogin(again, NEW)).statusCode, 303, "the new one does");
+    const e = (await c.audit.list({ action: "staff.password_change", limit: 5 })).entries;
+    assert.equal(e.length, 1);
+    assert.deepEqual(e[0]!.actor, { kind: "staff", id: staff.id, label: STAFF.email });
+  });
+
+  it("speaks Russian on the account page and its refusals, and locks after repeated wrong current passwords", async () => {
+    const { app, c } = await createTestApp(ctx());
+    await c.staffAuth.add({ email: STAFF.email, role: "owner", password: STAFF.password });
+    const web = new WebClient(app, "198.51.100.64");
+    web.cookies.set("locale", "ru");
+    assert.equal((await staffLogin(web, STAFF.password)).statusCode, 303);
+    const page = await web.get("/admin/account");
+    assert.match(page.body, /<html lang="ru">/);
+    for (const text of ["Мой аккаунт", "Смена пароля", "Текущий пароль", "Двухфакторная аутентификация выключена", "Настроить"]) assert.ok(page.body.includes(text), text);
+    for (const text of ["My account", "Change password", "Current password", "Set it up"]) assert.ok(!page.body.includes(text), text);
+    const typed = { new_password: NEW, repeat_password: NEW };
+    const wrong = await web.submit("/admin/account", "/admin/account/password", { current_password: "wrong one", ...typed });
+    assert.match(wrong.body, /Это не ваш текущий пароль\./);
+    const weak = await web.submit("/admin/account", "/admin/account/password", { current_password: STAFF.password, new_password: "aaaaaaaaaaaa", repeat_password: "aaaaaaaaaaaa" });
+    assert.match(weak.body, /Такой пароль нельзя использовать\./);
+    // Wrong current passwords count like failed sign-ins on the account: a left-open console is no oracle.
+    let last = wrong;
+    for (let i = 0; i < 6 && last.statusCode !== 429; i++) last = await web.submit("/admin/account", "/admin/account/password", { current_password: `wrong ${i}`, ...typed });
+    assert.equal(last.statusCode, 429);
+    assert.match(last.body, /Слишком много неверных паролей\. Подождите \d+ минут/);
+    const locked = await web.submit("/admin/account", "/admin/account/password", { current_password: STAFF.password, ...typed });
+    assert.equal(locked.statusCode, 429, "even the right password waits");
+  });
+  it("turns two-factor authentication on and off from the account page; sign-in then asks for a code", async () => {
+    const { app, c, clock } = await createTestApp(ctx());
+    await c.staffAuth.add({ email: STAFF.email, role: "staff", password: STAFF.password });
+    const web = new WebClient(app, "198.51.100.65");
+    assert.equal((await staffLogin(web, STAFF.password)).statusCode, 303);
+    const enrol = await web.submit("/admin/account", "/admin/totp/enrol", {});
+    assert.equal(enrol.headers.location, "/admin/account#totp");
+    const page = await web.get("/admin/account");
+    const secret = /<dt>Secret<\/dt><dd><code>([A-Z2-7 ]+)<\/code>/.exec(page.body)?.[1]?.replace(/ /g, "");
+    assert.ok(secret, "the secret is shown");
+    assert.match(page.body, /href="otpauth:\/\/totp\//);
+    const bad = await web.post("/admin/totp/confirm", { code: "000000" });
+    assert.equal(bad.statusCode, 401);
+    assert.match(bad.body, /<p class="field-error" id="code-error">That code is not right/);
+    await web.get("/admin/account");
+    const on = await web.post("/admin/totp/confirm", { code: totpCode(secret!, clock.now()) });
+    assert.equal(on.headers.location, "/admin/account?totp=on");
+    assert.match((await web.get("/admin/account?totp=on")).body, /Two-factor authentication is on\./);
+
+    const other = new WebClient(app, "198.51.100.66");
+    other.cookies.set("locale", "ru");
+    const first = await staffLogin(other, STAFF.password);
+    assert.match(String(first.headers.location), /^\/admin\/totp/);
+    const step = await other.get(String(first.headers.location));
+    assert.match(step.body, /Шестизначный код из приложения-аутентификатора/);
+    clock.advance(30_000);
+    assert.equal((await other.post("/admin/totp", { code: totpCode(secret!, clock.now()) })).statusCode, 303);
+    assert.equal((await other.get("/admin")).statusCode, 200, "signed in with the code");
+
+    clock.advance(30_000);
+    await web.get("/admin/account");
+    const off = await web.post("/admin/totp/disable", { code: totpCode(secret!, clock.now()) });
+    assert.equal(off.headers.location, "/admin/account?totp=off");
+    assert.equal((await c.staffAuth.find((await c.staffAuth.list())[0]!.id))!.totp, false);
   });
 });

@@ -8,6 +8,7 @@ import type { Container } from "../src/app/container.ts";
 import { loadConfig, UPSTREAM_PRESETS } from "../src/app/config.ts";
 import { openContainer } from "../src/cli/runtime.ts";
 import { SETUP_KEYS } from "../src/modules/setup/setup.service.ts";
+import { setupEn } from "../src/i18n/catalog/setup.en.ts";
 import { createTestApp, TEST_SECRET } from "./helpers/app.ts";
 import { describeEachDialect, type TestDatabase } from "./helpers/db.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
@@ -270,5 +271,171 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     assert.equal((await clerk.get("/admin/catalog")).statusCode, 303, "a disabled member is signed out");
     const actions = await auditActions(c);
     for (const a of ["settings.update", "staff.add", "staff.disable"]) assert.ok(actions.includes(a), a);
+  });
+});
+
+/** Visible text of a page's <main>: tags dropped, entities decoded. */
+function mainText(body: string): string {
+  const main = /<main\b[^>]*>([\s\S]*)<\/main>/.exec(body)?.[1] ?? "";
+  return main
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<option\b[^>]*>[^<]*<\/option>/g, (o) => (/ selected/.test(o) ? o : " "))
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+}
+
+/** Literal pieces of the English texts of these pages (setup.en.ts) long enough to be telling. */
+const ENGLISH_SETUP = [
+  ...new Set(
+    Object.values(setupEn).flatMap((m) =>
+      m
+        .split(/\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[{}#]/)
+        .map((p) => p.trim())
+        .filter((p) => p.length >= 8 && /[A-Za-z]{4}/.test(p)),
+    ),
+  ),
+];
+
+/** A Russian page: Russian words, no English text of the catalog, no Latin word but data, codes and names. */
+function assertRussian(body: string, what: string, ours: readonly string[] = []): void {
+  const text = mainText(body);
+  assert.match(text, /[А-Яа-яЁё]{4}/, `${what}: Russian words`);
+  for (const fragment of ENGLISH_SETUP) assert.ok(!text.includes(fragment), `${what}: English catalog text "${fragment}"`);
+  let rest = text.replace(/https?:\/\/\S+/g, " ").replace(/\S+@\S+/g, " ");
+  for (const own of [...ours, "staff password <e-mail>", "api-eu.ispmanager.com", "api.ispmanager.ru", "INV-", "CN-", "partnerbill", "ispmanager", "IBAN", "SWIFT", "VAT", "EUR", "RUB", "UTC", "English", "PUBLIC_URL", "SMTP_URL", "MAIL_FROM", "FULFILLMENT_MODE", "RENEWAL_MODE", "UPSTREAM_URL", "pricelist.export", "docs/CONFIG.md", "deploy/nginx.conf", "sudo systemctl restart", "conformance", "mail outbox", "HTTPS", "https", "charge", "autoprolong", "automatic", "manual"].sort((a, b) => b.length - a.length)) {
+    rest = rest.split(own).join(" ");
+  }
+  assert.deepEqual(rest.match(/[A-Za-z]{3,}/g) ?? [], [], `${what}: Latin words left`);
+}
+
+describeEachDialect("set-up wizard: seller, tax and bank details", (ctx) => {
+  it("asks for the seller's legal details, the tax and the bank details with step states; bank transfer is offered only once bank details exist; invoices print the seller", async () => {
+    const { app, c } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+
+    // Step states: the owner is done, the first step not done is the current one, the rest to do.
+    let page = await web.get("/admin/setup");
+    assert.equal([...page.body.matchAll(/aria-current="step"/g)].length, 1, "one current step");
+    assert.match(page.body, /<li>Owner account <span class="badge ok">done<\/span><\/li>/);
+    assert.match(page.body, /<li aria-current="step"><a href="#area">Client area and credentials<\/a> <span class="badge info">next<\/span><\/li>/);
+    assert.match(page.body, /<li><a href="#bank">Bank details<\/a> <span class="badge">to do<\/span><\/li>/);
+    assert.match(page.body, /Bank transfer is not offered to customers yet/);
+
+    // No bank details: bank transfer is neither offered nor accepted (checkout and top-up).
+    const ann = await c.customers.add({ email: "ann@example.com", name: "Ann" });
+    await c.customers.credit(ann.id, { amount: "100", currency: "EUR", reason: "t", actor: "t" });
+    await c.catalog.setPrice("23221", { period: 1, amount: "20.00", currency: "EUR" }, { source: "cli" });
+    const pending = (await c.orders.intake({ module_id: "23221", license: "100001", ip: null }, null)).order;
+    const pay = { orderId: pending.id, customerId: ann.id, returnUrl: "https://billing.example.com/r", cancelUrl: "https://billing.example.com/c", actor: "test" };
+    assert.deepEqual((await c.payments.providers()).map((p) => p.id).filter((id) => id !== "stripe"), ["balance"]);
+    await assert.rejects(c.payments.payOrder("bank_transfer", pay), { code: "invalid_input" });
+    assert.deepEqual(await c.portal.topUpMethods(), []);
+
+    // The seller's details: a VAT number that does not fit the country is refused inline, all kept.
+    const seller = {
+      "seller.legal_name": "Example Hosting GmbH",
+      "seller.address": "Hauptstr. 1\n10115 Berlin",
+      "seller.country": "DE",
+      "seller.vat_id": "DE123",
+      "seller.registration_no": "HRB 12345 B",
+      "seller.email": "billing@example.com",
+    };
+    const bad = await web.submit("/admin/setup", "/admin/setup/seller", seller);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /<p class="field-error" id="setting-seller-vat-id-error">This is not a VAT number of the chosen country/);
+    assert.match(bad.body, /id="setting-seller-vat-id"[^>]*value="DE123"[^>]*aria-invalid="true"/);
+    assert.match(bad.body, /id="setting-seller-registration-no"[^>]*value="HRB 12345 B"/);
+    assert.match(bad.body, /<option value="DE" selected>Germany<\/option>/, "the country chosen stays chosen");
+    assert.match(bad.body, /Hauptstr\. 1\n10115 Berlin<\/textarea>/);
+    assert.equal((await c.settings.get()).seller.legalName, "", "nothing stored");
+    const saved = await web.submit("/admin/setup", "/admin/setup/seller", { ...seller, "seller.vat_id": "DE123456789" });
+    assert.equal(saved.statusCode, 303, saved.body);
+    assert.equal(saved.headers.location, "/admin/setup?ok=seller#seller");
+    const s1 = (await c.settings.get()).seller;
+    assert.deepEqual([s1.legalName, s1.country, s1.vatId, s1.registrationNo], ["Example Hosting GmbH", "DE", "DE123456789", "HRB 12345 B"]);
+
+    // Tax as a percentage (19 is 19 %, not 0.19 %), prices-include-tax as a switch.
+    const shown = { "tax.prices_include_tax:shown": "1" };
+    const taxBad = await web.submit("/admin/setup", "/admin/setup/tax", { "tax.rate_bp": "19 percent", "tax.name": "VAT", ...shown });
+    assert.equal(taxBad.statusCode, 400);
+    assert.match(taxBad.body, /id="setting-tax-rate-bp"[^>]*value="19 percent"[^>]*aria-invalid="true"/);
+    assert.match(taxBad.body, /Enter a percentage from 0 to 100/);
+    assert.equal((await web.submit("/admin/setup", "/admin/setup/tax", { "tax.rate_bp": "19", "tax.name": "VAT", "tax.prices_include_tax": "on", ...shown })).statusCode, 303);
+    assert.deepEqual((await c.settings.get()).tax, { rateBp: 1900, name: "VAT", pricesIncludeTax: true, sellerCountry: "DE" });
+    assert.equal((await web.submit("/admin/setup", "/admin/setup/tax", { "tax.rate_bp": "7,5", "tax.name": "VAT", ...shown })).statusCode, 303);
+    assert.deepEqual((await c.settings.get()).tax, { rateBp: 750, name: "VAT", pricesIncludeTax: false, sellerCountry: "DE" }, "7,5 is 7.5 %; the switch left off is off");
+    page = await web.get("/admin/setup");
+    assert.match(page.body, /id="setting-tax-rate-bp"[^>]*value="7\.5"/);
+    assert.doesNotMatch(page.body, /id="setting-tax-prices-include-tax"[^>]*checked/);
+
+    // Bank details: now bank transfer is offered and an invoice prints them.
+    const bank = await web.submit("/admin/setup", "/admin/setup/bank", { "seller.iban": "DE89 3704 0044 0532 0130 00", "seller.bic": "COBADEFFXXX", "seller.bank_name": "Commerzbank" });
+    assert.equal(bank.headers.location, "/admin/setup?ok=bank#bank");
+    assert.deepEqual((await c.payments.providers()).map((p) => p.id).filter((id) => id !== "stripe"), ["balance", "bank_transfer"]);
+    assert.deepEqual(await c.portal.topUpMethods(), ["bank_transfer"]);
+    page = await web.get("/admin/setup?ok=bank");
+    assert.match(page.body, /customers can now pay by bank transfer/);
+    for (const step of ["seller", "tax", "bank"]) assert.match(page.body, new RegExp(`<li><a href="#${step}">[^<]+</a> <span class="badge ok">done</span></li>`), step);
+    assert.match(page.body, /Example Hosting GmbH \(the legal name above\)/);
+
+    const start = await c.payments.payOrder("bank_transfer", pay);
+    assert.equal(start.kind, "invoice");
+    const invoice = await c.invoices.html(start.kind === "invoice" ? start.invoiceId : "", ann.id);
+    assert.doesNotMatch(invoice, /seller name not set/);
+    for (const text of ["Example Hosting GmbH", "Registration no. HRB 12345 B", "DE89370400440532013000", "COBADEFFXXX", "Commerzbank"]) assert.ok(invoice.includes(text), text);
+    const changes = (await c.audit.list({ action: "settings.update", limit: 10 })).entries;
+    assert.equal(changes.length, 4, "one audit entry per saved step");
+  });
+
+  it("shows settings as typed fields and keeps what was typed on error; the pages speak Russian", async () => {
+    const { app, c } = await setupApp(ctx());
+    const web = new WebClient(app);
+    await createOwner(web);
+    let page = await web.get("/admin/settings");
+    assert.match(page.body, /<label for="setting-tax-rate-bp">Tax rate<\/label><span class="with-unit"><input id="setting-tax-rate-bp" name="tax.rate_bp" type="text" inputmode="decimal"[^>]*value="0"/);
+    assert.match(page.body, /<input type="checkbox" id="setting-tax-prices-include-tax" name="tax.prices_include_tax"/);
+    assert.match(page.body, /<select id="setting-seller-country" name="seller.country"/);
+    assert.match(page.body, /<select id="setting-locale-default" name="locale.default"[^>]*><option value="en" lang="en" selected>English<\/option><option value="ru" lang="ru">Русский<\/option>/);
+    assert.match(page.body, /id="setting-approvals-staff-limit-minor"[^>]*value="500\.00"/, "50000 minor units shown as 500.00");
+    assert.doesNotMatch(page.body, /tax\.rate_bp<\/label>|basis points/, "no raw keys as labels");
+
+    // The staff limit as money: 1 234,50 (Russian style) is 123450 minor units; 13,505 is refused.
+    const typed = { "approvals.staff_limit_minor": "1 234,50", "invoice.payment_days": "30", "locale.default": "ru" };
+    assert.equal((await web.submit("/admin/settings", "/admin/settings", typed)).statusCode, 303);
+    const s = await c.settings.get();
+    assert.deepEqual([s.approvals.staffLimitMinor, s.invoice.paymentDays, s.defaultLocale], [123450, 30, "ru"]);
+
+    // The partner's default is now Russian: the pages of a browser that says nothing speak it.
+    const bad = await web.submit("/admin/settings", "/admin/settings", { "approvals.staff_limit_minor": "13,505", "invoice.digits": "40", "seller.legal_name": "ООО «Пример»" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /<html lang="ru">/);
+    assert.match(bad.body, /id="setting-approvals-staff-limit-minor"[^>]*value="13,505"[^>]*aria-invalid="true"/);
+    assert.match(bad.body, /id="setting-invoice-digits"[^>]*value="40"[^>]*aria-invalid="true"/);
+    assert.match(bad.body, /Укажите целое число от 1 до 12\./);
+    assert.match(bad.body, /id="setting-seller-legal-name"[^>]*value="ООО «Пример»"/);
+    assert.match(bad.body, /ничего не сохранено/);
+    assert.equal((await c.settings.get()).seller.legalName, "", "nothing stored");
+    assertRussian(bad.body, "settings with errors", ["13,505"]);
+
+    for (const path of ["/admin/settings", "/admin/setup", "/admin/staff", "/admin/account"]) {
+      page = await web.get(path);
+      assert.equal(page.statusCode, 200, path);
+      assertRussian(page.body, path);
+    }
+    page = await web.get("/admin/setup");
+    assert.match(page.body, /Реквизиты продавца/);
+    assert.match(page.body, /Ставка налога/);
+    assert.match(page.body, /<option value="DE">Германия<\/option>/, "countries named in Russian");
+
+    const anonymous = new WebClient(app, "198.51.100.77");
+    anonymous.cookies.set("locale", "ru");
+    const login = await anonymous.get("/admin/login");
+    assert.match(login.body, /Вход для сотрудников/);
+    assertRussian(login.body, "/admin/login");
+    const wrong = await anonymous.post("/admin/login", { email: OWNER.email, password: "not the password" });
+    assert.equal(wrong.statusCode, 401);
+    assert.match(wrong.body, /Неверный адрес почты или пароль\./);
+    assert.match(wrong.body, /id="email"[^>]*value="owner@example\.com"/, "the e-mail typed is kept");
   });
 });

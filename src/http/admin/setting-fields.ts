@@ -167,18 +167,30 @@ function fromForm(body: unknown, keys: readonly SettingKey[], l: Locale): { type
 export async function saveSettingsForm(c: Container, req: FastifyRequest, keys: readonly SettingKey[]): Promise<{ typed: Record<string, string>; errors: Record<string, string> } | null> {
   const l = pageLocale(req);
   const form = fromForm(req.body, keys, l);
-  if (Object.keys(form.errors).length > 0) return { typed: form.typed, errors: form.errors };
-  const before = await c.settings.list();
-  try {
-    await c.settings.setMany(form.values);
-  } catch (e) {
+  /** The service's refusal as errors of this form's fields, added to those found here. */
+  const refusal = (e: unknown) => {
     if (!isAppError(e) || e.code !== "invalid_input") throw e;
     const wrong = (e.details?.["fields"] ?? {}) as Record<string, string>;
-    const errors: Record<string, string> = {};
+    const errors: Record<string, string> = { ...form.errors };
     for (const key of keys) if (wrong[key] !== undefined) errors[key] = fieldError(l, key);
     // A refusal not tied to a field of this form (none expected) still shows, on the first field.
     if (Object.keys(errors).length === 0) errors[keys[0]!] = e.message;
     return { typed: form.typed, errors };
+  };
+  if (Object.keys(form.errors).length > 0) {
+    // Every field is marked at once: the rest are checked too, and nothing is stored.
+    try {
+      await c.settings.check(form.values);
+    } catch (e) {
+      return refusal(e);
+    }
+    return { typed: form.typed, errors: form.errors };
+  }
+  const before = await c.settings.list();
+  try {
+    await c.settings.setMany(form.values);
+  } catch (e) {
+    return refusal(e);
   }
   const after = await c.settings.list();
   const was = Object.fromEntries(before.map((v) => [v.key, v.value]));

@@ -43,29 +43,41 @@ export function createSettingsService(deps: { db: Db; settings: SettingsRepo; cl
     });
   }
 
-  /** Several values at once (an admin form), all or nothing. */
-  async function setMany(values: Record<string, string>): Promise<void> {
+  /**
+   * The stored texts after applying `values` to `stored`: each value checked (the country first: the
+   * VAT number is checked against it). Every wrong value is reported at once, so that a form can
+   * mark each field (details.fields: key → English message); the first one's message is the error's.
+   */
+  function applied(stored: Record<string, string>, values: Record<string, string>): Record<string, string> {
     const keys = Object.keys(values);
     const unknown = keys.filter((k) => !isSettingKey(k));
     if (unknown.length > 0) throw invalidInput(`Unknown settings: ${unknown.map((k) => k.slice(0, 60)).join(", ")}`);
-    await db.transaction().execute(async (tx) => {
-      const stored = { ...(await settings.all(tx)) };
-      // Every value is checked, so that a form can show each wrong field at once
-      // (details.fields: key → English message); the first one's message is the error's.
-      const fields: Record<string, string> = {};
-      // The country first: the VAT number is checked against it.
-      for (const key of [...keys].sort((a, b) => Number(b === "seller.country") - Number(a === "seller.country"))) {
-        try {
-          stored[key] = canonicalSetting(key, values[key]!, settingsFrom(stored));
-        } catch (e) {
-          if (!isAppError(e)) throw e;
-          fields[key] = e.message;
-        }
+    const next = { ...stored };
+    const fields: Record<string, string> = {};
+    for (const key of [...keys].sort((a, b) => Number(b === "seller.country") - Number(a === "seller.country"))) {
+      try {
+        next[key] = canonicalSetting(key, values[key]!, settingsFrom(next));
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        fields[key] = e.message;
       }
-      const wrong = Object.keys(fields);
-      if (wrong.length > 0) throw invalidInput(wrong.map((k) => fields[k]).join("; "), { fields });
+    }
+    const wrong = Object.keys(fields);
+    if (wrong.length > 0) throw invalidInput(wrong.map((k) => fields[k]).join("; "), { fields });
+    return next;
+  }
+
+  /** Checks values as setMany would, storing nothing. */
+  async function check(values: Record<string, string>): Promise<void> {
+    applied(await settings.all(db), values);
+  }
+
+  /** Several values at once (an admin form), all or nothing. */
+  async function setMany(values: Record<string, string>): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      const stored = applied(await settings.all(tx), values);
       const at = clock.now().toISOString();
-      for (const key of keys) await settings.put(tx, key, stored[key]!, at);
+      for (const key of Object.keys(values)) await settings.put(tx, key, stored[key]!, at);
     });
   }
 
@@ -80,7 +92,7 @@ export function createSettingsService(deps: { db: Db; settings: SettingsRepo; cl
     return bankReady((await get(ex)).seller);
   }
 
-  return { get, list, set, setMany, reset, bankDetailsComplete };
+  return { get, list, set, check, setMany, reset, bankDetailsComplete };
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
