@@ -11,6 +11,7 @@ import { createOrderGaugeReader } from "../modules/ops/ops.metrics.ts";
 import { createPriceListFastPath, registerBillmgrRoutes, type PriceListFastPath } from "./billmgr.routes.ts";
 import { sendError, surfaceOf, type Surface } from "./errors.ts";
 import { registerCheckoutRoutes } from "./checkout.routes.ts";
+import { registerLicenseRoutes } from "./licenses.routes.ts";
 import { DEMO_PANEL_PATH, registerDemoRoutes } from "./demo.routes.ts";
 import { registerDemoMailboxRoutes } from "./demo-mailbox.routes.ts";
 import { registerOpsRoutes } from "./ops.routes.ts";
@@ -144,6 +145,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   c.metrics.readOrdersFrom(createOrderGaugeReader({ db: c.db, clock: c.clock }));
   registerOpsRoutes(app, c);
   registerCheckoutRoutes(app, c);
+  registerLicenseRoutes(app, c);
   await registerStripeRoutes(app, c);
   registerDemoRoutes(app, c);
   registerDemoMailboxRoutes(app, c);
