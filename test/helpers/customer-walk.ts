@@ -50,19 +50,26 @@ async function startShop(name: string): Promise<Shop> {
     assert.equal(r.code, 0, `partnerbill ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  // The seller's details and bank account: bank transfer is offered only with them.
-  for (const [key, value] of [
-    ["seller.legal_name", "Example Hosting GmbH"],
-    ["seller.address", "Friedrichstr. 1\n10117 Berlin"],
-    ["seller.country", "DE"],
-    ["seller.email", "billing@hosting.example"],
-    ["seller.iban", "DE89370400440532013000"],
-    ["seller.bic", "COBADEFFXXX"],
-    ["seller.bank_name", "Commerzbank"],
-  ] as const) await cli(["settings", "set", key, value]);
-  const server = await startServe(env);
-  stripe.setWebhookUrl(`${server.url}/payments/stripe/webhook`);
-  return { base: server.url, server, stripe, env, dataDir, cli };
+  try {
+    // The seller's details and bank account: bank transfer is offered only with them.
+    for (const [key, value] of [
+      ["seller.legal_name", "Example Hosting GmbH"],
+      ["seller.address", "Friedrichstr. 1\n10117 Berlin"],
+      ["seller.country", "DE"],
+      ["seller.email", "billing@hosting.example"],
+      ["seller.iban", "DE89370400440532013000"],
+      ["seller.bic", "COBADEFFXXX"],
+      ["seller.bank_name", "Commerzbank"],
+    ] as const) await cli(["settings", "set", key, value]);
+    const server = await startServe(env);
+    stripe.setWebhookUrl(`${server.url}/payments/stripe/webhook`);
+    return { base: server.url, server, stripe, env, dataDir, cli };
+  } catch (e) {
+    // Nothing may stay open: a hook that failed gets no `after` to stop what it started.
+    await stripe.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 async function stopShop(s: Shop): Promise<void> {
