@@ -4,7 +4,8 @@
 //   - an ICU placeholder left unformatted ({…}) or an unknown glyph,
 //   - <html lang> not the reader's language,
 //   - on a Russian page: an English catalog string, or any Latin word that is not data (the
-//     customer's own, ids, references, product and currency names — see OURS) — an English text
+//     customer's own, ids, references, host names, ISO currency codes, product names — see OURS) —
+//     an English text
 //     written into a template and never put in the catalogs;
 //   - on an English page: Cyrillic.
 // Visible text is the page's text and its title, placeholders, aria-labels, alt and title
@@ -225,7 +226,9 @@ export function languageProblems(locale: Locale, html: string, data: readonly st
   let rest = text
     .replace(/https?:\/\/\S+/g, " ")
     .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, " ")
-    .replace(/\b[a-z]{2,5}_[0-9a-z]{4,}\b/g, " ")
+    .replace(/\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|ru|de|io|test|example|local)\b/g, " ")
+    .replace(/\b[a-z]{2,5}_(?:[0-9a-z]{4,}\b|…)/g, " ")
+    .replace(/\b[A-Z]{3}\b/g, " ")
     .replace(/\b(PB|INV|CN)-[A-Z0-9-]+\b/g, " ")
     .replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, " ");
   for (const own of [...data, ...OURS].sort((a, b) => b.length - a.length)) rest = rest.split(own).join(" ");

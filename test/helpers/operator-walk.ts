@@ -33,10 +33,17 @@ interface Console {
 async function startConsole(): Promise<Console> {
   const sb = await startSandbox();
   const db = await createTestDatabase("sqlite");
-  const { app, c } = await createTestApp(db, { UPSTREAM_URL: sb.billmgrUrl });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  return { base, c, db, sb, close: async () => void (await app.close()) };
+  try {
+    const { app, c } = await createTestApp(db, { UPSTREAM_URL: sb.billmgrUrl });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return { base, c, db, sb, close: async () => void (await app.close()) };
+  } catch (e) {
+    // Nothing may stay open: a hook that failed gets no `after` to stop what it started.
+    await db.dispose();
+    await sb.stop();
+    throw e;
+  }
 }
 
 async function stopConsole(s: Console): Promise<void> {
@@ -57,28 +64,36 @@ async function paidOrder(c: Container, email: string, license: string): Promise<
   return { orderId: paid.id, customerId: customer.id };
 }
 
-/** The console's way to confirm a bank transfer for `orderId`: a form or link on the order page or a page the navigation names. */
+/**
+ * Goes to the console's form that confirms the bank transfer of `orderId` — on the order's page, or
+ * on a page the navigation links (transfers, payments), maybe behind a link on the transfer's row —
+ * and returns the form's action; null when the console has none.
+ */
 async function findTransferConfirmation(w: Walker, orderId: string, reference: string): Promise<string | null> {
   const { page } = w;
-  const actionOf = async (): Promise<string | null> => {
-    const form = page.locator('main form[action*="confirm"], main form[action*="transfer"]');
-    if ((await form.count()) > 0) return form.first().getAttribute("action");
-    const link = page.locator('main a[href*="confirm"], main a[href*="/transfers/"]');
-    if ((await link.count()) > 0) return link.first().getAttribute("href");
-    return null;
+  const postForm = async (scope: string): Promise<string | null> => {
+    const form = page.locator(`${scope} form[method="post" i][action*="confirm"], ${scope} form[method="post" i][action*="transfer"]`);
+    return (await form.count()) > 0 ? form.first().getAttribute("action") : null;
   };
   await w.open(`/admin/orders/${orderId}`);
-  const onOrder = await actionOf();
+  const onOrder = await postForm("main");
   if (onOrder) return onOrder;
-  // A page of its own (transfers, payments): its list names the reference.
-  for (const href of await page.locator('nav a[href*="transfer"], nav a[href*="payment"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")!))) {
+  const fromOrder = page.locator('main a[href*="transfer"]');
+  const pages = [
+    ...((await fromOrder.count()) > 0 ? [(await fromOrder.first().getAttribute("href"))!] : []),
+    ...(await page.locator('nav a[href*="transfer"], nav a[href*="payment"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")!))),
+  ];
+  for (const href of pages) {
     await w.open(href);
     await w.check("transfers");
-    const row = page.locator("main tr, main li, main section").filter({ hasText: reference });
-    const form = row.locator('form[action*="confirm"], form[action*="transfer"]');
-    if ((await form.count()) > 0) return form.first().getAttribute("action");
-    const link = row.locator('a[href*="confirm"], a[href*="transfer"]');
-    if ((await link.count()) > 0) return link.first().getAttribute("href");
+    // A link on the transfer's row (it may fill the form in), else the page's own form.
+    const rowLink = page.locator("main tr, main li").filter({ hasText: reference }).locator('a[href*="transfer"], a[href*="confirm"]');
+    if ((await rowLink.count()) > 0) {
+      await w.nav(() => rowLink.first().click());
+      await w.check("transfer-form");
+    }
+    const action = await postForm("main");
+    if (action) return action;
   }
   return null;
 }
@@ -158,7 +173,7 @@ async function walkOperator(w: Walker, s: Console): Promise<void> {
   const action = await findTransferConfirmation(w, pending.id, reference);
   w.soft(action !== null, `the console offers to confirm the bank transfer ${reference} (on the order's page or a page its navigation links)`);
   if (action !== null) {
-    await submitConfirmed(w, action, { amount: typedMoney(locale, "88.88"), reference }, "transfer");
+    await submitConfirmed(w, action, { ref: reference, reference, amount: typedMoney(locale, "88.88") }, "transfer");
     await w.check("transfer-confirmed");
     w.soft((await c.orders.get(pending.id)).state !== "pending_payment", "the confirmed transfer paid the order");
   }
@@ -188,7 +203,13 @@ async function walkOperator(w: Walker, s: Console): Promise<void> {
   // The dashboard; sign out; the sign-in page; a console 404.
   await navTo(w, "/admin");
   doc((await w.check("dashboard")).desktop, "console-dashboard");
-  await w.nav(() => page.locator('nav form[action="/admin/logout"] [type=submit]').first().click());
+  const signOut = page.locator('nav form[action="/admin/logout"] [type=submit]');
+  w.soft((await signOut.count()) > 0, "the navigation has a sign-out button");
+  if ((await signOut.count()) > 0) await w.nav(() => signOut.first().click());
+  else {
+    await w.open("/admin/logout");
+    await submitForm(w, "/admin/logout");
+  }
   await w.open("/admin/login");
   await w.check("login");
   await w.open("/admin/orders/ord_zzzzzz9");

@@ -24,7 +24,7 @@ export const WORLD_PASSWORD = "correct horse battery";
 export const WORLD_DATA = [
   "anna@customer.example", "Anna Petrova", "Petrova Hosting", "boris@customer.example", "owner@partner.example", "desk@partner.example",
   "Example Hosting GmbH", "Friedrichstr", "Berlin", "billing@hosting.example", "DE89370400440532013000", "COBADEFFXXX", "Commerzbank", "DE123456789",
-  "hooks.example.com", "nightly export", "customer asked within 14 days",
+  "hooks.example.com", "nightly export", "customer asked within 14 days", "opening balance", "staff:test", "cli:test", "boom",
 ];
 
 export interface PageIds {
@@ -84,23 +84,23 @@ export async function buildPageWorld(t: TestDatabase, opts: { onRoute?: (r: Rout
   // Anna, with a password, money and a billing address.
   const anna = await c.customers.add({ email: "anna@customer.example", name: "Anna Petrova" });
   await c.repos.accounts.setCustomerPassword(c.db, anna.id, await c.passwords.hash(WORLD_PASSWORD), c.clock.now().toISOString(), true);
-  await c.customers.credit(anna.id, { amount: "200.00", currency: "EUR", reason: "opening balance", actor: "test" });
+  await c.customers.credit(anna.id, { amount: "200.00", currency: "EUR", reason: "opening balance", actor: "staff:test" });
   const buy = async (license: string) => (await c.orders.intake({ module_id: "23221", license, ip: "203.0.113.11" }, null)).order;
   let upstreamId = 7000;
   const bought = await buy("100001");
-  await c.orders.payFromBalance(bought.id, anna.id, "test");
+  await c.orders.payFromBalance(bought.id, anna.id, "staff:test");
   const active = await c.orders.placeManually(bought.id, { upstreamId: ++upstreamId, expiresOn: "2027-01-01" }, "staff:test");
   const refunded = await buy("100002");
-  await c.orders.payFromBalance(refunded.id, anna.id, "test");
+  await c.orders.payFromBalance(refunded.id, anna.id, "staff:test");
   await c.orders.placeManually(refunded.id, { upstreamId: ++upstreamId, expiresOn: "2027-01-01" }, "staff:test");
   const refund = await c.orders.refundActive(refunded.id, "customer asked within 14 days", "staff:test");
   const pending = await buy("100003");
-  const invoiced = await c.payments.payOrder("bank_transfer", { orderId: pending.id, customerId: anna.id, returnUrl: "http://billing.test/", cancelUrl: "http://billing.test/", actor: "test" });
+  const invoiced = await c.payments.payOrder("bank_transfer", { orderId: pending.id, customerId: anna.id, returnUrl: "http://billing.test/", cancelUrl: "http://billing.test/", actor: "staff:test" });
   if (invoiced.kind !== "invoice") throw new Error("expected an invoice for the bank transfer");
   const queued = await buy("100004");
-  await c.orders.payFromBalance(queued.id, anna.id, "test");
+  await c.orders.payFromBalance(queued.id, anna.id, "staff:test");
   const unclaimed = await buy("100005");
-  const topUp = await c.payments.topUp("bank_transfer", { customerId: anna.id, amount: { minor: 5000, currency: "EUR" }, returnUrl: "http://billing.test/", cancelUrl: "http://billing.test/", actor: "test" });
+  const topUp = await c.payments.topUp("bank_transfer", { customerId: anna.id, amount: { minor: 5000, currency: "EUR" }, returnUrl: "http://billing.test/", cancelUrl: "http://billing.test/", actor: "staff:test" });
   if (topUp.kind !== "transfer") throw new Error("expected a transfer for the top-up");
 
   // The owner's integrations, and a job that died.
