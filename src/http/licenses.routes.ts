@@ -16,7 +16,7 @@ import { isAppError } from "../lib/errors.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
 import { isSellable } from "../modules/catalog/catalog.logic.ts";
 import { field } from "./auth-pages.ts";
-import { requestLocale } from "./locale.ts";
+import { pageLocale } from "./locale.ts";
 import { page } from "./pages.ts";
 import { ID_SHAPE, me, notice, PORTAL_PAGE, refusalOf, see, sendPortalNotFound } from "./portal/common.ts";
 import { portalNav } from "./portal/layout.ts";
@@ -27,12 +27,12 @@ type Form = { Body: Record<string, unknown> | undefined };
 
 /** A page in the reader's language: the frame's lang attribute follows the locale. */
 function sendPage(req: FastifyRequest, reply: FastifyReply, l: Locale, title: string, body: SafeHtml, status = 200): FastifyReply {
-  const doc = page(title, body, { nav: portalNav(req, "checkout") }).replace('<html lang="en">', `<html lang="${l}">`);
+  const doc = page(req, title, body, { nav: portalNav(req, "checkout") });
   return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(doc);
 }
 
 export function registerLicenseRoutes(app: FastifyInstance, c: Container): void {
-  const localeOf = (req: FastifyRequest): Locale => requestLocale(req);
+  const localeOf = (req: FastifyRequest): Locale => pageLocale(req);
 
   async function storefront(req: FastifyRequest, reply: FastifyReply, o: { status?: number; problem?: string; values?: Record<string, string> } = {}) {
     const l = localeOf(req);
