@@ -38,7 +38,7 @@ import { registerLocaleRoutes } from "./locale.routes.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
 import { registerAssetRoutes } from "./assets.ts";
-import { rawSecurityHeaders, registerSecurityHeaders, type HeaderSettings } from "./security-headers.ts";
+import { registerSecurityHeaders, staticSecurityHeaders, type HeaderSettings } from "./security-headers.ts";
 import { keyUrls } from "./key-urls.ts";
 
 export { keyUrls };
@@ -62,7 +62,6 @@ const STATUS_CLASS = ["1xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): FastifyServerFactory {
   return (handler) => {
     const cfg = c.config;
-    const headers = rawSecurityHeaders(headerSettings(c));
     const server = createServer(
       {
         requestTimeout: cfg.HTTP_REQUEST_TIMEOUT_MS,
@@ -72,9 +71,6 @@ function serverFactory(c: Container, fastPath: PriceListFastPath | undefined): F
       },
       fastPath
         ? (req, res) => {
-            // The fast path answers without fastify, so its requests get the security headers here
-            // (the same helmet options; fastify sets the same values again for the rest).
-            if (req.url?.startsWith("/billmgr?") || req.url?.startsWith("/manager/billmgr?")) headers(req, res);
             if (!fastPath.serve(req, res)) handler(req, res);
           }
         : handler,
@@ -93,7 +89,9 @@ function headerSettings(c: Container): HeaderSettings {
 /** `onRoute` sees every route as it is registered (tests compare /api routes with the OpenAPI document). */
 export async function buildHttpApp(c: Container, opts: { onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   // With every request logged, every request must go through fastify's logging.
-  const fastPath = c.config.LOG_REQUESTS ? undefined : createPriceListFastPath(c);
+  // The fast path answers without fastify, so it sends the security headers itself (the same
+  // helmet options, computed once).
+  const fastPath = c.config.LOG_REQUESTS ? undefined : createPriceListFastPath(c, staticSecurityHeaders(headerSettings(c)));
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !c.config.LOG_REQUESTS }),

@@ -116,7 +116,22 @@ const FAST_PATH_MAX_PENDING = 1024;
  * poll cost more CPU than the poll itself. `flush()` applies what is pending; it runs before every
  * scrape of /metrics (src/http/app.ts) and whenever FAST_PATH_MAX_PENDING answers are waiting.
  */
-export function createPriceListFastPath(c: Pick<Container, "priceList" | "metrics">) {
+export function createPriceListFastPath(c: Pick<Container, "priceList" | "metrics">, securityHeaders: Readonly<Record<string, string>> = {}) {
+  // Each answer's header object (built once per document and variant) with the security headers
+  // in front, built once per answer: nothing is merged per poll.
+  const withSecurity = new WeakMap<object, Record<string, string | number>>();
+  const headersOf = (h: Record<string, string | number>) => {
+    let merged = withSecurity.get(h);
+    if (!merged) {
+      // As node's setHeader-then-writeHead would: a name both carry keeps the security header's
+      // place and takes the answer's spelling and value.
+      const byLower = new Map<string, [string, string | number]>(Object.entries(securityHeaders).map(([k, v]) => [k.toLowerCase(), [k, v]]));
+      for (const [k, v] of Object.entries(h)) byLower.set(k.toLowerCase(), [k, v]);
+      merged = Object.fromEntries(byLower.values());
+      withSecurity.set(h, merged);
+    }
+    return merged;
+  };
   // Raw query string → parsed query. Bounded: hostile clients can only push panels' queries out,
   // which sends those back through fastify until they are learned again.
   const known = new Map<string, PriceListQuery>();
@@ -152,7 +167,7 @@ export function createPriceListFastPath(c: Pick<Container, "priceList" | "metric
     const d = c.priceList.getBuilt(q);
     if (d === undefined) return false;
     const a = chooseAnswer(d, h["if-none-match"], h["accept-encoding"]);
-    res.writeHead(a.status, a.headers);
+    res.writeHead(a.status, headersOf(a.headers));
     res.end(a.body);
     if (a.status === 304) answered304++;
     else answered200++;
