@@ -5,11 +5,6 @@ import { describe, it } from "node:test";
 import { parse, TYPE, type MessageFormatElement } from "@formatjs/icu-messageformat-parser";
 import { LOCALES } from "./locales.ts";
 import { CATALOGS } from "./t.ts";
-import { commonEn } from "./catalog/common.en.ts";
-import { consoleEn } from "./catalog/console.en.ts";
-import { portalEn } from "./catalog/portal.en.ts";
-import { publicEn } from "./catalog/public.en.ts";
-import { setupEn } from "./catalog/setup.en.ts";
 
 function walk(elements: MessageFormatElement[], visit: (e: MessageFormatElement) => void): void {
   for (const e of elements) {
@@ -89,17 +84,5 @@ describe("message catalogs", () => {
         assert.notEqual(message, CATALOGS.en[key as keyof (typeof CATALOGS)["en"]], `${key} is the English text`);
       }
     }
-  });
-
-  it("give every key to one area only: a key spread twice would silently take the last area's text", () => {
-    const areas = { common: commonEn, public: publicEn, portal: portalEn, console: consoleEn, setup: setupEn };
-    const owner = new Map<string, string>();
-    for (const [area, catalog] of Object.entries(areas)) {
-      for (const key of Object.keys(catalog)) {
-        assert.equal(owner.get(key), undefined, `"${key}" is in both ${owner.get(key)} and ${area}`);
-        owner.set(key, area);
-      }
-    }
-    assert.ok(owner.size > 100, `only ${owner.size} keys in the area catalogs`);
   });
 });
