@@ -24,9 +24,9 @@ export interface InvoicePageOptions {
 export function sendInvoicePage(req: FastifyRequest, reply: FastifyReply, doc: InvoiceDocument, o: InvoicePageOptions): FastifyReply {
   const l = pageLocale(req);
   const title = invoiceTitle(doc, invoiceLocale(doc));
-  const body = html`<div class="doc-actions" role="group" aria-label="${t(l, "page.invoice.actions")}">${
-    o.back ? html`<a class="back" href="${o.back}">← ${t(l, "page.invoice.back")}</a>` : ""
-  }<a class="button secondary" href="${o.pdf}">${t(l, "page.invoice.pdf", { format: "PDF" })}</a><button type="button" class="secondary" data-print hidden>${t(l, "page.invoice.print")}</button></div>
+  const body = html`<div class="doc-actions" role="group" aria-label="${t(l, "page.document.actions")}">${
+    o.back ? html`<a class="back" href="${o.back}">← ${t(l, "page.document.back")}</a>` : ""
+  }<a class="button secondary" href="${o.pdf}">${t(l, "page.document.pdf", { format: "PDF" })}</a><button type="button" class="secondary" data-print hidden>${t(l, "page.document.print")}</button></div>
 ${renderInvoiceSheet(doc)}`;
   return sendAuthPage(reply, title, body, 200, { nav: o.nav, wide: true, head: html`<script src="${PRINT_SCRIPT_PATH}" defer></script>` });
 }

@@ -122,8 +122,8 @@ export const publicEn = {
   "page.mailbox.not_found": "There is no such message in the demo mailbox.",
 
   // The frame of an invoice or credit note (src/http/invoice-page.ts)
-  "page.invoice.actions": "Document actions",
-  "page.invoice.back": "Back to invoices",
-  "page.invoice.print": "Print",
-  "page.invoice.pdf": "Download {format}",
+  "page.document.actions": "Document actions",
+  "page.document.back": "Back to invoices",
+  "page.document.print": "Print",
+  "page.document.pdf": "Download {format}",
 } as const;

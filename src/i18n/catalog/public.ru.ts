@@ -117,8 +117,8 @@ export const publicRu: Record<keyof typeof publicEn, string> = {
   "page.mailbox.back": "Вернуться в демо-почту",
   "page.mailbox.not_found": "В демо-почте нет такого письма.",
 
-  "page.invoice.actions": "Действия с документом",
-  "page.invoice.back": "К списку счетов",
-  "page.invoice.print": "Печать",
-  "page.invoice.pdf": "Скачать {format}",
+  "page.document.actions": "Действия с документом",
+  "page.document.back": "К списку счетов",
+  "page.document.print": "Печать",
+  "page.document.pdf": "Скачать {format}",
 };
