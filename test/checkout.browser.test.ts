@@ -56,7 +56,7 @@ async function buyAndSignUp(shop: Shop, email: string, shot: string): Promise<st
   await page.goto(`${shop.server.url}${BUY}`);
   await page.waitForURL(/\/checkout\/ord_[a-z0-9]+$/);
   const path = new URL(page.url()).pathname;
-  assert.match(await page.locator("#order").innerText(), /DDoS-GUARD[\s\S]*Total\s+11\.90 EUR[\s\S]*Status\s+Awaiting payment/);
+  assert.match(await page.locator("#order").innerText(), /DDoS-GUARD[\s\S]*Total\s+€11\.90[\s\S]*Status\s+Awaiting payment/);
   await shop.browser.screenshot(`${shot}-01-checkout-anonymous`);
 
   await page.locator("#signup-email").fill(email);
@@ -98,8 +98,8 @@ describe("checkout in a browser", () => {
       const { page } = shop.browser;
       const path = await buyAndSignUp(shop, "balance@customer.example", "checkout-a");
       // Demo mode (the sandbox, demo data): the new account got demo money.
-      assert.match(await page.locator("#pay-balance").innerText(), /Balance: 200\.00 EUR\s+includes demo money/);
-      await page.getByRole("button", { name: "Pay 11.90 EUR from balance" }).click();
+      assert.match(await page.locator("#pay-balance").innerText(), /Balance: €200\.00\s+includes demo money/);
+      await page.getByRole("button", { name: "Pay €11.90 from balance" }).click();
       await page.waitForURL(`${shop.server.url}${path}/status`);
       await shop.browser.screenshot("checkout-a-03-status");
       await waitUntilActive(shop, "checkout-a-04");
@@ -116,7 +116,7 @@ describe("checkout in a browser", () => {
         stripe.setWebhookUrl(`${shop.server.url}/payments/stripe/webhook`);
         const { page } = shop.browser;
         const path = await buyAndSignUp(shop, "card@customer.example", "checkout-b");
-        await page.getByRole("button", { name: "Pay 11.90 EUR by card" }).click();
+        await page.getByRole("button", { name: "Pay €11.90 by card" }).click();
         await page.waitForURL(new RegExp(`^${stripe.url.replace(/[.]/g, "\\.")}/pay/cs_test_`));
         assert.match(await page.locator("h1").innerText(), /Pay 11\.90 EUR/);
         await shop.browser.screenshot("checkout-b-03-stripe-page");

@@ -62,8 +62,8 @@ describe("demo ispmanager panel in a browser", () => {
       assert.match(checkout, new RegExp(`Order\\s+${orderId}`));
       assert.match(checkout, /ispmanager license\s+100001 \(203\.0\.113\.11\)/);
       assert.match(checkout, /Period\s+1 month/);
-      assert.match(checkout, /Price\s+11\.90 EUR/);
-      assert.match(checkout, /Total\s+11\.90 EUR/);
+      assert.match(checkout, /Price\s+€11\.90/);
+      assert.match(checkout, /Total\s+€11\.90/);
       assert.match(checkout, /Status\s+Awaiting payment/);
       await browser.screenshot("03-checkout-anonymous");
 
@@ -87,12 +87,12 @@ describe("demo ispmanager panel in a browser", () => {
       await page.waitForURL(new RegExp(`/checkout/${orderId}$`));
       const pay = await page.locator("#pay").innerText();
       assert.match(pay, new RegExp(`Signed in as ${CUSTOMER.replace(/[.]/g, "\\.")}`));
-      assert.match(pay, /Balance: 200\.00 EUR\s+includes demo money/);
+      assert.match(pay, /Balance: €200\.00\s+includes demo money/);
       docShots.push([await browser.screenshot("06-checkout"), "checkout"]);
 
       // Pay with the demo balance; the server's worker places the order in the sandbox and the
       // status page, refreshing itself, follows it to Active.
-      await page.getByRole("button", { name: "Pay 11.90 EUR from balance" }).click();
+      await page.getByRole("button", { name: "Pay €11.90 from balance" }).click();
       await page.waitForURL(new RegExp(`/checkout/${orderId}/status$`));
       await page.locator('#status[data-state="active"]').waitFor({ timeout: 60_000 });
       const status = await page.locator("#status").innerText();

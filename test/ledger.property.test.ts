@@ -219,7 +219,8 @@ describeEachDialect("ledger property: random money histories keep the ledger's i
           await c.orders.reject(id, "property test", "staff");
           return `reject ${id}`;
         }],
-        ["refund an active order", 2, async () => {
+        // A refund switches the module's renewal off (ADR 0038): rarer than renewals, so that renewals still happen.
+        ["refund an active order", 1, async () => {
           const id = pick(r, await orderIds({ states: ["active"] }));
           if (!id) return "refund: nothing active";
           const { amount } = await c.orders.refundActive(id, "property test", "staff");
