@@ -448,6 +448,7 @@ describeEachDialect("admin console pages", (ctx) => {
     assert.equal(rows((await web.get("/admin/audit")).body), 2);
     assert.equal(rows((await web.get("/admin/audit?action=order.")).body), 1);
     assert.equal(rows((await web.get(`/admin/audit?subjectType=customer&subjectId=${ann.id}`)).body), 1);
+    assert.match(web.last!.body, new RegExp(`<a href="/admin/customers/${ann.id}">Ann</a>`), "the subject by name");
     assert.equal(rows((await web.get(`/admin/audit?actorKind=staff&actorId=${staff.id}`)).body), 2);
     assert.equal(rows((await web.get("/admin/audit?actorKind=api_token")).body), 0);
     assert.equal(rows((await web.get("/admin/audit?from=2026-12-01&to=2026-12-02")).body), 2);

@@ -9,7 +9,7 @@ import { html, type SafeHtml } from "../../lib/html.ts";
 import { invalidInput, isAppError } from "../../lib/errors.ts";
 import { format, parseDecimal } from "../../lib/money.ts";
 import { t, tHtml } from "../../i18n/t.ts";
-import { formatDate } from "../../i18n/format.ts";
+import { formatDate, formatNumber } from "../../i18n/format.ts";
 import { normalizeAmount } from "../../i18n/money-input.ts";
 import { invoiceStatusText } from "../../modules/invoices/invoice.html.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
@@ -189,7 +189,7 @@ ${r.ok
       ? html`<p class="muted">${t(l, "console.rates.none")}</p>`
       : html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x, i) => html`<th scope="col"${i === 1 ? html` class="num"` : ""}>${x}</th>`)}</tr></thead><tbody>${rows.map((x) => {
           const days = ageDays(x.as_of);
-          return html`<tr data-rate="${x.base}/${x.quote}"><td data-label="${cols[0]}">${t(l, "console.rates.one", { base: x.base, quote: x.quote })}</td><td class="num" data-label="${cols[1]}">${new Intl.NumberFormat(l === "ru" ? "ru-RU" : "en-US", { maximumFractionDigits: 8 }).format(Number(x.rate))}</td><td data-label="${cols[2]}">${badge(word(l, "console.rates.source_", x.source), x.source === "manual" ? "info" : "ok")}</td><td data-label="${cols[3]}">${formatDate(x.as_of, l)}</td><td data-label="${cols[4]}">${days > 7 ? badge(t(l, "console.rates.days", { n: days }), "warn") : t(l, "console.rates.days", { n: days })}</td></tr>`;
+          return html`<tr data-rate="${x.base}/${x.quote}"><td data-label="${cols[0]}">${t(l, "console.rates.one", { base: x.base, quote: x.quote })}</td><td class="num" data-label="${cols[1]}">${formatNumber(Number(x.rate), l, { maximumFractionDigits: 8 })}</td><td data-label="${cols[2]}">${badge(word(l, "console.rates.source_", x.source), x.source === "manual" ? "info" : "ok")}</td><td data-label="${cols[3]}">${formatDate(x.as_of, l)}</td><td data-label="${cols[4]}">${days > 7 ? badge(t(l, "console.rates.days", { n: days }), "warn") : t(l, "console.rates.days", { n: days })}</td></tr>`;
         })}</tbody></table></div>`}</section>
 <section class="card"><h2>${t(l, "console.rates.set")}</h2>
 <form method="post" action="/admin/rates">${csrfField(req)}

@@ -10,7 +10,7 @@ import { ACTOR_KINDS } from "../../modules/audit/audit.logic.ts";
 import { notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { sendAdminPage } from "./layout.ts";
-import { STAFF_PAGE, attempt, badge, confirmed, confirmPage, href, limitParam, loc, money, nextLink, option, param, staffAct, when, word, type Form, type Params, type Query } from "./common.ts";
+import { STAFF_PAGE, attempt, badge, customerLink, confirmed, confirmPage, href, limitParam, loc, money, nextLink, option, param, staffAct, when, word, type Form, type Params, type Query } from "./common.ts";
 
 const JOB_STATES = ["queued", "running", "done", "dead", "cancelled"] as const;
 
@@ -125,6 +125,18 @@ ${j.dead.length > 0
     );
     const text = (name: keyof typeof f, label: string, hint: string) =>
       html`<div class="field"><label for="f-${name}">${label}</label><input id="f-${name}" type="text" name="${name}" value="${f[name]}" maxlength="200" aria-describedby="f-${name}-hint"><p class="hint" id="f-${name}-hint">${hint}</p></div>`;
+    // Modules and customers by name (their ids muted), orders by id linking to the order.
+    const modules = new Map((await c.catalog.listModules()).map((m) => [m.module.id, m.module] as const));
+    const entries = r.ok ? r.value.entries : [];
+    const customerIds = [...new Set(entries.filter((e) => e.subject.type === "customer").map((e) => e.subject.id))];
+    const customers = new Map((await Promise.all(customerIds.map((id) => c.repos.customers.findById(c.db, id)))).filter((u) => u !== undefined).map((u) => [u!.id, u!] as const));
+    const subject = (sj: { type: string; id: string }): SafeHtml => {
+      if (sj.type === "order") return html`<a href="/admin/orders/${sj.id}">${sj.id}</a>`;
+      if (sj.type === "customer") return customerLink(customers.get(sj.id), sj.id);
+      const m = sj.type === "module" ? modules.get(sj.id) : undefined;
+      if (m) return html`<a href="/admin/catalog/${m.tariff_id}">${m.name}</a><br><span class="muted">${sj.id}</span>`;
+      return html`${sj.type} ${sj.id}`;
+    };
     const snap = (v: unknown) => (v === null || v === undefined ? "" : html`<pre class="json">${JSON.stringify(v, null, 1)}</pre>`);
     const cols = [t(l, "console.col.at"), t(l, "console.audit.who"), t(l, "console.audit.from_address"), t(l, "console.audit.action"), t(l, "console.audit.subject"), t(l, "console.audit.before"), t(l, "console.audit.after")];
     const body = html`<h1>${t(l, "console.nav.audit")}</h1>
@@ -136,7 +148,7 @@ ${text("actorId", t(l, "console.audit.actor_id"), "stf_…, tok_…")}${text("ac
 ${r.ok
       ? html`<section class="card">${r.value.entries.length > 0
           ? html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${r.value.entries.map(
-              (e) => html`<tr data-audit="${e.id}"><td data-label="${cols[0]}">${when(e.at, l)}</td><td data-label="${cols[1]}">${word(l, "console.actor.", e.actor.kind)}${e.actor.label ? html`<br>${e.actor.label}` : ""}</td><td data-label="${cols[2]}">${e.ip ?? ""}</td><td data-label="${cols[3]}">${badge(e.action, "info")}</td><td data-label="${cols[4]}">${e.subject.type === "order" ? html`<a href="/admin/orders/${e.subject.id}">${e.subject.id}</a>` : e.subject.type === "customer" ? html`<a href="/admin/customers/${e.subject.id}">${e.subject.id}</a>` : `${e.subject.type} ${e.subject.id}`}</td><td data-label="${cols[5]}">${snap(e.before)}</td><td data-label="${cols[6]}">${snap(e.after)}</td></tr>`,
+              (e) => html`<tr data-audit="${e.id}"><td data-label="${cols[0]}">${when(e.at, l)}</td><td data-label="${cols[1]}">${word(l, "console.actor.", e.actor.kind)}${e.actor.label ? html`<br>${e.actor.label}` : ""}</td><td data-label="${cols[2]}">${e.ip ?? ""}</td><td data-label="${cols[3]}">${badge(e.action, "info")}</td><td data-label="${cols[4]}">${subject(e.subject)}</td><td data-label="${cols[5]}">${snap(e.before)}</td><td data-label="${cols[6]}">${snap(e.after)}</td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="muted">${t(l, "console.audit.none")}</p>`}${nextLink("/admin/audit", { ...f, limit: param(req.query, "limit") }, r.value.nextCursor, l)}</section>`
       : r.message}

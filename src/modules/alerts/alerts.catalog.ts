@@ -18,14 +18,15 @@ export interface AlertKindInfo {
 
 /**
  * Every kind, with the values its texts show as they are in every language: commands, settings,
- * names of other products and of buttons.
+ * names of other products. A button of the console is named by its catalog key (`key:…`), so the
+ * text names it as the reader's console labels it.
  */
 export const ALERT_CATALOG = {
   negative_margin: {},
   missing_rate: { command: "partnerbill pricing rates set" },
   price_sync_failed: { env: "UPSTREAM_URL", command: "partnerbill upstream check" },
   rates_fetch_failed: {},
-  upstream_insufficient_funds: { button: "Resume now" },
+  upstream_insufficient_funds: { button: "key:console.order.resume" },
   upstream_low_balance: { env: "UPSTREAM_LOW_BALANCE" },
   upstream_funds_short: { setting: "UPSTREAM_FUNDS_SHORT=proceed" },
   order_needs_attention: {},
@@ -60,7 +61,7 @@ export function alertInfo(kind: string, locale: Locale = "en"): AlertKindInfo {
   if (!isKnownAlertKind(kind)) {
     return { title: kind, meaning: t(locale, "alert.unknown.meaning"), action: t(locale, "alert.unknown.action"), clears: t(locale, "alert.unknown.clears") };
   }
-  const values = ALERT_CATALOG[kind];
+  const values = Object.fromEntries(Object.entries(ALERT_CATALOG[kind]).map(([k, v]) => [k, v.startsWith("key:") ? t(locale, v.slice(4) as MessageKey) : v]));
   const text = (part: (typeof ALERT_TEXT_PARTS)[number]) => t(locale, `alert.${kind}.${part}`, values);
   return { title: text("title"), meaning: text("meaning"), action: text("action"), clears: text("clears") };
 }
