@@ -253,6 +253,14 @@ describeEachDialect("admin set-up wizard", (ctx) => {
     const upd = (await c.audit.list({ action: "settings.update", limit: 5 })).entries[0]!;
     assert.deepEqual(upd.after, { "seller.legal_name": "Example GmbH", "seller.iban": "DE89370400440532013000" });
 
+    const weakStaff = await web.submit("/admin/staff", "/admin/staff", { email: "clerk@example.com", role: "support", password: "short" });
+    assert.equal(weakStaff.statusCode, 400);
+    assert.match(weakStaff.body, /id="password-error">This password cannot be used/);
+    assert.match(weakStaff.body, /id="email"[^>]*value="clerk@example\.com"/, "the e-mail typed is kept");
+    assert.match(weakStaff.body, /<option value="support" selected>/, "the role chosen is kept");
+    const taken = await web.submit("/admin/staff", "/admin/staff", { email: OWNER.email, role: "staff", password: "clerk long password" });
+    assert.equal(taken.statusCode, 409);
+    assert.match(taken.body, /id="email-error">A staff member with this e-mail address exists already/);
     const added = await web.submit("/admin/staff", "/admin/staff", { email: "clerk@example.com", role: "staff", password: "clerk long password" });
     assert.equal(added.statusCode, 303, added.body);
     const clerk = new WebClient(app, "198.51.100.3");

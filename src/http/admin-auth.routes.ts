@@ -154,7 +154,7 @@ ${codeField(l, o.error)}
     const view = await c.staffAuth.find(me.id);
     const pending = me.totp ? null : await c.staffAuth.pendingTotp(me.id);
     const totp = me.totp
-      ? html`<p><span class="badge ok">${t(l, "page.staff.totp_on")}</span> ${t(l, "page.staff_account.totp.on")}</p>
+      ? html`<p>${t(l, "page.staff_account.totp.on")}</p>
 <form method="post" action="/admin/totp/disable">${csrfField(req)}<p class="hint">${t(l, "page.staff_account.totp.turn_off_hint")}</p>${codeField(l, o.totpError, false)}<p><button type="submit" class="danger">${t(l, "page.staff_account.totp.turn_off")}</button></p></form>`
       : pending
         ? html`<p>${t(l, "page.staff_account.totp.scan", { apps: "Google Authenticator, Aegis, 1Password" })}</p>
@@ -162,7 +162,7 @@ ${codeField(l, o.error)}
 <dt>${t(l, "page.staff_account.totp.link")}</dt><dd><a href="${pending.uri}"><code>${pending.uri}</code></a></dd></dl>
 <p>${t(l, "page.staff_account.totp.then")}</p>
 <form method="post" action="/admin/totp/confirm">${csrfField(req)}${codeField(l, o.totpError, false)}<p><button type="submit">${t(l, "page.staff_account.totp.turn_on")}</button></p></form>`
-        : html`<p><span class="badge warn">${t(l, "page.staff.totp_off")}</span> ${t(l, "page.staff_account.totp.off")}</p>
+        : html`<p>${t(l, "page.staff_account.totp.off")}</p>
 <form method="post" action="/admin/totp/enrol">${csrfField(req)}<p><button type="submit">${t(l, "page.staff_account.totp.setup")}</button></p></form>`;
     const p = o.password ?? {};
     const body = html`<h1>${t(l, "page.staff_account.title")}</h1>${o.message ?? ""}
