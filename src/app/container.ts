@@ -477,7 +477,7 @@ export function createContainer(opts: ContainerOptions) {
     get fulfillment() { return setup.modeNow(); },
   });
   // Orders that need a person: the evidence, and adopting an upstream module (ADR 0030).
-  const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: lazyUpstream });
+  const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: lazyUpstream, licenses: licensesRepo });
   // Card payments (Stripe Checkout), enabled when both Stripe secrets are configured.
   const stripe = createStripeService({
     db,
