@@ -32,6 +32,8 @@ const DATA = {
   expires_on: "2027-12-07",
   reason: "Lizenz gesperrt",
   url: "/checkout/ord_01JDEMO",
+  key: "0F3A9C2B7D41E8A6C5B90D12",
+  ip: "203.0.113.7",
 };
 /** What an alert e-mail gets besides: a real kind, whose code the mail shows as it is. */
 const ALERT = { kind: "upstream_insufficient_funds", subject: "ord_01JDEMO", opened_at: "2026-12-07T10:00:00.000Z", open_count: 2, url: "/admin" };

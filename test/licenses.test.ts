@@ -150,6 +150,14 @@ describeEachDialect("licenses against the sandbox", (ctx) => {
       sb.sandbox.faults.remove(r1.id);
       sb.sandbox.faults.remove(r2.id);
     }
+    // Staff look at the evidence and adopt the license bought by hand (read upstream first).
+    const { licenseId } = await c.upstream.orderLicense({ pricelist: EU.pro, period: 12, ip: ip2 });
+    const evidence = await c.attention.evidence(second.id);
+    assert.deepEqual(evidence.candidates.map((m) => m.id), [licenseId]);
+    await assert.rejects(c.attention.adopt(second.id, sandboxLicensesOn("203.0.113.11")[0]!.id, "staff"), /is on IP 203\.0\.113\.11/);
+    const adopted = await c.attention.adopt(second.id, licenseId, "staff");
+    assert.equal(adopted.state, "active");
+    assert.equal(Number(adopted.upstream_service_id), licenseId);
   });
 
   it("out of upstream funds: awaiting_funds, then resumes and places once", async () => {

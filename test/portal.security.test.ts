@@ -66,6 +66,11 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /account/balance/transfers/:id": { access: "owned", requests: (x) => idsOf(x).map((id) => ({ url: `/account/balance/transfers/${id}` })) },
   "GET /account/details": { access: "own", requests: () => [{ url: "/account/details" }] },
   "POST /account/details": { access: "own", requests: () => [{ url: "/account/details", fields: { name: "Changed", company: "", address: "", country: "AT", vatId: "" } }] },
+  // ---- licenses (src/http/licenses.routes.ts) ----
+  "GET /account/licenses": { access: "own", requests: () => [{ url: "/account/licenses" }] },
+  "GET /account/licenses/:id": { access: "owned", requests: (x) => idsOf(x).map((id) => ({ url: `/account/licenses/${id}` })) },
+  "GET /account/licenses/:id/key.txt": { access: "owned", requests: (x) => idsOf(x).map((id) => ({ url: `/account/licenses/${id}/key.txt` })) },
+  "POST /account/licenses/:id/ip": { access: "owned", requests: (x) => idsOf(x).map((id) => ({ url: `/account/licenses/${id}/ip`, fields: { ip: "192.0.2.250" } })) },
   // ---- accounts (src/http/account.routes.ts; their own tests: test/accounts.test.ts) ----
   "GET /account/signup": { access: "public", requests: () => [{ url: "/account/signup" }] },
   "POST /account/signup": { access: "public", requests: () => [{ url: "/account/signup", fields: { email: "eve@example.com" } }] },

@@ -114,8 +114,15 @@ ${cards}`;
   });
 
   app.get<{ Params: { id: string } }>("/account/licenses/:id", PORTAL_PAGE, async (req, reply) => {
-    if (!ID_SHAPE.test(req.params.id)) return sendPortalNotFound(req, reply, "checkout");
-    return see(reply, `/account/licenses#${req.params.id}`);
+    try {
+      if (!ID_SHAPE.test(req.params.id)) return sendPortalNotFound(req, reply, "checkout");
+      // Only its owner is sent on; anyone else gets the 404 of an unknown id.
+      const lic = await c.licenses.show(req.params.id, me(req).id);
+      return see(reply, `/account/licenses#${lic.id}`);
+    } catch (e) {
+      if (isAppError(e) && e.code === "not_found") return sendPortalNotFound(req, reply, "checkout");
+      throw e;
+    }
   });
 
   app.get<{ Params: { id: string } }>("/account/licenses/:id/key.txt", PORTAL_PAGE, async (req, reply) => {

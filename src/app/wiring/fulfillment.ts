@@ -24,7 +24,7 @@ export function wireFulfillment(core: Core, deps: { orders: OrderService; alerts
     alert: async (kind, subject, message) => { await alerts.raise(db, { kind, subject, message }); },
     licenses: repos.licenses,
   });
-  const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: core.upstream });
+  const attention = createAttentionService({ db, orders, ordersRepo: repos.orders, upstream: core.upstream, licenses: repos.licenses });
   /**
    * Before money is taken: the license and module checked upstream (PAY_WHEN_UPSTREAM_UNREACHABLE
    * decides when the client area cannot be asked), then the partner's upstream funds (ADR 0030):

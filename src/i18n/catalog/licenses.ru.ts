@@ -21,7 +21,7 @@ export const licensesRu: Record<keyof typeof licensesEn, string> = {
   "licenses.store.period": "Срок",
   "licenses.store.period_option": "{months, plural, one {# месяц} few {# месяца} many {# месяцев} other {# месяца}}",
   "licenses.store.ip": "IP-адрес сервера",
-  "licenses.store.ip_hint": "Публичный IPv4- или IPv6-адрес сервера, на котором работает ispmanager.",
+  "licenses.store.ip_hint": "Публичный IP-адрес сервера (четвёртой или шестой версии), на котором работает ispmanager.",
   "licenses.store.name": "Название (необязательно)",
   "licenses.store.name_hint": "Видно в личном кабинете, например имя сервера.",
   "licenses.store.submit": "Перейти к оплате",

@@ -9,6 +9,7 @@ import { isUpstreamError } from "../../upstream/errors.ts";
 import type { UpstreamClient, UpstreamModule } from "../../upstream/types.ts";
 import type { OrderService, StaffActionHook } from "../orders/orders.service.ts";
 import type { OrdersRepo } from "../orders/orders.repo.ts";
+import type { LicensesRepo } from "../licenses/licenses.repo.ts";
 
 export interface AttentionEvidence {
   /** The order's upstream calls, oldest first, as the timeline recorded them. */
@@ -25,19 +26,35 @@ export function createAttentionService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "timeline" | "placeManually">;
   ordersRepo: Pick<OrdersRepo, "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "listModules" | "readModule">;
+  upstream: Pick<UpstreamClient, "listModules" | "readModule"> & Partial<Pick<UpstreamClient, "listLicenses" | "readLicense">>;
+  /** License purchases (issue 15): which upstream licenses local records own. */
+  licenses?: Pick<LicensesRepo, "claimedUpstreamIds">;
 }) {
   const { db, orders, ordersRepo, upstream } = deps;
 
-  const matches = (m: UpstreamModule, o: OrderRow) => m.license === Number(o.license_id) && m.pricelist === o.tariff_id && m.status !== "deleted";
+  /**
+   * A license purchase's candidates are licenses on its IP and tariff, shown in the module shape (a
+   * license is its own `license`), so the console and the CLI show both alike.
+   */
+  async function listFor(o: OrderRow): Promise<UpstreamModule[]> {
+    if (o.product !== "license") return (await upstream.listModules({ license: Number(o.license_id) })).filter((m) => matches(m, o));
+    if (!upstream.listLicenses) throw new AppError("upstream_unavailable", "licenses are not wired");
+    return (await upstream.listLicenses())
+      .map((l) => ({ id: l.id, license: l.id, pricelist: l.pricelist ?? 0, status: l.status, statusCode: l.statusCode, expiresOn: l.expiresOn, ip: l.ip }))
+      .filter((m) => m.ip === o.ip && matches(m, o));
+  }
+
+  const matches = (m: UpstreamModule, o: OrderRow) =>
+    (o.product === "license" || m.license === Number(o.license_id)) && m.pricelist === o.tariff_id && m.status !== "deleted";
+  const claimedOf = (o: OrderRow, ids: number[]) => (o.product === "license" ? deps.licenses!.claimedUpstreamIds(db, ids) : ordersRepo.claimedUpstreamIds(db, ids));
 
   async function evidence(orderId: string): Promise<AttentionEvidence> {
     const o = await orders.get(orderId);
     const calls = (await orders.timeline(o.id)).filter((e) => e.kind === "upstream_call").map((e) => ({ at: e.at, detail: e.detail ?? null }));
     if (o.kind !== "purchase") return { calls, candidates: [], claimed: [], listError: null };
     try {
-      const onLicense = (await upstream.listModules({ license: Number(o.license_id) })).filter((m) => matches(m, o));
-      const taken = await ordersRepo.claimedUpstreamIds(db, onLicense.map((m) => m.id));
+      const onLicense = await listFor(o);
+      const taken = await claimedOf(o, onLicense.map((m) => m.id));
       return {
         calls,
         candidates: onLicense.filter((m) => !taken.has(m.id)).sort((a, b) => a.id - b.id),
@@ -62,7 +79,14 @@ export function createAttentionService(deps: {
     if (o.kind !== "purchase") throw invalidInput(`Order ${o.id} is a renewal: complete it with its new expiry instead`);
     let m: UpstreamModule;
     try {
-      m = await upstream.readModule(serviceId);
+      if (o.product === "license") {
+        if (!upstream.readLicense) throw new AppError("upstream_unavailable", "licenses are not wired");
+        const l = await upstream.readLicense(serviceId);
+        if (l.ip !== o.ip) throw invalidInput(`Upstream license ${serviceId} is on IP ${l.ip}; order ${o.id} is for ${o.ip}`);
+        m = { id: l.id, license: l.id, pricelist: l.pricelist ?? 0, status: l.status, statusCode: l.statusCode, expiresOn: l.expiresOn };
+      } else {
+        m = await upstream.readModule(serviceId);
+      }
     } catch (e) {
       if (!isUpstreamError(e)) throw e;
       if (e.outcome === "not_done" && e.kind === "rejected") throw invalidInput(`Upstream service ${serviceId} is not in the partner's client-area account (${e.message})`);
