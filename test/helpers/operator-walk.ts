@@ -191,6 +191,7 @@ async function walkOperator(w: Walker, s: Console): Promise<void> {
   // Every other section the console's navigation links (the owner sees them all), and the
   // signed-in person's own page (two-factor, password).
   const seen = new Set(w.audit.visited.map((v) => v.url.split("?")[0]));
+  await w.open("/admin");
   const sections = await page.locator('nav a[href^="/admin"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")!));
   for (const path of [...new Set([...sections, "/admin/ledger", "/admin/jobs", "/admin/audit", "/admin/approvals", "/admin/staff", "/admin/tokens", "/admin/webhooks", "/admin/totp"])]) {
     if (seen.has(path) || path === "/admin" || path === "/admin/settings" || path === "/admin/setup") continue;
