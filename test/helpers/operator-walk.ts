@@ -188,9 +188,16 @@ async function walkOperator(w: Walker, s: Console): Promise<void> {
     await w.open(`/admin/invoices/${order.invoice_id}`);
     await w.check("invoice");
   }
-  for (const path of ["/admin/ledger", "/admin/jobs", "/admin/audit", "/admin/approvals", "/admin/staff", "/admin/tokens", "/admin/webhooks", "/admin/totp"]) {
+  // Every other section the console's navigation links (the owner sees them all), and the
+  // signed-in person's own page (two-factor, password).
+  const seen = new Set(w.audit.visited.map((v) => v.url.split("?")[0]));
+  await w.open("/admin");
+  const sections = await page.locator('nav a[href^="/admin"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")!));
+  for (const path of [...new Set([...sections, "/admin/ledger", "/admin/jobs", "/admin/audit", "/admin/approvals", "/admin/staff", "/admin/tokens", "/admin/webhooks", "/admin/totp"])]) {
+    if (seen.has(path) || path === "/admin" || path === "/admin/settings" || path === "/admin/setup") continue;
+    seen.add(path);
     await w.open(path);
-    await w.check(path.slice("/admin/".length));
+    await w.check(path.slice("/admin/".length).replaceAll("/", "-"));
   }
 
   // Settings: shown and saved as they are.
