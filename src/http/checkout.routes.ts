@@ -360,18 +360,18 @@ ${pay}`;
     const [settings, transfer] = await Promise.all([c.settings.get(), c.payments.findTransfer(invoiceId).catch(() => undefined)]);
     const s = settings.seller;
     const total = formatMoney({ minor: Number(order.total_minor ?? order.price_minor), currency: order.currency }, l);
-    return html`<h2>${t(l, "page.status.how_to_pay")}</h2>
-<p>${tHtml(l, "page.status.transfer_lead", { total: html`<b>${total}</b>` })}</p>
+    return html`<h2>${t(l, "page.checkout_status.how_to_pay")}</h2>
+<p>${tHtml(l, "page.checkout_status.transfer_lead", { total: html`<b>${total}</b>` })}</p>
 <dl class="facts" id="transfer">
-<dt>${t(l, "page.transfer.amount")}</dt><dd class="num">${total}</dd>
-${s.legalName ? html`<dt>${t(l, "page.transfer.beneficiary")}</dt><dd>${s.legalName}</dd>` : ""}
-${s.iban ? html`<dt>${t(l, "page.transfer.iban")}</dt><dd><code>${s.iban}</code></dd>` : ""}
-${s.bic ? html`<dt>${t(l, "page.transfer.bic")}</dt><dd><code>${s.bic}</code></dd>` : ""}
-${s.bankName ? html`<dt>${t(l, "page.transfer.bank")}</dt><dd>${s.bankName}</dd>` : ""}
-<dt>${t(l, "page.transfer.reference")}</dt><dd><code>${transfer?.reference ?? t(l, "page.status.reference_on_invoice")}</code></dd>
+<dt>${t(l, "page.account_transfer.amount")}</dt><dd class="num">${total}</dd>
+${s.legalName ? html`<dt>${t(l, "page.account_transfer.beneficiary")}</dt><dd>${s.legalName}</dd>` : ""}
+${s.iban ? html`<dt>${t(l, "page.account_transfer.iban")}</dt><dd><code>${s.iban}</code></dd>` : ""}
+${s.bic ? html`<dt>${t(l, "page.account_transfer.bic")}</dt><dd><code>${s.bic}</code></dd>` : ""}
+${s.bankName ? html`<dt>${t(l, "page.account_transfer.bank")}</dt><dd>${s.bankName}</dd>` : ""}
+<dt>${t(l, "page.account_transfer.reference")}</dt><dd><code>${transfer?.reference ?? t(l, "page.checkout_status.reference_on_invoice")}</code></dd>
 </dl>
-${s.iban ? "" : html`<p class="muted">${t(l, "page.status.details_on_invoice")}</p>`}
-<p><a href="/account/invoices/${invoiceId}">${t(l, "page.status.open_invoice")}</a> ${t(l, "page.status.transfer_after", { format: "PDF" })}</p>`;
+${s.iban ? "" : html`<p class="muted">${t(l, "page.checkout_status.details_on_invoice")}</p>`}
+<p><a href="/account/invoices/${invoiceId}">${t(l, "page.checkout_status.open_invoice")}</a> ${t(l, "page.checkout_status.transfer_after", { format: "PDF" })}</p>`;
   }
 
   function explanationOf(o: OrderRow, l: Locale): { title: string; text: SafeHtml } {
@@ -379,40 +379,40 @@ ${s.iban ? "" : html`<p class="muted">${t(l, "page.status.details_on_invoice")}<
     switch (o.state) {
       case "pending_payment":
         return o.invoice_id
-          ? { title: t(l, "page.status.awaiting_transfer.title"), text: p("page.status.awaiting_transfer.text") }
-          : { title: t(l, "page.status.not_paid.title"), text: html`<p>${tHtml(l, "page.status.not_paid.text", { link: html`<a href="/checkout/${o.id}">${t(l, "page.status.not_paid.link")}</a>` })}</p>` };
+          ? { title: t(l, "page.checkout_status.awaiting_transfer.title"), text: p("page.checkout_status.awaiting_transfer.text") }
+          : { title: t(l, "page.checkout_status.not_paid.title"), text: html`<p>${tHtml(l, "page.checkout_status.not_paid.text", { link: html`<a href="/checkout/${o.id}">${t(l, "page.checkout_status.not_paid.link")}</a>` })}</p>` };
       case "paid":
       case "placing":
-        return { title: t(l, "page.status.placing.title"), text: p("page.status.placing.text") };
+        return { title: t(l, "page.checkout_status.placing.title"), text: p("page.checkout_status.placing.text") };
       case "awaiting_funds":
-        return { title: t(l, "page.status.awaiting_funds.title"), text: p("page.status.awaiting_funds.text") };
+        return { title: t(l, "page.checkout_status.awaiting_funds.title"), text: p("page.checkout_status.awaiting_funds.text") };
       case "manual_queue":
-        return { title: t(l, "page.status.manual_queue.title"), text: p("page.status.manual_queue.text") };
+        return { title: t(l, "page.checkout_status.manual_queue.title"), text: p("page.checkout_status.manual_queue.text") };
       case "needs_attention":
-        return { title: t(l, "page.status.needs_attention.title"), text: p("page.status.needs_attention.text") };
+        return { title: t(l, "page.checkout_status.needs_attention.title"), text: p("page.checkout_status.needs_attention.text") };
       case "active":
         if (o.refunded_at) {
           return {
-            title: t(l, "page.status.active_refunded.title"),
-            text: html`<p>${o.upstream_expires_on ? t(l, "page.order.refunded_text", { date: day(o.refunded_at, l), until: day(o.upstream_expires_on, l) }) : t(l, "page.order.refunded_text_undated", { date: day(o.refunded_at, l) })}</p>`,
+            title: t(l, "page.checkout_status.active_refunded.title"),
+            text: html`<p>${o.upstream_expires_on ? t(l, "page.account_order.refunded_text", { date: day(o.refunded_at, l), until: day(o.upstream_expires_on, l) }) : t(l, "page.account_order.refunded_text_undated", { date: day(o.refunded_at, l) })}</p>`,
           };
         }
         return {
-          title: t(l, "page.status.active.title"),
-          text: html`<h2>${t(l, "page.status.active.next")}</h2><p>${tHtml(l, "page.status.active.text", { license: String(o.license_id), path: html`<b>${t(l, "page.status.active.path")}</b>` })}</p>`,
+          title: t(l, "page.checkout_status.active.title"),
+          text: html`<h2>${t(l, "page.checkout_status.active.next")}</h2><p>${tHtml(l, "page.checkout_status.active.text", { license: String(o.license_id), path: html`<b>${t(l, "page.checkout_status.active.path")}</b>` })}</p>`,
         };
       case "rejected":
       case "refunded":
         return {
-          title: t(l, "page.status.refunded.title"),
-          text: html`<p>${o.reason ? t(l, "page.status.refunded.reason", { reason: o.reason }) : t(l, "page.status.refunded.text")} <a href="/account/balance">${t(l, "page.status.see_balance")}</a>.</p>`,
+          title: t(l, "page.checkout_status.refunded.title"),
+          text: html`<p>${o.reason ? t(l, "page.checkout_status.refunded.reason", { reason: o.reason }) : t(l, "page.checkout_status.refunded.text")} <a href="/account/balance">${t(l, "page.checkout_status.see_balance")}</a>.</p>`,
         };
       case "cancelled":
         // The expiry job's reason is known and worded; a staff member's reason is shown as typed.
-        if (o.reason === "not paid in time") return { title: t(l, "page.status.cancelled.title"), text: p("page.status.cancelled.unpaid") };
-        return { title: t(l, "page.status.cancelled.title"), text: o.reason ? html`<p>${t(l, "page.status.cancelled.reason", { reason: o.reason })}</p>` : p("page.status.cancelled.text") };
+        if (o.reason === "not paid in time") return { title: t(l, "page.checkout_status.cancelled.title"), text: p("page.checkout_status.cancelled.unpaid") };
+        return { title: t(l, "page.checkout_status.cancelled.title"), text: o.reason ? html`<p>${t(l, "page.checkout_status.cancelled.reason", { reason: o.reason })}</p>` : p("page.checkout_status.cancelled.text") };
       default:
-        return { title: t(l, "page.status.other.title"), text: html`<p>${stateText(o, l)}</p>` };
+        return { title: t(l, "page.checkout_status.other.title"), text: html`<p>${stateText(o, l)}</p>` };
     }
   }
 
@@ -432,8 +432,8 @@ ${transfer}
 <dl class="facts">
 ${rows}
 </dl>
-${refresh ? html`<p class="muted">${t(l, "page.status.refreshes", { seconds: refresh })}</p>` : ""}
-${me ? html`<p><a href="/account/orders">${t(l, "page.status.all_orders")}</a></p>` : ""}
+${refresh ? html`<p class="muted">${t(l, "page.checkout_status.refreshes", { seconds: refresh })}</p>` : ""}
+${me ? html`<p><a href="/account/orders">${t(l, "page.checkout_status.all_orders")}</a></p>` : ""}
 </section>`;
       return sendCheckoutPage(req, reply, title, body, refresh ? { head: html`<meta http-equiv="refresh" content="${String(refresh)}">` } : {});
     } catch (e) {

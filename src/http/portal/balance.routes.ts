@@ -20,7 +20,7 @@ import { doneNotice, fieldBlock, ID_SHAPE, loc, me, money, notice, PORTAL_PAGE, 
 const KINDS = ["credit", "demo_credit", "order_payment", "order_refund", "payment_received", "bank_transfer_receipt", "refund_to_card", "refund_to_card_reversed", "balance_refund", "adjustment"] as const;
 
 function kindText(kind: string, l: Locale): string {
-  return t(l, (KINDS as readonly string[]).includes(kind) ? (`page.balance.kind.${kind}` as MessageKey) : "page.balance.kind.other");
+  return t(l, (KINDS as readonly string[]).includes(kind) ? (`page.account_balance.kind.${kind}` as MessageKey) : "page.account_balance.kind.other");
 }
 
 interface TopUpForm {
@@ -44,30 +44,30 @@ export function registerPortalBalanceRoutes(app: FastifyInstance, c: Container):
     const names = new Map<string, string>();
     for (const s of statements) for (const r of s.rows) if (r.orderId && !names.has(r.orderId)) names.set(r.orderId, await c.portal.order(customerId, r.orderId).then((x) => x.name, () => r.orderId!));
     const errors = o.errors ?? {};
-    const tc = { asked: t(l, "page.balance.col.asked"), reference: t(l, "page.balance.col.reference"), amount: t(l, "page.balance.col.amount") };
-    const ec = { when: t(l, "page.balance.col.when"), what: t(l, "page.balance.col.what"), amount: t(l, "page.balance.col.amount"), after: t(l, "page.balance.col.balance_after") };
-    const methodLabel = (m: string) => (m === "card" ? t(l, "page.balance.method.card", { provider: "Stripe" }) : t(l, "page.balance.method.bank_transfer"));
+    const tc = { asked: t(l, "page.account_balance.col.asked"), reference: t(l, "page.account_balance.col.reference"), amount: t(l, "page.account_balance.col.amount") };
+    const ec = { when: t(l, "page.account_balance.col.when"), what: t(l, "page.account_balance.col.what"), amount: t(l, "page.account_balance.col.amount"), after: t(l, "page.account_balance.col.balance_after") };
+    const methodLabel = (m: string) => (m === "card" ? t(l, "page.account_balance.method.card", { provider: "Stripe" }) : t(l, "page.account_balance.method.bank_transfer"));
     const topUpForm = methods.length === 0
-      ? html`<p>${t(l, "page.balance.no_methods")}</p>`
+      ? html`<p>${t(l, "page.account_balance.no_methods")}</p>`
       : html`<form method="post" action="/account/balance/top-up">${csrfField(req)}
-${fieldBlock({ id: "amount", label: t(l, "form.amount.label"), hint: t(l, "form.amount.hint"), ...(errors.amount ? { error: errors.amount } : {}), control: (a) => html`<input${a} name="amount" type="text" inputmode="decimal" autocomplete="off" required maxlength="30" value="${o.amount ?? ""}">` })}
-${fieldBlock({ id: "currency", label: t(l, "form.currency.label"), control: (a) => html`<select${a} name="currency">${Object.keys(CURRENCY_EXPONENTS).map((cur) => html`<option value="${cur}"${cur === currency ? html` selected` : ""}>${cur}</option>`)}</select>` })}
-<fieldset class="field"><legend>${t(l, "page.balance.method")}</legend>${methods.map((m) => html`<div><label class="plain inline"><input type="radio" name="method" value="${m}"${m === method ? html` checked` : ""}> ${methodLabel(m)}</label></div>`)}</fieldset>
-<p><button type="submit">${t(l, "page.balance.submit")}</button></p></form>`;
+${fieldBlock({ id: "amount", label: t(l, "form.account.amount.label"), hint: t(l, "form.account.amount.hint"), ...(errors.amount ? { error: errors.amount } : {}), control: (a) => html`<input${a} name="amount" type="text" inputmode="decimal" autocomplete="off" required maxlength="30" value="${o.amount ?? ""}">` })}
+${fieldBlock({ id: "currency", label: t(l, "form.account.currency.label"), control: (a) => html`<select${a} name="currency">${Object.keys(CURRENCY_EXPONENTS).map((cur) => html`<option value="${cur}"${cur === currency ? html` selected` : ""}>${cur}</option>`)}</select>` })}
+<fieldset class="field"><legend>${t(l, "page.account_balance.method")}</legend>${methods.map((m) => html`<div><label class="plain inline"><input type="radio" name="method" value="${m}"${m === method ? html` checked` : ""}> ${methodLabel(m)}</label></div>`)}</fieldset>
+<p><button type="submit">${t(l, "page.account_balance.submit")}</button></p></form>`;
     return sendPortalPage(req, reply, {
-      title: t(l, "page.balance.title"),
+      title: t(l, "page.account_balance.title"),
       section: "balance",
       status: o.status ?? 200,
-      body: html`<section class="card"><h1>${t(l, "page.balance.title")}</h1>${doneNotice(req, { card: t(l, "page.balance.card_done") })}
+      body: html`<section class="card"><h1>${t(l, "page.account_balance.title")}</h1>${doneNotice(req, { card: t(l, "page.account_balance.card_done") })}
 ${balances.length === 0
-  ? html`<p>${t(l, "page.balance.empty")}</p>`
-  : html`<div class="grid">${balances.map((b) => html`<div><div class="muted">${t(l, "page.balance.currency_label", { currency: b.currency })}</div><div class="big"><b>${money(b, l)}</b></div></div>`)}</div>`}
-<p class="muted">${t(l, "page.balance.paid_from")}</p></section>
-<section class="card"><h2 id="top-up">${t(l, "page.balance.top_up")}</h2>${errors.form ? notice("error", errors.form) : ""}
+  ? html`<p>${t(l, "page.account_balance.empty")}</p>`
+  : html`<div class="grid">${balances.map((b) => html`<div><div class="muted">${t(l, "page.account_balance.currency_label", { currency: b.currency })}</div><div class="big"><b>${money(b, l)}</b></div></div>`)}</div>`}
+<p class="muted">${t(l, "page.account_balance.paid_from")}</p></section>
+<section class="card"><h2 id="top-up">${t(l, "page.account_balance.top_up")}</h2>${errors.form ? notice("error", errors.form) : ""}
 ${topUpForm}</section>
-${transfers.length ? html`<section class="card"><h2>${t(l, "page.balance.transfers")}</h2><p class="muted">${t(l, "page.balance.transfers_hint")}</p><div class="table-wrap"><table class="data"><thead><tr><th scope="col">${tc.asked}</th><th scope="col">${tc.reference}</th><th scope="col" class="num">${tc.amount}</th></tr></thead><tbody>${transfers.map((x) => html`<tr><td data-label="${tc.asked}">${when(x.created_at, l)}</td><td data-label="${tc.reference}"><a href="/account/balance/transfers/${x.id}"><code>${x.reference}</code></a></td><td class="num" data-label="${tc.amount}">${money({ minor: Number(x.amount_minor), currency: x.currency }, l)}</td></tr>`)}</tbody></table></div></section>` : ""}
-${statements.map((s) => html`<section class="card"><h2>${t(l, "page.balance.entries", { currency: s.currency })}</h2><div class="table-wrap"><table class="data"><thead><tr><th scope="col">${ec.when}</th><th scope="col">${ec.what}</th><th scope="col" class="num">${ec.amount}</th><th scope="col" class="num">${ec.after}</th></tr></thead><tbody>${s.rows.map(
-        (r) => html`<tr><td data-label="${ec.when}">${when(r.at, l)}</td><td data-label="${ec.what}">${kindText(r.kind, l)}${r.orderId ? html` · <a href="/account/orders/${r.orderId}">${t(l, "page.balance.order_link", { module: names.get(r.orderId) ?? r.orderId })}</a>` : ""}</td><td class="num" data-label="${ec.amount}">${money(r.amount, l)}</td><td class="num" data-label="${ec.after}">${money(r.balance, l)}</td></tr>`,
+${transfers.length ? html`<section class="card"><h2>${t(l, "page.account_balance.transfers")}</h2><p class="muted">${t(l, "page.account_balance.transfers_hint")}</p><div class="table-wrap"><table class="data"><thead><tr><th scope="col">${tc.asked}</th><th scope="col">${tc.reference}</th><th scope="col" class="num">${tc.amount}</th></tr></thead><tbody>${transfers.map((x) => html`<tr><td data-label="${tc.asked}">${when(x.created_at, l)}</td><td data-label="${tc.reference}"><a href="/account/balance/transfers/${x.id}"><code>${x.reference}</code></a></td><td class="num" data-label="${tc.amount}">${money({ minor: Number(x.amount_minor), currency: x.currency }, l)}</td></tr>`)}</tbody></table></div></section>` : ""}
+${statements.map((s) => html`<section class="card"><h2>${t(l, "page.account_balance.entries", { currency: s.currency })}</h2><div class="table-wrap"><table class="data"><thead><tr><th scope="col">${ec.when}</th><th scope="col">${ec.what}</th><th scope="col" class="num">${ec.amount}</th><th scope="col" class="num">${ec.after}</th></tr></thead><tbody>${s.rows.map(
+        (r) => html`<tr><td data-label="${ec.when}">${when(r.at, l)}</td><td data-label="${ec.what}">${kindText(r.kind, l)}${r.orderId ? html` · <a href="/account/orders/${r.orderId}">${t(l, "page.account_balance.order_link", { module: names.get(r.orderId) ?? r.orderId })}</a>` : ""}</td><td class="num" data-label="${ec.amount}">${money(r.amount, l)}</td><td class="num" data-label="${ec.after}">${money(r.balance, l)}</td></tr>`,
       )}</tbody></table></div></section>`)}`,
     });
   }
@@ -79,7 +79,7 @@ ${statements.map((s) => html`<section class="card"><h2>${t(l, "page.balance.entr
     const input = { amount: field(req.body, "amount").slice(0, 40), currency: field(req.body, "currency").slice(0, 10), method: field(req.body, "method").slice(0, 20) };
     const currency = input.currency.trim().toUpperCase();
     if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) return balancePage(req, reply, { amount: input.amount, method: input.method, errors: { form: t(l, "portal.error.invalid_input") }, status: 400 });
-    if (!((await c.portal.topUpMethods()) as string[]).includes(input.method)) return balancePage(req, reply, { ...input, errors: { form: t(l, "form.method.invalid") }, status: 400 });
+    if (!((await c.portal.topUpMethods()) as string[]).includes(input.method)) return balancePage(req, reply, { ...input, errors: { form: t(l, "form.account.method.invalid") }, status: 400 });
     let amount: Money;
     try {
       amount = parseMoneyInput(input.amount, currency, l);
@@ -87,7 +87,7 @@ ${statements.map((s) => html`<section class="card"><h2>${t(l, "page.balance.entr
       if (!isAppError(e) || e.code !== "invalid_input") throw e;
       return balancePage(req, reply, { ...input, errors: { amount: e.message }, status: 400 });
     }
-    if (amount.minor <= 0) return balancePage(req, reply, { ...input, errors: { amount: t(l, "form.amount.positive") }, status: 400 });
+    if (amount.minor <= 0) return balancePage(req, reply, { ...input, errors: { amount: t(l, "form.account.amount.positive") }, status: 400 });
     try {
       const r = await c.portal.topUp(me(req).id, { ...input, currency, amount: toDecimal(amount) });
       if (r.kind === "redirect") return see(reply, r.url);
@@ -112,20 +112,20 @@ ${statements.map((s) => html`<section class="card"><h2>${t(l, "page.balance.entr
     const s = x.seller;
     const amount = money(x.amount, l);
     return sendPortalPage(req, reply, {
-      title: t(l, "page.transfer.title"),
+      title: t(l, "page.account_transfer.title"),
       section: "balance",
-      body: html`<section class="card"><h1>${t(l, "page.transfer.title")}</h1>
-<p>${tHtml(l, "page.transfer.lead", { amount: html`<b>${amount}</b>` })}</p>
-${s.iban ? "" : notice("error", t(l, "page.transfer.no_details"))}
+      body: html`<section class="card"><h1>${t(l, "page.account_transfer.title")}</h1>
+<p>${tHtml(l, "page.account_transfer.lead", { amount: html`<b>${amount}</b>` })}</p>
+${s.iban ? "" : notice("error", t(l, "page.account_transfer.no_details"))}
 <dl class="facts">
-<dt>${t(l, "page.transfer.reference")}</dt><dd><b><code>${x.reference}</code></b></dd>
-${s.legalName ? html`<dt>${t(l, "page.transfer.beneficiary")}</dt><dd>${s.legalName}</dd>` : ""}
-${s.iban ? html`<dt>${t(l, "page.transfer.iban")}</dt><dd><code>${s.iban}</code></dd>` : ""}
-${s.bic ? html`<dt>${t(l, "page.transfer.bic")}</dt><dd><code>${s.bic}</code></dd>` : ""}
-${s.bankName ? html`<dt>${t(l, "page.transfer.bank")}</dt><dd>${s.bankName}</dd>` : ""}
-<dt>${t(l, "page.transfer.amount")}</dt><dd class="num">${amount}</dd>
+<dt>${t(l, "page.account_transfer.reference")}</dt><dd><b><code>${x.reference}</code></b></dd>
+${s.legalName ? html`<dt>${t(l, "page.account_transfer.beneficiary")}</dt><dd>${s.legalName}</dd>` : ""}
+${s.iban ? html`<dt>${t(l, "page.account_transfer.iban")}</dt><dd><code>${s.iban}</code></dd>` : ""}
+${s.bic ? html`<dt>${t(l, "page.account_transfer.bic")}</dt><dd><code>${s.bic}</code></dd>` : ""}
+${s.bankName ? html`<dt>${t(l, "page.account_transfer.bank")}</dt><dd>${s.bankName}</dd>` : ""}
+<dt>${t(l, "page.account_transfer.amount")}</dt><dd class="num">${amount}</dd>
 </dl>
-<p><a href="/account/balance">${t(l, "page.transfer.back")}</a></p></section>`,
+<p><a href="/account/balance">${t(l, "page.account_transfer.back")}</a></p></section>`,
     });
   });
 }

@@ -40,23 +40,23 @@ export function registerPortalDetailsRoutes(app: FastifyInstance, c: Container):
       });
     const options = countryOptions(l, v.country);
     return sendPortalPage(req, reply, {
-      title: t(l, "page.details.title"),
+      title: t(l, "page.account_details.title"),
       section: "details",
       status,
-      body: html`<section class="card"><h1>${t(l, "page.details.title")}</h1>${doneNotice(req, { saved: t(l, "page.details.saved") })}${errors.form ? notice("error", errors.form) : ""}
-<p class="muted">${t(l, "page.details.lead")}</p>
+      body: html`<section class="card"><h1>${t(l, "page.account_details.title")}</h1>${doneNotice(req, { saved: t(l, "page.account_details.saved") })}${errors.form ? notice("error", errors.form) : ""}
+<p class="muted">${t(l, "page.account_details.lead")}</p>
 <form method="post" action="/account/details">${csrfField(req)}
-${text("name", t(l, "form.name.label"), "name")}
-${text("company", t(l, "form.company.label"), "organization")}
-${fieldBlock({ id: "address", label: t(l, "form.address.label"), ...err("address"), control: (a) => html`<textarea${a} name="address" rows="3" cols="40" maxlength="500" autocomplete="street-address">${v.address}</textarea>` })}
+${text("name", t(l, "form.account.name.label"), "name")}
+${text("company", t(l, "form.account.company.label"), "organization")}
+${fieldBlock({ id: "address", label: t(l, "form.account.address.label"), ...err("address"), control: (a) => html`<textarea${a} name="address" rows="3" cols="40" maxlength="500" autocomplete="street-address">${v.address}</textarea>` })}
 ${fieldBlock({
   id: "country",
-  label: t(l, "form.country.label"),
+  label: t(l, "form.account.country.label"),
   ...err("country"),
-  control: (a) => html`<select${a} name="country" autocomplete="country"><option value=""${options.some((o) => o.selected) ? "" : html` selected`}>${t(l, "form.country.none")}</option>${options.map((o) => html`<option value="${o.code}"${o.selected ? html` selected` : ""}>${o.name}</option>`)}</select>`,
+  control: (a) => html`<select${a} name="country" autocomplete="country"><option value=""${options.some((o) => o.selected) ? "" : html` selected`}>${t(l, "form.account.country.none")}</option>${options.map((o) => html`<option value="${o.code}"${o.selected ? html` selected` : ""}>${o.name}</option>`)}</select>`,
 })}
-${text("vatId", t(l, "form.vat_id.label"), undefined, t(l, "form.vat_id.hint"))}
-<p><button type="submit">${t(l, "page.details.submit")}</button></p></form></section>`,
+${text("vatId", t(l, "form.account.vat_id.label"), undefined, t(l, "form.account.vat_id.hint"))}
+<p><button type="submit">${t(l, "page.account_details.submit")}</button></p></form></section>`,
     });
   }
 
@@ -77,18 +77,18 @@ ${text("vatId", t(l, "form.vat_id.label"), undefined, t(l, "form.vat_id.hint"))}
     // Each field checked here, so that its error stands beside it and the rest of the form is kept.
     const errors: DetailsErrors = {};
     for (const k of ["name", "company", "address", "vatId"] as const) {
-      if (v[k].trim().length > MAX[k]) errors[k] = t(l, "form.text.too_long", { max: MAX[k] });
+      if (v[k].trim().length > MAX[k]) errors[k] = t(l, "form.account.text.too_long", { max: MAX[k] });
     }
     const country = v.country.toUpperCase();
-    if (country !== "" && !isCountryCode(country)) errors.country = t(l, "form.country.invalid");
+    if (country !== "" && !isCountryCode(country)) errors.country = t(l, "form.account.country.invalid");
     if (!errors.vatId && !errors.country && v.vatId.trim() !== "") {
-      if (country === "") errors.vatId = t(l, "form.vat_id.no_country");
+      if (country === "") errors.vatId = t(l, "form.account.vat_id.no_country");
       else {
         try {
           normalizeVatId(v.vatId.trim(), country);
         } catch (e) {
           if (!isAppError(e)) throw e;
-          errors.vatId = t(l, "form.vat_id.invalid", { country: countryName(country, l) ?? country });
+          errors.vatId = t(l, "form.account.vat_id.invalid", { country: countryName(country, l) ?? country });
         }
       }
     }

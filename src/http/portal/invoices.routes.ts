@@ -17,23 +17,23 @@ export function registerPortalInvoiceRoutes(app: FastifyInstance, c: Container):
     const l = loc(req);
     const list = await c.portal.invoices(me(req).id);
     const col = {
-      number: t(l, "page.invoices.col.number"),
-      kind: t(l, "page.invoices.col.kind"),
-      issued: t(l, "page.invoices.col.issued"),
-      total: t(l, "page.invoices.col.total"),
-      status: t(l, "page.invoices.col.status"),
-      download: t(l, "page.invoices.col.download"),
+      number: t(l, "page.account_invoices.col.number"),
+      kind: t(l, "page.account_invoices.col.kind"),
+      issued: t(l, "page.account_invoices.col.issued"),
+      total: t(l, "page.account_invoices.col.total"),
+      status: t(l, "page.account_invoices.col.status"),
+      download: t(l, "page.account_invoices.col.download"),
     };
     const rows = list.map(
       (i) =>
-        html`<tr><td data-label="${col.number}"><a href="/account/invoices/${i.id}">${i.number}</a></td><td data-label="${col.kind}">${t(l, i.kind === "credit_note" ? "page.invoices.kind.credit_note" : "page.invoices.kind.invoice")}</td><td data-label="${col.issued}">${day(i.issued_at, l)}</td><td class="num" data-label="${col.total}">${money({ minor: Number(i.total_minor), currency: i.currency }, l)}</td><td data-label="${col.status}">${badge(STATUS_BADGE[i.status] ?? "info", invoiceStatusText(i.status, l))}</td><td data-label="${col.download}"><a href="/account/invoices/${i.id}.pdf" aria-label="${t(l, "page.invoices.pdf_label", { format: "PDF", number: i.number })}">${t(l, "page.invoices.pdf", { format: "PDF" })}</a></td></tr>`,
+        html`<tr><td data-label="${col.number}"><a href="/account/invoices/${i.id}">${i.number}</a></td><td data-label="${col.kind}">${t(l, i.kind === "credit_note" ? "page.account_invoices.kind.credit_note" : "page.account_invoices.kind.invoice")}</td><td data-label="${col.issued}">${day(i.issued_at, l)}</td><td class="num" data-label="${col.total}">${money({ minor: Number(i.total_minor), currency: i.currency }, l)}</td><td data-label="${col.status}">${badge(STATUS_BADGE[i.status] ?? "info", invoiceStatusText(i.status, l))}</td><td data-label="${col.download}"><a href="/account/invoices/${i.id}.pdf" aria-label="${t(l, "page.account_invoices.pdf_label", { format: "PDF", number: i.number })}">${t(l, "page.account_invoices.pdf", { format: "PDF" })}</a></td></tr>`,
     );
     return sendPortalPage(req, reply, {
-      title: t(l, "page.invoices.title"),
+      title: t(l, "page.account_invoices.title"),
       section: "invoices",
-      body: html`<section class="card"><h1>${t(l, "page.invoices.title")}</h1>
+      body: html`<section class="card"><h1>${t(l, "page.account_invoices.title")}</h1>
 ${list.length === 0
-  ? html`<p>${t(l, "page.invoices.empty")}</p>`
+  ? html`<p>${t(l, "page.account_invoices.empty")}</p>`
   : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.number}</th><th scope="col">${col.kind}</th><th scope="col">${col.issued}</th><th scope="col" class="num">${col.total}</th><th scope="col">${col.status}</th><th scope="col">${col.download}</th></tr></thead><tbody>${rows}</tbody></table></div>`}</section>`,
     });
   });

@@ -41,16 +41,16 @@ import {
 function renewRefusal(r: Refusal, l: Locale): string {
   const date = typeof r.details["expiresOn"] === "string" ? day(r.details["expiresOn"], l) : t(l, "portal.none");
   switch (r.details["messageKey"]) {
-    case "not_active": return t(l, "page.renew.not_active");
-    case "renewed_upstream": return t(l, "page.renew.upstream");
-    case "renewal_off": return t(l, "page.renew.off", { date });
-    case "under_way": return t(l, "page.renew.under_way");
-    case "just_renewed": return t(l, "page.renew.just_renewed", { date });
-    case "term_cancelled": return t(l, "page.renew.term_cancelled", { date });
+    case "not_active": return t(l, "page.account_renew.not_active");
+    case "renewed_upstream": return t(l, "page.account_renew.upstream");
+    case "renewal_off": return t(l, "page.account_renew.off", { date });
+    case "under_way": return t(l, "page.account_renew.under_way");
+    case "just_renewed": return t(l, "page.account_renew.just_renewed", { date });
+    case "term_cancelled": return t(l, "page.account_renew.term_cancelled", { date });
   }
   if (r.code === "insufficient_funds") {
     const short = fixedMoney(r.details["shortfall"]);
-    if (short) return t(l, "page.renew.short", { short: money(short, l) });
+    if (short) return t(l, "page.account_renew.short", { short: money(short, l) });
   }
   return refusalText(r, l);
 }
@@ -61,30 +61,30 @@ export function registerPortalModuleRoutes(app: FastifyInstance, c: Container): 
     const customer = me(req);
     const modules = await c.portal.modules(customer.id);
     const col = {
-      module: t(l, "page.modules.col.module"),
-      status: t(l, "page.modules.col.status"),
-      license: t(l, "page.modules.col.license"),
-      ip: t(l, "page.modules.col.ip"),
-      expires: t(l, "page.modules.col.expires"),
-      renewal: t(l, "page.modules.col.renewal"),
-      actions: t(l, "page.modules.col.actions"),
+      module: t(l, "page.account_modules.col.module"),
+      status: t(l, "page.account_modules.col.status"),
+      license: t(l, "page.account_modules.col.license"),
+      ip: t(l, "page.account_modules.col.ip"),
+      expires: t(l, "page.account_modules.col.expires"),
+      renewal: t(l, "page.account_modules.col.renewal"),
+      actions: t(l, "page.account_modules.col.actions"),
     };
     const rows = modules.map((m) => {
       const active = m.state === "active";
       const actions: SafeHtml[] = [];
-      if (active && m.renewal === "charge") actions.push(html`<a href="/account/modules/${m.id}/renew">${t(l, "page.modules.renew")}</a>`);
-      if (active) actions.push(html`<a href="/account/modules/${m.id}/move">${t(l, "page.modules.move")}</a>`);
+      if (active && m.renewal === "charge") actions.push(html`<a href="/account/modules/${m.id}/renew">${t(l, "page.account_modules.renew")}</a>`);
+      if (active) actions.push(html`<a href="/account/modules/${m.id}/move">${t(l, "page.account_modules.move")}</a>`);
       return html`<tr><td data-label="${col.module}"><a href="/account/orders/${m.created_order_id}">${m.name}</a></td><td data-label="${col.status}">${badge(moduleBadge(m), moduleStateText(m, l))}</td><td data-label="${col.license}">${String(m.license_id)}</td><td data-label="${col.ip}">${m.ip ?? t(l, "portal.none")}</td><td data-label="${col.expires}">${day(m.expires_on, l)}</td><td data-label="${col.renewal}">${renewalText(m, l)}</td><td data-label="${col.actions}">${actions.length ? html`${actions.map((a, i) => html`${i ? " · " : ""}${a}`)}` : t(l, "portal.none")}</td></tr>`;
     });
     const refunded = modules.filter((m) => m.state === "active" && m.renewal === "off");
     return sendPortalPage(req, reply, {
-      title: t(l, "page.modules.title"),
+      title: t(l, "page.account_modules.title"),
       section: "modules",
-      body: html`<section class="card"><h1>${t(l, "page.modules.title")}</h1>${doneNotice(req, { moved: t(l, "page.modules.moved") })}
-<p class="muted">${customer.name ? tHtml(l, "page.modules.signed_in_named", { email: html`<b>${customer.email}</b>`, name: customer.name }) : tHtml(l, "page.modules.signed_in", { email: html`<b>${customer.email}</b>` })}</p>
-${refunded.map((m) => html`<p class="notice">${m.name}: ${t(l, "page.modules.refunded_note", { date: day(m.expires_on, l) })}</p>`)}
+      body: html`<section class="card"><h1>${t(l, "page.account_modules.title")}</h1>${doneNotice(req, { moved: t(l, "page.account_modules.moved") })}
+<p class="muted">${customer.name ? tHtml(l, "page.account_modules.signed_in_named", { email: html`<b>${customer.email}</b>`, name: customer.name }) : tHtml(l, "page.account_modules.signed_in", { email: html`<b>${customer.email}</b>` })}</p>
+${refunded.map((m) => html`<p class="notice">${m.name}: ${t(l, "page.account_modules.refunded_note", { date: day(m.expires_on, l) })}</p>`)}
 ${modules.length === 0
-  ? html`<p>${tHtml(l, "page.modules.empty", { buy: html`<b>${t(l, "page.modules.buy_button")}</b>` })}</p>`
+  ? html`<p>${tHtml(l, "page.account_modules.empty", { buy: html`<b>${t(l, "page.account_modules.buy_button")}</b>` })}</p>`
   : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${col.module}</th><th scope="col">${col.status}</th><th scope="col">${col.license}</th><th scope="col">${col.ip}</th><th scope="col">${col.expires}</th><th scope="col">${col.renewal}</th><th scope="col">${col.actions}</th></tr></thead><tbody>${rows}</tbody></table></div>`}
 </section>`,
     });
@@ -104,33 +104,33 @@ ${modules.length === 0
       const m = await c.portal.module(customer.id, id).catch(() => null);
       if (!m) return sendPortalNotFound(req, reply, "modules");
       return sendPortalPage(req, reply, {
-        title: t(l, "page.renew.title"),
+        title: t(l, "page.account_renew.title"),
         section: "modules",
         status: problem?.status ?? r.status,
-        body: html`<section class="card"><h1>${t(l, "page.renew.heading", { module: m.name })}</h1>${notice("error", renewRefusal(problem ?? r, l))}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
+        body: html`<section class="card"><h1>${t(l, "page.account_renew.heading", { module: m.name })}</h1>${notice("error", renewRefusal(problem ?? r, l))}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
       });
     }
     const m = q.module;
     const short = q.balance.minor < q.total.minor;
     const until = addMonths(m.expires_on, m.period_months);
     return sendPortalPage(req, reply, {
-      title: t(l, "page.renew.title"),
+      title: t(l, "page.account_renew.title"),
       section: "modules",
       status: problem?.status ?? 200,
-      body: html`<section class="card"><h1>${t(l, "page.renew.heading", { module: m.name })}</h1>${problem ? notice("error", renewRefusal(problem, l)) : ""}
+      body: html`<section class="card"><h1>${t(l, "page.account_renew.heading", { module: m.name })}</h1>${problem ? notice("error", renewRefusal(problem, l)) : ""}
 <dl class="facts">
-<dt>${t(l, "page.renew.license")}</dt><dd>${m.ip ? t(l, "portal.license_with_ip", { license: String(m.license_id), ip: m.ip }) : String(m.license_id)}</dd>
-<dt>${t(l, "page.renew.runs_until")}</dt><dd>${day(m.expires_on, l)}</dd>
-<dt>${t(l, "page.renew.next_term")}</dt><dd>${periodText(m.period_months, l)}</dd>
-<dt>${t(l, "page.renew.price")}</dt><dd class="num">${money(q.price, l)}</dd>
-${q.tax.minor !== 0 ? html`<dt>${t(l, "page.renew.tax")}</dt><dd class="num">${money(q.tax, l)}</dd>` : ""}
-<dt>${t(l, "page.renew.total")}</dt><dd class="num"><b>${money(q.total, l)}</b></dd>
-<dt>${t(l, "page.renew.balance")}</dt><dd class="num">${money(q.balance, l)}</dd>
+<dt>${t(l, "page.account_renew.license")}</dt><dd>${m.ip ? t(l, "portal.license_with_ip", { license: String(m.license_id), ip: m.ip }) : String(m.license_id)}</dd>
+<dt>${t(l, "page.account_renew.runs_until")}</dt><dd>${day(m.expires_on, l)}</dd>
+<dt>${t(l, "page.account_renew.next_term")}</dt><dd>${periodText(m.period_months, l)}</dd>
+<dt>${t(l, "page.account_renew.price")}</dt><dd class="num">${money(q.price, l)}</dd>
+${q.tax.minor !== 0 ? html`<dt>${t(l, "page.account_renew.tax")}</dt><dd class="num">${money(q.tax, l)}</dd>` : ""}
+<dt>${t(l, "page.account_renew.total")}</dt><dd class="num"><b>${money(q.total, l)}</b></dd>
+<dt>${t(l, "page.account_renew.balance")}</dt><dd class="num">${money(q.balance, l)}</dd>
 </dl>
-<p>${t(l, "page.renew.explain", { months: m.period_months, until: day(until, l) })}</p>
+<p>${t(l, "page.account_renew.explain", { months: m.period_months, until: day(until, l) })}</p>
 ${short
-  ? html`${notice("error", t(l, "page.renew.short", { short: money({ minor: q.total.minor - q.balance.minor, currency: q.total.currency }, l) }))}<p><a class="button" href="/account/balance">${t(l, "page.renew.top_up_link")}</a></p><p class="muted">${t(l, "page.renew.top_up")}</p>`
-  : html`<form method="post" action="/account/modules/${m.id}/renew">${csrfField(req)}<p><button type="submit">${t(l, "page.renew.pay", { total: money(q.total, l) })}</button></p></form>`}
+  ? html`${notice("error", t(l, "page.account_renew.short", { short: money({ minor: q.total.minor - q.balance.minor, currency: q.total.currency }, l) }))}<p><a class="button" href="/account/balance">${t(l, "page.account_renew.top_up_link")}</a></p><p class="muted">${t(l, "page.account_renew.top_up")}</p>`
+  : html`<form method="post" action="/account/modules/${m.id}/renew">${csrfField(req)}<p><button type="submit">${t(l, "page.account_renew.pay", { total: money(q.total, l) })}</button></p></form>`}
 <p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
     });
   }
@@ -164,11 +164,11 @@ ${short
   /** A refused move, on the field it is about when there is one. */
   function moveErrors(r: Refusal, license: string, l: Locale): MoveErrors {
     const lic = typeof r.details["license"] === "number" || typeof r.details["license"] === "string" ? String(r.details["license"]) : license;
-    if (r.code === "conflict" && r.details["taken"] === true) return { license: t(l, "form.license.taken", { license: lic }) };
-    if (r.code === "illegal_transition") return { form: t(l, "page.move.only_active") };
-    if (r.code === "invalid_input" && r.details["upstreamIp"] !== undefined) return { ip: t(l, "form.ip.mismatch", { license: lic }) };
+    if (r.code === "conflict" && r.details["taken"] === true) return { license: t(l, "form.account.license.taken", { license: lic }) };
+    if (r.code === "illegal_transition") return { form: t(l, "page.account_move.only_active") };
+    if (r.code === "invalid_input" && r.details["upstreamIp"] !== undefined) return { ip: t(l, "form.account.ip.mismatch", { license: lic }) };
     if (r.code === "invalid_input" && r.details["license"] !== undefined) {
-      return { license: t(l, / deleted /.test(r.message) ? "form.license.deleted" : "form.license.not_ours", { license: lic }) };
+      return { license: t(l, / deleted /.test(r.message) ? "form.account.license.deleted" : "form.account.license.not_ours", { license: lic }) };
     }
     return { form: refusalText(r, l) };
   }
@@ -184,17 +184,17 @@ ${short
     const from = m.ip ? t(l, "portal.license_with_ip", { license: String(m.license_id), ip: m.ip }) : String(m.license_id);
     const body =
       m.state !== "active"
-        ? notice("error", t(l, "page.move.only_active"))
-        : html`<p>${tHtml(l, "page.move.explain", { license: html`<b>${from}</b>`, date: day(m.expires_on, l) })}</p>
+        ? notice("error", t(l, "page.account_move.only_active"))
+        : html`<p>${tHtml(l, "page.account_move.explain", { license: html`<b>${from}</b>`, date: day(m.expires_on, l) })}</p>
 <form method="post" action="/account/modules/${m.id}/move">${csrfField(req)}
-${fieldBlock({ id: "license", label: t(l, "form.license.label"), hint: t(l, "form.license.hint"), ...(errors.license ? { error: errors.license } : {}), control: (a) => html`<input${a} name="license" type="text" inputmode="numeric" required maxlength="15" value="${o.license ?? ""}">` })}
-${fieldBlock({ id: "ip", label: t(l, "form.ip.label"), ...(errors.ip ? { error: errors.ip } : {}), control: (a) => html`<input${a} name="ip" type="text" maxlength="45" value="${o.ip ?? ""}">` })}
-<p><button type="submit">${t(l, "page.move.submit")}</button></p></form>`;
+${fieldBlock({ id: "license", label: t(l, "form.account.license.label"), hint: t(l, "form.account.license.hint"), ...(errors.license ? { error: errors.license } : {}), control: (a) => html`<input${a} name="license" type="text" inputmode="numeric" required maxlength="15" value="${o.license ?? ""}">` })}
+${fieldBlock({ id: "ip", label: t(l, "form.account.ip.label"), ...(errors.ip ? { error: errors.ip } : {}), control: (a) => html`<input${a} name="ip" type="text" maxlength="45" value="${o.ip ?? ""}">` })}
+<p><button type="submit">${t(l, "page.account_move.submit")}</button></p></form>`;
     return sendPortalPage(req, reply, {
-      title: t(l, "page.move.title"),
+      title: t(l, "page.account_move.title"),
       section: "modules",
       status: o.status ?? 200,
-      body: html`<section class="card"><h1>${t(l, "page.move.heading", { module: m.name })}</h1>${errors.form ? notice("error", errors.form) : ""}${body}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
+      body: html`<section class="card"><h1>${t(l, "page.account_move.heading", { module: m.name })}</h1>${errors.form ? notice("error", errors.form) : ""}${body}<p><a href="/account">${t(l, "portal.back_to_modules")}</a></p></section>`,
     });
   }
 
@@ -211,11 +211,11 @@ ${fieldBlock({ id: "ip", label: t(l, "form.ip.label"), ...(errors.ip ? { error: 
     const ip = field(req.body, "ip").slice(0, 60);
     // The fields checked here first, so that each error stands beside its field.
     const errors: MoveErrors = {};
-    if (!/^[1-9][0-9]{0,14}$/.test(license.trim())) errors.license = t(l, "form.license.invalid");
-    if (ip.trim() !== "" && isIP(ip.trim()) === 0) errors.ip = t(l, "form.ip.invalid");
+    if (!/^[1-9][0-9]{0,14}$/.test(license.trim())) errors.license = t(l, "form.account.license.invalid");
+    if (ip.trim() !== "" && isIP(ip.trim()) === 0) errors.ip = t(l, "form.account.ip.invalid");
     if (!errors.license) {
       const m = await c.portal.module(me(req).id, id).catch(() => null);
-      if (m && String(m.license_id) === license.trim()) errors.license = t(l, "form.license.same");
+      if (m && String(m.license_id) === license.trim()) errors.license = t(l, "form.account.license.same");
     }
     if (errors.license || errors.ip) return movePage(req, reply, id, { license, ip, errors, status: 400 });
     try {
