@@ -82,7 +82,7 @@ async function buyAndSignUp(shop: Shop, email: string, shot: string): Promise<st
   return path;
 }
 
-/** The status page refreshes itself (<meta http-equiv="refresh">) until the order is active. */
+/** The status page follows the order (src/http/static/status.js reloads it when its state changes) until it is active. */
 async function waitUntilActive(shop: Shop, shot: string): Promise<void> {
   const { page } = shop.browser;
   await page.locator('#status[data-state="active"]').waitFor({ timeout: 60_000 });

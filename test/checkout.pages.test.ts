@@ -249,7 +249,9 @@ describeEachDialect("checkout pages", (ctx) => {
     assert.match(t, /IBAN DE89370400440532013000/);
     assert.match(t, new RegExp(`Payment reference ${transfer.reference}`));
     assert.match(status.body, new RegExp(`href="/account/invoices/${order.invoice_id}"`));
-    assert.match(status.body, /<meta http-equiv="refresh" content="60">/);
+    assert.match(status.body, /id="status" data-state="[a-z_]+" data-refresh="60"/);
+    assert.match(status.body, /<script src="\/assets\/status\.[0-9a-f]+\.js" defer><\/script>/);
+    assert.match(status.body, new RegExp(`<a href="${path}/status" id="check-again">Check again</a>`));
     // The period cannot change once invoiced.
     const period = await web.post(`${path}/period`, { period: "12" }, web.csrfOfLastPage());
     assert.equal(period.statusCode, 409);
@@ -258,7 +260,9 @@ describeEachDialect("checkout pages", (ctx) => {
     assert.equal(confirmed.order?.paid, true);
     const paid = await web.get(`${path}/status`);
     assert.match(text(paid.body), /Payment received — ordering your module/);
-    assert.match(paid.body, /<meta http-equiv="refresh" content="3">/);
+    assert.match(paid.body, /id="status" data-state="[a-z_]+" data-refresh="3"/);
+    assert.match(paid.body, /<script src="\/assets\/status\.[0-9a-f]+\.js" defer><\/script>/);
+    assert.match(paid.body, new RegExp(`<a href="${path}/status" id="check-again">Check again</a>`));
   });
 
   it("answers wrong, absent and someone else's order ids with a 404 page", async () => {
@@ -347,7 +351,9 @@ describeEachDialect("checkout pages", (ctx) => {
 
     const queued = await web.get(`${path}/status`);
     assert.match(text(queued.body), /Paid — our staff will activate your module/);
-    assert.match(queued.body, /<meta http-equiv="refresh" content="30">/);
+    assert.match(queued.body, /id="status" data-state="[a-z_]+" data-refresh="30"/);
+    assert.match(queued.body, /<script src="\/assets\/status\.[0-9a-f]+\.js" defer><\/script>/);
+    assert.match(queued.body, new RegExp(`<a href="${path}/status" id="check-again">Check again</a>`));
 
     await c.orders.placeManually(id, { upstreamId: 777 }, "staff:test");
     const active = await web.get(`${path}/status`);
@@ -355,7 +361,8 @@ describeEachDialect("checkout pages", (ctx) => {
     assert.match(t, /Your module is active/);
     assert.match(t, /License management → Update license information/);
     assert.match(t, /ispmanager refreshes the license information once a day/);
-    assert.doesNotMatch(active.body, /http-equiv="refresh"/, "a final state stops refreshing");
+    assert.doesNotMatch(active.body, /data-refresh=|status\.[0-9a-f]+\.js|id="check-again"/, "a final state stops following the order");
+    assert.doesNotMatch(active.body, /http-equiv="refresh"/);
 
     // A second order, rejected by staff: refunded to the balance, in plain words.
     const second = await buy(new WebClient(app, "203.0.113.30"));

@@ -71,6 +71,12 @@ const PAGES: Record<string, PageCase[] | { notAPage: string }> = {
   "GET /account/login": [{ who: "anonymous", url: () => "/account/login" }],
   "GET /account/logout": [{ who: "customer", url: () => "/account/logout" }],
   "GET /account/forgot": [{ who: "anonymous", url: () => "/account/forgot" }],
+  // ---- licenses: the storefront and the portal's list (src/http/licenses.routes.ts) ----
+  "GET /licenses": [{ who: "anonymous", url: () => "/licenses" }, { who: "customer", url: () => "/licenses" }],
+  "GET /account/licenses": [{ who: "customer", url: () => "/account/licenses" }],
+  // A license is shown in the list (a redirect to its card); one that is not the reader's is a 404 page.
+  "GET /account/licenses/:id": [{ who: "customer", url: () => "/account/licenses/lic_zzzzzz9", status: 404 }],
+  "GET /account/licenses/:id/key.txt": { notAPage: "the license key as a text file to download" },
   // ---- the portal (src/http/portal) ----
   "GET /account": [{ who: "customer", url: () => "/account" }],
   "GET /account/modules/:id/renew": [{ who: "customer", url: (i) => `/account/modules/${i.module}/renew` }],
@@ -94,7 +100,9 @@ const PAGES: Record<string, PageCase[] | { notAPage: string }> = {
   // ---- the console (src/http/admin*, src/http/admin/*) ----
   "GET /admin/login": [{ who: "anonymous", url: () => "/admin/login" }],
   "GET /admin/logout": [{ who: "staff", url: () => "/admin/logout" }],
-  "GET /admin/totp": [{ who: "staff", url: () => "/admin/totp" }],
+  // Two-factor set-up lives on the staff member's own account page now; the old address sends there.
+  "GET /admin/totp": [{ who: "staff", url: () => "/admin/totp", status: 303 }],
+  "GET /admin/account": [{ who: "staff", url: () => "/admin/account" }],
   // The owner form of a fresh install is rendered by its own test below.
   "GET /admin/setup": [{ who: "owner", url: () => "/admin/setup" }],
   "GET /admin": [{ who: "staff", url: () => "/admin" }],
@@ -113,6 +121,12 @@ const PAGES: Record<string, PageCase[] | { notAPage: string }> = {
     { who: "staff", url: (i) => `/admin/invoices/${i.invoice}` },
     { who: "staff", url: (i) => `/admin/invoices/${i.creditNote}` },
   ],
+  "GET /admin/invoices": [
+    { who: "staff", url: () => "/admin/invoices" },
+    { who: "staff", url: () => "/admin/invoices?kind=credit_note" },
+  ],
+  "GET /admin/transfers": [{ who: "staff", url: () => "/admin/transfers" }],
+  "GET /admin/rates": [{ who: "staff", url: () => "/admin/rates" }],
   "GET /admin/invoices/:id/pdf": { notAPage: "a PDF (its words: test/i18n.render.test.ts)" },
   "GET /admin/customers": [{ who: "staff", url: () => "/admin/customers" }],
   "GET /admin/customers/:id": [{ who: "staff", url: (i) => `/admin/customers/${i.customer}` }],

@@ -33,7 +33,7 @@ import { registerSessions } from "./session.ts";
 import { registerStripeRoutes } from "./stripe.routes.ts";
 import { page } from "./pages.ts";
 import { pageLocale } from "./locale.ts";
-import { t, type MessageKey } from "../i18n/t.ts";
+import { t, tHtml, type MessageKey } from "../i18n/t.ts";
 import { registerLocaleRoutes } from "./locale.routes.ts";
 import { registerNulGuard } from "./nul-bytes.ts";
 import { registerRateLimits } from "./rate-limit.ts";
@@ -182,7 +182,7 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
 <h2>${t(l, "page.home.billing_url")}</h2><p><code>${urls.billing}</code></p>
 <h2>${t(l, "page.home.price_list")}</h2><p><a href="${urls.priceList}"><code>${urls.priceList}</code></a></p>
 <h2>${t(l, "page.home.operations")}</h2><p><a href="${urls.health}">${t(l, "page.home.health")}</a> · <a href="${urls.ready}">${t(l, "page.home.ready")}</a> · <a href="${urls.metrics}">${t(l, "page.home.metrics")}</a></p>
-<p class="muted">${t(l, "page.home.status", { upstream: c.config.UPSTREAM_URL, mode: t(l, `page.home.mode.${c.setup.modeNow()}`), region: c.config.UPSTREAM_REGION.toUpperCase() })}</p></div>`,
+<p class="muted">${tHtml(l, "page.home.status", { upstream: html`<code>${c.config.UPSTREAM_URL}</code>`, mode: t(l, `page.home.mode.${c.setup.modeNow()}`), region: c.config.UPSTREAM_REGION.toUpperCase() })}</p></div>`,
       ),
     );
   });

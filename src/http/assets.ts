@@ -25,7 +25,7 @@ function load(file: `${string}.${keyof typeof TYPES}`, append = ""): Asset {
   return { path: `/assets/${file.slice(0, dot)}.${hash}.${ext}`, body, type: TYPES[ext], etag: `"${hash}"` };
 }
 
-const ASSETS = { stylesheet: load("app.css", INVOICE_CSS), setupScript: load("setup.js"), printScript: load("print.js") };
+const ASSETS = { stylesheet: load("app.css", INVOICE_CSS), setupScript: load("setup.js"), printScript: load("print.js"), statusScript: load("status.js") };
 
 /** The URL of the one stylesheet every page links. */
 export const STYLESHEET_PATH = ASSETS.stylesheet.path;
@@ -33,6 +33,8 @@ export const STYLESHEET_PATH = ASSETS.stylesheet.path;
 export const SETUP_SCRIPT_PATH = ASSETS.setupScript.path;
 /** The URL of the invoice page's Print button script. */
 export const PRINT_SCRIPT_PATH = ASSETS.printScript.path;
+/** The URL of the order status page's script that follows the order (instead of a meta refresh). */
+export const STATUS_SCRIPT_PATH = ASSETS.statusScript.path;
 
 export function registerAssetRoutes(app: FastifyInstance): void {
   const byPath = new Map(Object.values(ASSETS).map((a) => [a.path, a]));

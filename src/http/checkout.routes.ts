@@ -27,6 +27,7 @@ import type { PaymentProviderId } from "../modules/payments/payment-provider.ts"
 import { field, redirect } from "./auth-pages.ts";
 import { demoMailboxNote } from "./demo-mailbox.routes.ts";
 import { sendError } from "./errors.ts";
+import { STATUS_SCRIPT_PATH } from "./assets.ts";
 import { pageLocale } from "./locale.ts";
 import { errorPage, page } from "./pages.ts";
 import { badge, day, fixedMoney, notice, orderBadge, orderStateText, periodText } from "./portal/common.ts";
@@ -215,7 +216,7 @@ ${order.period_months === 12
 <div class="field"><label for="signup-email">${t(l, "page.checkout.sign_in.email")}</label><input id="signup-email" name="email" type="email" autocomplete="username" required maxlength="254" aria-describedby="signup-email-hint"><p class="hint" id="signup-email-hint">${t(l, "page.checkout.sign_up.hint")}</p></div>
 <p><button type="submit">${t(l, "page.checkout.sign_up.submit")}</button></p>
 </form>
-</div>${demoMailboxNote(c)}</section>`;
+</div>${demoMailboxNote(c, l)}</section>`;
     } else {
       // The balance in the order's currency is what can pay it; money in other currencies is named, not added.
       const balances = await c.ledger.customerBalances(c.db, me.id);
@@ -425,17 +426,17 @@ ${s.iban ? "" : html`<p class="muted">${t(l, "page.checkout_status.details_on_in
       const { title, text } = explanationOf(order, l);
       const refresh = refreshSecondsOf(order);
       const transfer = order.state === "pending_payment" && order.invoice_id && me ? await transferInstructions(order, l) : html``;
-      const body = html`<section class="card" id="status" data-state="${order.state}"><h1>${title}</h1>
+      const body = html`<section class="card" id="status" data-state="${order.state}"${refresh ? html` data-refresh="${String(refresh)}"` : ""}><h1>${title}</h1>
 ${text}
 ${transfer}
 <h2>${name}</h2>
 <dl class="facts">
 ${rows}
 </dl>
-${refresh ? html`<p class="muted">${t(l, "page.checkout_status.refreshes", { seconds: refresh })}</p>` : ""}
+${refresh ? html`<p class="muted">${t(l, "page.checkout_status.refreshes", { seconds: refresh })} <a href="/checkout/${order.id}/status" id="check-again">${t(l, "page.checkout_status.check_again")}</a></p>` : ""}
 ${me ? html`<p><a href="/account/orders">${t(l, "page.checkout_status.all_orders")}</a></p>` : ""}
 </section>`;
-      return sendCheckoutPage(req, reply, title, body, refresh ? { head: html`<meta http-equiv="refresh" content="${String(refresh)}">` } : {});
+      return sendCheckoutPage(req, reply, title, body, refresh ? { head: html`<script src="${STATUS_SCRIPT_PATH}" defer></script>` } : {});
     } catch (e) {
       return sendCheckoutError(req, reply, e);
     }

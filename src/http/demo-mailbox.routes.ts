@@ -34,6 +34,14 @@ function banner(l: Locale): SafeHtml {
   return html`<p class="notice"><b>${t(l, "page.mailbox.banner_title")}</b> ${tHtml(l, "page.mailbox.banner", { env: html`<code>SMTP_URL</code>` })}</p>`;
 }
 
+/**
+ * The language a held message is written in (WCAG 3.1.2: a part in another language is marked):
+ * the outbox keeps no locale column, and of the two languages only Russian is written in Cyrillic.
+ */
+function mailLang(subject: string): Locale {
+  return /[А-Яа-яЁё]/.test(subject) ? "ru" : "en";
+}
+
 /** The mail's text with links to this site made clickable — relative, so they open on the address in use. */
 function withLinks(text: string, publicUrl: string): SafeHtml {
   const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
@@ -53,7 +61,7 @@ export function registerDemoMailboxRoutes(app: FastifyInstance, c: Container): v
       const mails = await c.mail.list({ state: "held", limit: 50 });
       const col = { when: t(l, "page.mailbox.col.when"), to: t(l, "page.mailbox.col.to"), subject: t(l, "page.mailbox.col.subject") };
       const rows = mails.map(
-        (m) => html`<tr><td data-label="${col.when}">${formatDateTime(m.created_at, l)}</td><td data-label="${col.to}">${m.to_address}</td><td data-label="${col.subject}"><a href="${DEMO_MAILBOX_PATH}/${m.id}">${m.subject}</a></td></tr>`,
+        (m) => html`<tr><td data-label="${col.when}">${formatDateTime(m.created_at, l)}</td><td data-label="${col.to}">${m.to_address}</td><td data-label="${col.subject}"><a href="${DEMO_MAILBOX_PATH}/${m.id}" lang="${mailLang(m.subject)}">${m.subject}</a></td></tr>`,
       );
       const title = t(l, "page.mailbox.title");
       return sendAuthPage(
@@ -79,9 +87,9 @@ ${mails.length === 0
       return sendAuthPage(
         reply,
         m.subject,
-        html`<div class="card"><h1>${m.subject}</h1>${banner(l)}
+        html`<div class="card"><h1 lang="${mailLang(m.subject)}">${m.subject}</h1>${banner(l)}
 <dl class="facts"><dt>${t(l, "page.mailbox.col.to")}</dt><dd>${m.to_address}</dd><dt>${t(l, "page.mailbox.col.when")}</dt><dd>${formatDateTime(m.created_at, l)}</dd></dl>
-<pre id="mail-text" class="wrap">${withLinks(m.text, c.config.PUBLIC_URL)}</pre>
+<pre id="mail-text" class="wrap" lang="${mailLang(m.subject)}">${withLinks(m.text, c.config.PUBLIC_URL)}</pre>
 <p><a href="${DEMO_MAILBOX_PATH}">${t(l, "page.mailbox.back")}</a></p></div>`,
       );
     } catch (e) {

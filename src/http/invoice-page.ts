@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { t } from "../i18n/t.ts";
 import { html, type SafeHtml } from "../lib/html.ts";
-import { invoiceLocale, invoiceTitle, renderInvoiceSheet } from "../modules/invoices/invoice.html.ts";
+import { invoiceTitle, renderInvoiceSheet } from "../modules/invoices/invoice.html.ts";
 import type { InvoiceDocument } from "../modules/invoices/invoices.service.ts";
 import { PRINT_SCRIPT_PATH } from "./assets.ts";
 import { sendAuthPage } from "./auth-pages.ts";
@@ -23,7 +23,9 @@ export interface InvoicePageOptions {
 
 export function sendInvoicePage(req: FastifyRequest, reply: FastifyReply, doc: InvoiceDocument, o: InvoicePageOptions): FastifyReply {
   const l = pageLocale(req);
-  const title = invoiceTitle(doc, invoiceLocale(doc));
+  // The <title> belongs to the frame (one language per page title); the sheet below keeps the
+  // language it was issued in and says so with its own `lang`.
+  const title = invoiceTitle(doc, l);
   const body = html`<div class="doc-actions" role="group" aria-label="${t(l, "page.document.actions")}">${
     o.back ? html`<a class="back" href="${o.back}">← ${t(l, "page.document.back")}</a>` : ""
   }<a class="button secondary" href="${o.pdf}">${t(l, "page.document.pdf", { format: "PDF" })}</a><button type="button" class="secondary" data-print hidden>${t(l, "page.document.print")}</button></div>

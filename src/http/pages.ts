@@ -14,7 +14,7 @@ import { realmOfPath } from "./realm.ts";
 export interface PageFrame {
   nav?: SafeHtml;
   wide?: boolean;
-  /** Extra markup for <head> (a status page's <meta http-equiv="refresh">, a script). */
+  /** Extra markup for <head> (a page's own script, e.g. the status page's). */
   head?: SafeHtml;
   /** A class of <main> that gives a page its own look (the demo panel). */
   mainClass?: string;
@@ -46,7 +46,7 @@ export function publicNav(req: FastifyRequest, locale: Locale, returnTo?: string
   const staff = realmOfPath(req.url) === "staff";
   const path = req.url.split("?", 1)[0];
   const here = (href: string) => (path === href ? html` class="on" aria-current="page"` : "");
-  return html`<nav class="top" aria-label="${t(locale, "common.nav.site")}"><div><a class="brand" href="/"${here("/")}>partnerbill</a>${
+  return html`<nav class="top" aria-label="${t(locale, "common.nav.site")}"><div><a class="brand" href="/"${path === "/" ? html` aria-current="page"` : ""}>partnerbill</a>${
     staff ? html`<a href="/admin">${t(locale, "common.nav.console")}</a>` : html`<a href="/account"${here("/account")}>${t(locale, "common.nav.account")}</a>`
   }${languageSwitch(req, locale, returnTo, "common.language")}</div></nav>`;
 }

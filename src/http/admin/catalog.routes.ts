@@ -10,7 +10,7 @@ import type { Locale } from "../../i18n/locales.ts";
 import { PERIODS } from "../../modules/catalog/catalog.logic.ts";
 import { notice, redirect, field } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
-import { attempt, badge, confirmed, confirmPage, loc, money, STAFF_PAGE, staffAct, when, type Form, type Params, type Query } from "./common.ts";
+import { attempt, badge, confirmed, confirmPage, loc, money, STAFF_PAGE, staffAct, when, word, type Form, type Params, type Query } from "./common.ts";
 import { sendAdminPage } from "./layout.ts";
 
 function periodLabel(l: Locale, p: number): string {
@@ -65,7 +65,7 @@ ${m.pricing_mode === "rules" ? html`<div class="field"><label class="plain"><inp
 <p><button type="submit">${t(l, "console.catalog.set_price_button")}</button></p></form></section>
 <section class="card"><h2>${t(l, "console.catalog.history")}</h2>${history.length === 0 ? html`<p class="muted">${t(l, "console.catalog.no_history")}</p>` : html`<div class="table-wrap"><table class="data"><thead><tr>${hcols.map((x, i) => html`<th scope="col"${i === 2 || i === 3 ? html` class="num"` : ""}>${x}</th>`)}</tr></thead><tbody>
 ${history.map(
-  (h) => html`<tr><td data-label="${hcols[0]}">${when(h.created_at, l)}</td><td data-label="${hcols[1]}">${periodLabel(l, h.period_months)}</td><td class="num" data-label="${hcols[2]}">${h.old_amount_minor === null ? "—" : money({ minor: Number(h.old_amount_minor), currency: h.old_currency ?? "" }, l)}</td><td class="num" data-label="${hcols[3]}">${h.new_amount_minor === null ? t(l, "console.catalog.cleared") : money({ minor: Number(h.new_amount_minor), currency: h.new_currency ?? "" }, l)}</td><td data-label="${hcols[4]}">${h.source}${h.actor ? html` (${h.actor})` : ""}</td></tr>`,
+  (h) => html`<tr><td data-label="${hcols[0]}">${when(h.created_at, l)}</td><td data-label="${hcols[1]}">${periodLabel(l, h.period_months)}</td><td class="num" data-label="${hcols[2]}">${h.old_amount_minor === null ? "—" : money({ minor: Number(h.old_amount_minor), currency: h.old_currency ?? "" }, l)}</td><td class="num" data-label="${hcols[3]}">${h.new_amount_minor === null ? t(l, "console.catalog.cleared") : money({ minor: Number(h.new_amount_minor), currency: h.new_currency ?? "" }, l)}</td><td data-label="${hcols[4]}">${word(l, "console.price_source.", h.source)}${h.actor ? html` (${h.actor})` : ""}</td></tr>`,
 )}</tbody></table></div>`}</section>`;
     return sendAdminPage(req, reply, { title: m.name, section: "catalog", body, status: o.status ?? 200 });
   }

@@ -23,6 +23,8 @@ export function registerAdminRecordRoutes(app: FastifyInstance, c: Container): v
     const r = await attempt(() => c.adminConsole.ledgerPage({ ...(account ? { account } : {}), ...(after ? { cursor: after } : {}), ...limitParam(req.query) }), l);
     const accounts = r.ok ? r.value.accounts : [];
     const cols = [t(l, "console.col.at"), t(l, "console.ledger.transaction"), t(l, "console.col.kind"), t(l, "console.col.memo"), t(l, "console.col.by"), t(l, "console.ledger.entries")];
+    // An account in words ("Customer balance EUR · anna@…"); its id is an identifier, shown as code.
+    const accountName = new Map(accounts.map((a) => [a.id, `${word(l, "console.account.", a.kind)} ${a.currency}${a.owner ? ` · ${a.owner}` : ""}`]));
     const body = html`<h1>${t(l, "console.nav.ledger")}</h1>
 <form class="filters card" method="get" action="/admin/ledger">
 <div class="field"><label for="f-account">${t(l, "console.ledger.account")}</label><select id="f-account" name="account">${option("", t(l, "console.ledger.every_account"), account)}${accounts.map((a) => option(a.id, `${word(l, "console.account.", a.kind)} ${a.currency}${a.owner ? ` · ${a.owner}` : ""}`, account))}${account && !accounts.some((a) => a.id === account) ? option(account, account, account) : ""}</select></div>
@@ -31,7 +33,7 @@ ${r.ok
       ? html`<section class="card">${r.value.transactions.length > 0
           ? html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${r.value.transactions.map(
               (tx) => html`<tr><td data-label="${cols[0]}">${when(tx.created_at, l)}</td><td data-label="${cols[1]}"><span class="muted">${tx.id}</span>${tx.order_id ? html`<br><a href="/admin/orders/${tx.order_id}">${tx.order_id}</a>` : ""}</td><td data-label="${cols[2]}">${word(l, "console.ledger_kind.", tx.kind)}</td><td data-label="${cols[3]}"><span lang="en">${tx.memo}</span></td><td data-label="${cols[4]}">${tx.actor ?? t(l, "console.system")}</td><td data-label="${cols[5]}"><ul class="plain">${tx.entries.map(
-                (e) => html`<li data-entry="${e.account_id}"><a href="${href("/admin/ledger", { account: e.account_id })}">${e.account_id}</a> <span class="num">${money({ minor: e.amount_minor, currency: e.currency }, l)}</span></li>`,
+                (e) => html`<li data-entry="${e.account_id}"><a href="${href("/admin/ledger", { account: e.account_id })}">${accountName.get(e.account_id) ?? html`<code>${e.account_id}</code>`}</a> <span class="num">${money({ minor: e.amount_minor, currency: e.currency }, l)}</span></li>`,
               )}</ul></td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="muted">${t(l, "console.ledger.none")}</p>`}${nextLink("/admin/ledger", { account, limit: param(req.query, "limit") }, r.value.next, l)}</section>`
@@ -51,7 +53,7 @@ ${r.ok
 ${j.dead.length > 0
       ? html`<form method="post" action="/admin/jobs/retry-dead">${csrfField(req)}<p><button type="submit">${t(l, "console.jobs.retry_all")}</button></p></form>
 <div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${j.dead.map(
-          (d) => html`<tr data-job="${d.id}"><td data-label="${cols[0]}">${d.id}</td><td data-label="${cols[1]}">${d.kind}</td><td data-label="${cols[2]}">${d.idempotency_key}</td><td data-label="${cols[3]}">${t(l, "console.jobs.attempts_of", { n: d.attempts, max: d.max_attempts })}</td><td data-label="${cols[4]}">${when(d.finished_at ?? d.updated_at, l)}</td><td data-label="${cols[5]}"><pre class="json">${d.last_error ?? ""}</pre></td><td data-label="${cols[6]}"><form class="inline" method="post" action="/admin/jobs/${d.id}/retry">${csrfField(req)}<button class="small" type="submit">${t(l, "console.jobs.retry")}</button></form></td></tr>`,
+          (d) => html`<tr data-job="${d.id}"><td data-label="${cols[0]}">${d.id}</td><td data-label="${cols[1]}"><code>${d.kind}</code></td><td data-label="${cols[2]}"><code>${d.idempotency_key}</code></td><td data-label="${cols[3]}">${t(l, "console.jobs.attempts_of", { n: d.attempts, max: d.max_attempts })}</td><td data-label="${cols[4]}">${when(d.finished_at ?? d.updated_at, l)}</td><td data-label="${cols[5]}"><pre class="json">${d.last_error ?? ""}</pre></td><td data-label="${cols[6]}"><form class="inline" method="post" action="/admin/jobs/${d.id}/retry">${csrfField(req)}<button class="small" type="submit">${t(l, "console.jobs.retry")}</button></form></td></tr>`,
         )}</tbody></table></div>`
       : html`<p class="muted">${t(l, "console.jobs.no_dead")}</p>`}</section>`;
     return sendAdminPage(req, reply, { title: t(l, "console.nav.jobs"), section: "jobs", body, status });
@@ -124,7 +126,7 @@ ${j.dead.length > 0
       l,
     );
     const text = (name: keyof typeof f, label: string, hint: string) =>
-      html`<div class="field"><label for="f-${name}">${label}</label><input id="f-${name}" type="text" name="${name}" value="${f[name]}" maxlength="200" aria-describedby="f-${name}-hint"><p class="hint" id="f-${name}-hint">${hint}</p></div>`;
+      html`<div class="field"><label for="f-${name}">${label}</label><input id="f-${name}" type="text" name="${name}" value="${f[name]}" maxlength="200" aria-describedby="f-${name}-hint"><p class="hint" id="f-${name}-hint"><code>${hint}</code></p></div>`;
     // Modules and customers by name (their ids muted), orders by id linking to the order.
     const modules = new Map((await c.catalog.listModules()).map((m) => [m.module.id, m.module] as const));
     const entries = r.ok ? r.value.entries : [];
@@ -135,7 +137,7 @@ ${j.dead.length > 0
       if (sj.type === "customer") return customerLink(customers.get(sj.id), sj.id);
       const m = sj.type === "module" ? modules.get(sj.id) : undefined;
       if (m) return html`<a href="/admin/catalog/${m.tariff_id}">${m.name}</a><br><span class="muted">${sj.id}</span>`;
-      return html`${sj.type} ${sj.id}`;
+      return html`<code>${sj.type}</code> ${sj.id}`;
     };
     const snap = (v: unknown) => (v === null || v === undefined ? "" : html`<pre class="json">${JSON.stringify(v, null, 1)}</pre>`);
     const cols = [t(l, "console.col.at"), t(l, "console.audit.who"), t(l, "console.audit.from_address"), t(l, "console.audit.action"), t(l, "console.audit.subject"), t(l, "console.audit.before"), t(l, "console.audit.after")];
@@ -148,7 +150,7 @@ ${text("actorId", t(l, "console.audit.actor_id"), "stf_…, tok_…")}${text("ac
 ${r.ok
       ? html`<section class="card">${r.value.entries.length > 0
           ? html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${r.value.entries.map(
-              (e) => html`<tr data-audit="${e.id}"><td data-label="${cols[0]}">${when(e.at, l)}</td><td data-label="${cols[1]}">${word(l, "console.actor.", e.actor.kind)}${e.actor.label ? html`<br>${e.actor.label}` : ""}</td><td data-label="${cols[2]}">${e.ip ?? ""}</td><td data-label="${cols[3]}">${badge(e.action, "info")}</td><td data-label="${cols[4]}">${subject(e.subject)}</td><td data-label="${cols[5]}">${snap(e.before)}</td><td data-label="${cols[6]}">${snap(e.after)}</td></tr>`,
+              (e) => html`<tr data-audit="${e.id}"><td data-label="${cols[0]}">${when(e.at, l)}</td><td data-label="${cols[1]}">${word(l, "console.actor.", e.actor.kind)}${e.actor.label ? html`<br>${e.actor.label}` : ""}</td><td data-label="${cols[2]}">${e.ip ?? ""}</td><td data-label="${cols[3]}"><code>${e.action}</code></td><td data-label="${cols[4]}">${subject(e.subject)}</td><td data-label="${cols[5]}">${snap(e.before)}</td><td data-label="${cols[6]}">${snap(e.after)}</td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="muted">${t(l, "console.audit.none")}</p>`}${nextLink("/admin/audit", { ...f, limit: param(req.query, "limit") }, r.value.nextCursor, l)}</section>`
       : r.message}

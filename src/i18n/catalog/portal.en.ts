@@ -162,7 +162,7 @@ export const portalEn = {
   "page.account_invoices.kind.invoice": "Invoice",
   "page.account_invoices.kind.credit_note": "Credit note",
   "page.account_invoices.pdf": "Download {format}",
-  "page.account_invoices.pdf_label": "{format} of {number}",
+  "page.account_invoices.pdf_label": "Download {format} of {number}",
 
   // ---- balance and top-up ------------------------------------------------------------------------
   "page.account_balance.title": "Balance",
@@ -348,7 +348,8 @@ export const portalEn = {
   "page.checkout_status.cancelled.unpaid": "This order was cancelled because it was not paid in time. Nothing was charged. To buy the module, start again from the Buy button in ispmanager.",
   "page.checkout_status.cancelled.reason": "This order was cancelled ({reason}). Nothing was charged. To buy the module, start again from the Buy button in ispmanager.",
   "page.checkout_status.other.title": "Order status",
-  "page.checkout_status.refreshes": "This page refreshes itself every {seconds, plural, one {# second} other {# seconds}}.",
+  "page.checkout_status.refreshes": "This page checks the order again every {seconds, plural, one {# second} other {# seconds}}.",
+  "page.checkout_status.check_again": "Check again",
   "page.checkout_status.all_orders": "All your orders",
   "page.checkout_status.path_full": "Main menu → License management → Update license information",
 } as const;

@@ -161,7 +161,7 @@ export const portalRu: Record<keyof typeof portalEn, string> = {
   "page.account_invoices.kind.invoice": "Счёт",
   "page.account_invoices.kind.credit_note": "Корректировочный счёт",
   "page.account_invoices.pdf": "Скачать {format}",
-  "page.account_invoices.pdf_label": "Файл {format} документа № {number}",
+  "page.account_invoices.pdf_label": "Скачать {format} документа № {number}",
 
   // ---- баланс и пополнение ----------------------------------------------------------------------
   "page.account_balance.title": "Баланс",
@@ -347,7 +347,8 @@ export const portalRu: Record<keyof typeof portalEn, string> = {
   "page.checkout_status.cancelled.unpaid": "Заказ отменён: он не был оплачен вовремя. Деньги не списаны. Чтобы купить модуль, начните заново с кнопки «Купить» в ispmanager.",
   "page.checkout_status.cancelled.reason": "Этот заказ отменён ({reason}). Деньги не списаны. Чтобы купить модуль, начните заново с кнопки «Купить» в ispmanager.",
   "page.checkout_status.other.title": "Статус заказа",
-  "page.checkout_status.refreshes": "Страница обновляется {seconds, plural, one {каждую # секунду} few {каждые # секунды} many {каждые # секунд} other {каждые # секунды}}.",
+  "page.checkout_status.refreshes": "Страница проверяет заказ {seconds, plural, one {каждую # секунду} few {каждые # секунды} many {каждые # секунд} other {каждые # секунды}}.",
+  "page.checkout_status.check_again": "Проверить снова",
   "page.checkout_status.all_orders": "Все ваши заказы",
   "page.checkout_status.path_full": "Главное меню → Управление лицензиями → Обновить информацию о лицензии",
 };
