@@ -406,11 +406,11 @@ describeEachDialect("checkout pages in Russian", (ctx) => {
     const order = await c.orders.get(id);
     const transfer = await c.payments.findTransfer(order.invoice_id!);
     const status = await web.get(`${path}/status`);
-    assertRussian(status.body, [/Ожидаем ваш банковский перевод/, /Как оплатить/, /Получатель<\/dt><dd>Example Hosting GmbH/, new RegExp(`Назначение платежа</dt><dd><code>${transfer.reference}`), /Страница обновляется каждые 60 секунд/, /Открыть счёт/], "status page");
+    assertRussian(status.body, [/Ожидаем ваш банковский перевод/, /Как оплатить/, /Получатель<\/dt><dd>Example Hosting GmbH/, new RegExp(`Назначение платежа</dt><dd><code>${transfer.reference}`), /Страница проверяет заказ каждые 60 секунд/, /Проверить снова/, /Открыть счёт/], "status page");
 
     await c.payments.confirmTransfer(transfer.reference, { amount: "11.90", actor: "staff:test" });
     const paid = await web.get(`${path}/status`);
-    assertRussian(paid.body, [/Оплата получена — заказываем модуль/, /Страница обновляется каждые 3 секунды/], "paid status");
+    assertRussian(paid.body, [/Оплата получена — заказываем модуль/, /Страница проверяет заказ каждые 3 секунды/], "paid status");
 
     const missing = await web.get("/checkout/ord_doesnotexist");
     assert.equal(missing.statusCode, 404);

@@ -141,7 +141,7 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
   /** An error as a page: "no such order" in the reader's words, anything else as every page does. */
   function sendCheckoutError(req: FastifyRequest, reply: FastifyReply, e: unknown) {
     if (isAppError(e) && e.code === "not_found") {
-      return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t(pageLocale(req), "page.checkout.not_found")));
+      return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t("en", "page.checkout.not_found"), t(pageLocale(req), "page.checkout.not_found")));
     }
     return sendError(req, reply, e, "page");
   }
