@@ -25,6 +25,13 @@ export function registerAdminRecordRoutes(app: FastifyInstance, c: Container): v
     const cols = [t(l, "console.col.at"), t(l, "console.ledger.transaction"), t(l, "console.col.kind"), t(l, "console.col.memo"), t(l, "console.col.by"), t(l, "console.ledger.entries")];
     // An account in words ("Customer balance EUR · anna@…"); its id is an identifier, shown as code.
     const accountName = new Map(accounts.map((a) => [a.id, `${word(l, "console.account.", a.kind)} ${a.currency}${a.owner ? ` · ${a.owner}` : ""}`]));
+    const accountLabel = (id: string): SafeHtml => {
+      const known = accountName.get(id);
+      if (known) return html`${known}`;
+      // acc:<kind>:<owner>:<currency> (a customer's balance is not in the filter's list).
+      const m = /^acc:([a-z_]+):([^:]*):([A-Z]{3})$/.exec(id);
+      return m ? html`${word(l, "console.account.", m[1]!)} ${m[3]!}${m[2] ? html` <span class="muted">${m[2]}</span>` : ""}` : html`<code>${id}</code>`;
+    };
     const body = html`<h1>${t(l, "console.nav.ledger")}</h1>
 <form class="filters card" method="get" action="/admin/ledger">
 <div class="field"><label for="f-account">${t(l, "console.ledger.account")}</label><select id="f-account" name="account">${option("", t(l, "console.ledger.every_account"), account)}${accounts.map((a) => option(a.id, `${word(l, "console.account.", a.kind)} ${a.currency}${a.owner ? ` · ${a.owner}` : ""}`, account))}${account && !accounts.some((a) => a.id === account) ? option(account, account, account) : ""}</select></div>
@@ -33,7 +40,7 @@ ${r.ok
       ? html`<section class="card">${r.value.transactions.length > 0
           ? html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x) => html`<th scope="col">${x}</th>`)}</tr></thead><tbody>${r.value.transactions.map(
               (tx) => html`<tr><td data-label="${cols[0]}">${when(tx.created_at, l)}</td><td data-label="${cols[1]}"><span class="muted">${tx.id}</span>${tx.order_id ? html`<br><a href="/admin/orders/${tx.order_id}">${tx.order_id}</a>` : ""}</td><td data-label="${cols[2]}">${word(l, "console.ledger_kind.", tx.kind)}</td><td data-label="${cols[3]}"><span lang="en">${tx.memo}</span></td><td data-label="${cols[4]}">${tx.actor ?? t(l, "console.system")}</td><td data-label="${cols[5]}"><ul class="plain">${tx.entries.map(
-                (e) => html`<li data-entry="${e.account_id}"><a href="${href("/admin/ledger", { account: e.account_id })}">${accountName.get(e.account_id) ?? html`<code>${e.account_id}</code>`}</a> <span class="num">${money({ minor: e.amount_minor, currency: e.currency }, l)}</span></li>`,
+                (e) => html`<li data-entry="${e.account_id}"><a href="${href("/admin/ledger", { account: e.account_id })}">${accountLabel(e.account_id)}</a> <span class="num">${money({ minor: e.amount_minor, currency: e.currency }, l)}</span></li>`,
               )}</ul></td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="muted">${t(l, "console.ledger.none")}</p>`}${nextLink("/admin/ledger", { account, limit: param(req.query, "limit") }, r.value.next, l)}</section>`

@@ -356,7 +356,7 @@ export const consoleEn = {
   "console.price_source.seed": "demo prices",
   "console.price_source.admin": "console",
   "console.price_source.cli": "command line",
-  "console.price_source.api": "API",
+  "console.price_source.api": "through the API",
   "console.price_source.sync": "price sync",
   "console.catalog.done.price": "Price saved.",
   "console.catalog.done.clear": "Price cleared.",

@@ -349,7 +349,7 @@ export const consoleRu: Record<keyof typeof consoleEn, string> = {
   "console.price_source.seed": "демонстрационные цены",
   "console.price_source.admin": "консоль",
   "console.price_source.cli": "командная строка",
-  "console.price_source.api": "API",
+  "console.price_source.api": "программный интерфейс",
   "console.price_source.sync": "синхронизация цен",
   "console.catalog.done.price": "Цена сохранена.",
   "console.catalog.done.clear": "Цена удалена.",
