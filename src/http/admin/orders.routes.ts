@@ -280,7 +280,7 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
   const run: Record<OrderAction, (req: FastifyRequest<Params<"id"> & Form>) => Promise<unknown>> = {
     place: (req) => {
       const raw = field(req.body, "upstreamId").trim();
-      if (!/^\d{1,15}$/.test(raw)) throw invalidInput("The upstream module id must be a positive whole number");
+      if (!/^\d{1,15}$/.test(raw)) throw invalidInput(t(loc(req), "console.order.upstream_id_bad"));
       const expires = field(req.body, "expiresOn").trim();
       return c.orders.placeManually(req.params.id, { upstreamId: Number(raw), expiresOn: expires || null }, staffAct(req).actor, audited(req, "order.place_manually"));
     },
@@ -295,7 +295,7 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
     resume: (req) => c.funds.resumeNow(req.params.id, staffAct(req).ctx),
     adopt: (req) => {
       const raw = field(req.body, "serviceId").trim();
-      if (!/^\d{1,15}$/.test(raw)) throw invalidInput("The upstream service id must be a positive whole number");
+      if (!/^\d{1,15}$/.test(raw)) throw invalidInput(t(loc(req), "console.order.upstream_id_bad"));
       return c.attention.adopt(req.params.id, Number(raw), staffAct(req).actor, audited(req, "order.adopt", { upstreamServiceId: Number(raw) }));
     },
     cancel: (req) => {
