@@ -20,7 +20,6 @@ import type { StaffActionHook } from "../../modules/orders/orders.service.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { adminNav, sendAdminPage } from "./layout.ts";
-import { registerAdminMoneyRoutes } from "./money.routes.ts";
 import { STAFF_PAGE, attempt, badge, confirmed, confirmPage, customerLink, fail, limitParam, loc, money, nextLink, option, param, refusal, staffAct, staffMember, stateBadge, when, word, type Form, type Params, type Query } from "./common.ts";
 
 export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel", "resume", "adopt"] as const;
@@ -141,7 +140,6 @@ function allowed(o: OrderRow, action: OrderAction, refunded: boolean): boolean {
 
 export function registerAdminOrderRoutes(app: FastifyInstance, c: Container): void {
   // Invoices, bank transfers and exchange rates: the console's money pages (./money.routes.ts).
-  registerAdminMoneyRoutes(app, c);
 
   // ---- the list ------------------------------------------------------------------------------
   app.get<Query>("/admin/orders", STAFF_PAGE, async (req, reply) => {
