@@ -47,9 +47,10 @@ describeEachDialect("licenses against the sandbox", (ctx) => {
     assert.equal(Number(cost!.cost_minor), 12000);
     assert.ok((await c.repos.catalog.listModules(c.db, "eu")).every((m) => m.product === "module"));
     // Demo data: the tariffs nobody priced go on sale with demo prices (the pro tariff set above is left alone).
-    assert.equal(await c.catalog.seedDemoLicensePrices(), 5);
+    assert.equal(await c.catalog.seedDemoLicensePrices(), 3);
     const lite = (await c.catalog.listLicenseTariffs()).find((e) => e.module.tariff_id === EU.lite)!;
     assert.deepEqual([lite.module.enabled, lite.prices[1]?.minor, lite.prices[12]?.minor], [1, 890, 8900]);
+    assert.equal((await c.catalog.listLicenseTariffs()).find((e) => e.module.tariff_id === EU.liteTrial)!.module.enabled, 0, "trials stay off");
     assert.equal((await c.catalog.listLicenseTariffs()).find((e) => e.module.tariff_id === EU.pro)!.prices[1]?.minor, 1500);
   });
 

@@ -38,7 +38,8 @@ export function registerLicenses(program: Command): void {
           pricing: e.module.pricing_mode,
           cost: { 1: costOf(e.module.id, 1), 12: costOf(e.module.id, 12) },
           prices: e.prices,
-          onSale: e.module.trial === 1 ? e.module.enabled === 1 : isSellable(e),
+          // Trials are not sold through checkout yet (issue 15): never "on sale" here.
+          onSale: e.module.trial !== 1 && isSellable(e),
         }));
         if (opts.json) {
           print(rows);
