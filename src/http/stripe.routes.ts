@@ -42,7 +42,7 @@ export async function registerStripeRoutes(app: FastifyInstance, c: Container): 
     } catch (e) {
       // The one refusal a customer's browser meets here, in their language (the rest as every page).
       if (isAppError(e) && e.code === "not_found") {
-        return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t(pageLocale(req), "page.card_return.not_found")));
+        return reply.code(404).type("text/html; charset=utf-8").header("cache-control", "no-store").send(errorPage(req, 404, t("en", "page.card_return.not_found"), t(pageLocale(req), "page.card_return.not_found")));
       }
       return sendError(req, reply, e, "page");
     }
