@@ -6,13 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { createContainer } from "../src/app/container.ts";
-import { createLogger } from "../src/app/logger.ts";
-import { manualClock } from "../src/lib/clock.ts";
-import { randomIds } from "../src/lib/ids.ts";
 import { SOFT_TARIFF_IDS } from "../src/sandbox/seed.ts";
-import { TEST_SECRET, testConfig } from "./helpers/app.ts";
 import { runCli } from "./helpers/cli.ts";
+import { licenseContainer } from "./helpers/licenses.ts";
 import { describeEachDialect } from "./helpers/db.ts";
 import { startSandbox, type TestSandbox } from "./helpers/sandbox.ts";
 
@@ -29,20 +25,7 @@ after(async () => {
 describeEachDialect("partnerbill licenses", (ctx) => {
   it("lists tariffs, enables one, lists customers' licenses, changes an IP, issues a new key and reveals it (audited)", async () => {
     const t = ctx();
-    const c = createContainer({
-      config: testConfig({ UPSTREAM_TIMEOUT_MS: "2000" }),
-      database: t.database,
-      secretKey: TEST_SECRET,
-      clock: manualClock("2026-12-01T10:00:00Z"),
-      ids: randomIds,
-      logger: createLogger("silent"),
-      upstreamUrl: sb.billmgrUrl,
-      upstreamCredentials: sb.credentials,
-    });
-    await c.catalog.setPrice("23221", { period: 1, amount: "11.90", currency: "EUR" }, { source: "cli" });
-    await c.pricing.sync();
-    await c.catalog.setEnabled(String(EU.pro), true);
-    await c.catalog.setPrice(String(EU.pro), { period: 12, amount: "150.00", currency: "EUR" }, { source: "cli" });
+    const { c } = await licenseContainer(t, sb, { UPSTREAM_TIMEOUT_MS: "2000" });
     const customer = await c.customers.add({ email: `cli-lic-${ipN}@example.com` });
     await c.customers.credit(customer.id, { amount: "500", currency: "EUR", reason: "test", actor: "test" });
     const ip = `192.0.2.${ipN++}`;
@@ -58,7 +41,8 @@ describeEachDialect("partnerbill licenses", (ctx) => {
 
     const tariffs = await cli("licenses", "tariffs");
     assert.equal(tariffs.code, 0, tariffs.stderr);
-    assert.match(tariffs.stdout, new RegExp(`^${EU.pro}\\s+ispmanager 6 Pro\\s+pro\\s+no\\s+yes\\s+12\\.00 EUR / 120\\.00 EUR\\s+—\\s+150\\.00 EUR\\s+no$`, "m"));
+    assert.match(tariffs.stdout, new RegExp(`^${EU.pro}\\s+ispmanager 6 Pro\\s+pro\\s+no\\s+yes\\s+12\\.00 EUR / 120\\.00 EUR\\s+15\\.00 EUR\\s+150\\.00 EUR\\s+yes$`, "m"));
+    assert.match(tariffs.stdout, new RegExp(`^${EU.lite}\\s+ispmanager 6 Lite\\s+lite\\s+no\\s+no\\s+6\\.00 EUR / 60\\.00 EUR\\s+—\\s+—\\s+no$`, "m"));
     assert.match(tariffs.stdout, new RegExp(`^${EU.liteTrial}\\s+ispmanager 6 Lite trial\\s+lite\\s+yes\\s+no`, "m"));
     const enabled = await cli("licenses", "enable", String(EU.host));
     assert.equal(enabled.code, 0, enabled.stderr);

@@ -7,6 +7,7 @@ import type { Container } from "../app/container.ts";
 import type { CatalogService } from "../modules/catalog/catalog.service.ts";
 import type { Database } from "../db/database.ts";
 import { isAppError } from "../lib/errors.ts";
+import type { AuditContext } from "../modules/audit/audit.logic.ts";
 
 export async function configOrExit(): Promise<Config> {
   const { loadConfig, ConfigError } = await import("../app/config.ts");
@@ -77,6 +78,17 @@ export function cliActor(): string {
   } catch {
     return "cli";
   }
+}
+
+/** The audit context of a command: the operator's OS user (null when it cannot be read). */
+export function cliAuditContext(): AuditContext {
+  let user: string | null = null;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = null;
+  }
+  return { actor: { kind: "cli", id: user, label: user } };
 }
 
 /** Runs a one-shot command with a container, closing the database afterwards. */

@@ -20,6 +20,7 @@ import { registerPortalRoutes } from "./portal/routes.ts";
 import { registerAdminAuthRoutes } from "./admin-auth.routes.ts";
 import { registerDashboardRoutes } from "./admin/dashboard.routes.ts";
 import { registerAdminOrderRoutes } from "./admin/orders.routes.ts";
+import { registerAdminMoneyRoutes } from "./admin/money.routes.ts";
 import { registerAdminCustomerRoutes } from "./admin/customers.routes.ts";
 import { registerAdminRecordRoutes } from "./admin/records.routes.ts";
 import { registerAdminSetupRoutes } from "./admin/setup.routes.ts";
@@ -157,6 +158,8 @@ export async function buildHttpApp(c: Container, opts: { onRoute?: (route: Route
   // The console's day-to-day pages (docs/adr/0022-admin-console.md).
   registerDashboardRoutes(app, c);
   registerAdminOrderRoutes(app, c);
+  // Transfers, invoices and exchange rates (docs/adr/0039-console.md).
+  registerAdminMoneyRoutes(app, c);
   registerAdminCustomerRoutes(app, c);
   registerAdminRecordRoutes(app, c);
   // The JSON API (ADR 0017): bearer tokens only, sessions never authorize it.

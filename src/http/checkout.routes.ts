@@ -115,6 +115,8 @@ function precheckText(code: string | undefined, license: string, l: Locale): str
     case "license_unknown": return t(l, "page.checkout.problem.license_unknown", { license });
     case "ip_mismatch": return t(l, "page.checkout.problem.ip_mismatch", { license });
     case "already_active": return t(l, "page.checkout.problem.already_active", { license });
+    case "ip_licensed": return t(l, "page.checkout.problem.ip_licensed");
+    case "ip_refused": return t(l, "page.checkout.problem.ip_refused");
     case "unreachable": return t(l, "page.checkout.problem.unreachable");
     case "not_configured": return t(l, "page.checkout.problem.not_configured");
     case "funds_short": return t(l, "page.checkout.problem.funds_short");
@@ -169,7 +171,10 @@ export function registerCheckoutRoutes(app: FastifyInstance, c: Container): void
         ? html`<dt>${taxName}</dt><dd>${t(l, "page.checkout.tax_none")}</dd>`
         : html`<dt>${t(l, "page.checkout.tax_rate", { tax: taxName, rate: formatPercentBp(charge.rateBp, l) })}</dt><dd class="num">${settings.tax.pricesIncludeTax ? t(l, "page.checkout.tax_included", { amount: m(charge.tax) }) : m(charge.tax)}</dd>`;
     const rows = html`<dt>${t(l, "page.checkout.order")}</dt><dd><code>${o.id}</code></dd>
-<dt>${t(l, "page.checkout.license")}</dt><dd>${o.ip ? t(l, "portal.license_with_ip", { license: String(o.license_id), ip: o.ip }) : String(o.license_id)}</dd>
+${o.product === "license"
+  // A license purchase has no license number yet: upstream gives one when it is ordered.
+  ? html`<dt>${t(l, "page.checkout.server_ip")}</dt><dd>${o.ip ?? "—"}</dd>`
+  : html`<dt>${t(l, "page.checkout.license")}</dt><dd>${o.ip ? t(l, "portal.license_with_ip", { license: String(o.license_id), ip: o.ip }) : String(o.license_id)}</dd>`}
 <dt>${t(l, "page.checkout.period")}</dt><dd>${periodText(o.period_months, l)}</dd>
 <dt>${t(l, "page.checkout.price")}</dt><dd class="num">${m(Number(o.price_minor))}</dd>
 ${taxRow}

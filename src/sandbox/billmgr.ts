@@ -199,8 +199,7 @@ export function createSandboxApi(deps: {
 
   function priceList(a: AccountRow, p: Params): CallResult {
     const itemtype = param(p, "itemtype")?.trim() ?? "";
-    if (itemtype === "soft") return softPriceList(a, p);
-    if (itemtype !== "" && itemtype !== "addition") {
+    if (itemtype !== "" && itemtype !== "addition" && itemtype !== "soft") {
       // Other item types are known but empty [assumed].
       if (["certificate", "domain", "vds", "vhost", "dedic"].includes(itemtype)) return { doc: doc([]), changed: false };
       return failure({ type: "value", object: "itemtype", value: itemtype, message: "Unknown item type" });
@@ -211,27 +210,21 @@ export function createSandboxApi(deps: {
       if (isError(id)) return failure(id);
       only = id;
     }
-    const periods = store.tariffPeriods(a.region);
-    const rows = store
-      .tariffs(a.region)
+    // itemtype=soft: the license tariffs (PROTOCOL.md §4b); they carry no additionintname.
+    const soft = itemtype === "soft";
+    const periods = soft ? store.softTariffPeriods(a.region) : store.tariffPeriods(a.region);
+    const tariffs = soft ? store.softTariffs(a.region) : store.tariffs(a.region);
+    const rows = tariffs
       .filter((t) => only === null || t.id === only)
       .map((t) =>
         el("pricelist", [
           el("id", String(t.id)),
           el("name", t.name),
           el("intname", t.intname),
-          el("additionintname", t.intname),
+          ...(soft ? [] : [el("additionintname", t.intname)]),
           el(
             "price",
-            periods
-              .filter((x) => x.tariff_id === t.id)
-              .map((x) =>
-                el("period", x.months === 1 ? "monthly" : x.months === 12 ? "annually" : `${x.months} months`, {
-                  cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4),
-                  type: "month",
-                  length: String(x.months),
-                }),
-              ),
+            periods.filter((x) => x.tariff_id === t.id).map((x) => periodElement(x.months, toDecimal({ minor: x.cost_minor, currency: t.currency }, 4))),
             { currency: t.currency },
           ),
         ]),
@@ -239,44 +232,10 @@ export function createSandboxApi(deps: {
     return { doc: doc(rows), changed: false };
   }
 
-  /**
-   * pricelist.export&itemtype=soft: the license tariffs with the partner's costs. A trial's period
-   * is written `type="trial" length="-100"` (the period soft.order.param takes for it) [assumed].
-   */
-  function softPriceList(a: AccountRow, p: Params): CallResult {
-    let only: number | null = null;
-    if ((param(p, "pricelist")?.trim() ?? "") !== "") {
-      const id = intParam(p, "pricelist");
-      if (isError(id)) return failure(id);
-      only = id;
-    }
-    const periods = store.softTariffPeriods(a.region);
-    const rows = store
-      .softTariffs(a.region)
-      .filter((t) => only === null || t.id === only)
-      .map((t) =>
-        el("pricelist", [
-          el("id", String(t.id)),
-          el("name", t.name),
-          el("intname", t.intname),
-          el(
-            "price",
-            periods
-              .filter((x) => x.tariff_id === t.id)
-              .map((x) =>
-                x.months === TRIAL_PERIOD
-                  ? el("period", "trial", { cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4), type: "trial", length: String(TRIAL_PERIOD) })
-                  : el("period", x.months === 1 ? "monthly" : x.months === 12 ? "annually" : `${x.months} months`, {
-                      cost: toDecimal({ minor: x.cost_minor, currency: t.currency }, 4),
-                      type: "month",
-                      length: String(x.months),
-                    }),
-              ),
-            { currency: t.currency },
-          ),
-        ]),
-      );
-    return { doc: doc(rows), changed: false };
+  /** One priced period; a trial's is written `type="trial" length="-100"` (the period soft.order.param takes) [assumed]. */
+  function periodElement(months: number, cost: string): Element {
+    if (months === TRIAL_PERIOD) return el("period", "trial", { cost, type: "trial", length: String(TRIAL_PERIOD) });
+    return el("period", months === 1 ? "monthly" : months === 12 ? "annually" : `${months} months`, { cost, type: "month", length: String(months) });
   }
 
   /** A license period: 1, 12 … months, or -100 (trial). */

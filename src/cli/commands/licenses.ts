@@ -2,24 +2,14 @@
 // (`tariffs`, `enable`, `disable`; prices are set with `prices set <tariff> …` as for modules, or
 // follow the pricing rules), and the licenses customers hold (`list`, `show`, `change-ip`,
 // `newkey`). Every change is audited with the operator's OS user.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { invalidInput } from "../../lib/errors.ts";
 import { format } from "../../lib/money.ts";
 import { isSellable } from "../../modules/catalog/catalog.logic.ts";
-import type { AuditContext } from "../../modules/audit/audit.logic.ts";
-import { withContainer } from "../runtime.ts";
+import { cliAuditContext, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
 
-function cliContext(): AuditContext {
-  let user: string | null = null;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = null;
-  }
-  return { actor: { kind: "cli", id: user, label: user } };
-}
+const cliContext = cliAuditContext;
 
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\n");
 
@@ -48,7 +38,8 @@ export function registerLicenses(program: Command): void {
           pricing: e.module.pricing_mode,
           cost: { 1: costOf(e.module.id, 1), 12: costOf(e.module.id, 12) },
           prices: e.prices,
-          onSale: e.module.trial === 1 ? e.module.enabled === 1 : isSellable(e),
+          // Trials are not sold through checkout yet (issue 15): never "on sale" here.
+          onSale: e.module.trial !== 1 && isSellable(e),
         }));
         if (opts.json) {
           print(rows);

@@ -1,21 +1,11 @@
 // `partnerbill tokens create|list|revoke`: API tokens for /api/v1 (ADR 0017). A token's text is
 // printed once by `create`; only its hash is stored, so a lost token is revoked and replaced.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { SCOPE_NAMES, SCOPES } from "../../modules/api-tokens/api-tokens.logic.ts";
-import type { AuditContext } from "../../modules/audit/audit.logic.ts";
-import { withContainer } from "../runtime.ts";
+import { cliAuditContext, withContainer } from "../runtime.ts";
 import { printTable } from "../table.ts";
 
-function cliContext(): AuditContext {
-  let user: string | null = null;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = null;
-  }
-  return { actor: { kind: "cli", id: user, label: user } };
-}
+const cliContext = cliAuditContext;
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 

@@ -162,7 +162,8 @@ export async function attempt<T>(work: () => Promise<T>, l: Locale = "en"): Prom
 
 /** A service's refusal as a notice in the page's language. */
 export function refusal(l: Locale, code: string, message: string): SafeHtml {
-  if (l === "en") return notice("error", message);
+  // A message already in the page's language (a page's own check, money input) stands alone.
+  if (l === "en" || (l === "ru" && /[А-Яа-яЁё]/.test(message))) return notice("error", message);
   return html`<p class="notice error" role="alert">${word(l, "console.refused.", code)} <span lang="en">${message}</span></p>`;
 }
 

@@ -20,7 +20,6 @@ import type { StaffActionHook } from "../../modules/orders/orders.service.ts";
 import { field, notice, redirect } from "../auth-pages.ts";
 import { csrfField } from "../session.ts";
 import { adminNav, sendAdminPage } from "./layout.ts";
-import { registerAdminMoneyRoutes } from "./money.routes.ts";
 import { STAFF_PAGE, attempt, badge, confirmed, confirmPage, customerLink, fail, limitParam, loc, money, nextLink, option, param, refusal, staffAct, staffMember, stateBadge, when, word, type Form, type Params, type Query } from "./common.ts";
 
 export const ORDER_ACTIONS = ["place", "reject", "refund", "cancel", "resume", "adopt"] as const;
@@ -141,7 +140,6 @@ function allowed(o: OrderRow, action: OrderAction, refunded: boolean): boolean {
 
 export function registerAdminOrderRoutes(app: FastifyInstance, c: Container): void {
   // Invoices, bank transfers and exchange rates: the console's money pages (./money.routes.ts).
-  registerAdminMoneyRoutes(app, c);
 
   // ---- the list ------------------------------------------------------------------------------
   app.get<Query>("/admin/orders", STAFF_PAGE, async (req, reply) => {
@@ -280,7 +278,7 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
   const run: Record<OrderAction, (req: FastifyRequest<Params<"id"> & Form>) => Promise<unknown>> = {
     place: (req) => {
       const raw = field(req.body, "upstreamId").trim();
-      if (!/^\d{1,15}$/.test(raw)) throw invalidInput("The upstream module id must be a positive whole number");
+      if (!/^\d{1,15}$/.test(raw)) throw invalidInput(t(loc(req), "console.order.upstream_id_bad"));
       const expires = field(req.body, "expiresOn").trim();
       return c.orders.placeManually(req.params.id, { upstreamId: Number(raw), expiresOn: expires || null }, staffAct(req).actor, audited(req, "order.place_manually"));
     },
@@ -295,7 +293,7 @@ ${ev.listError ? html`<p class="notice error">${t(l, "console.attention.list_err
     resume: (req) => c.funds.resumeNow(req.params.id, staffAct(req).ctx),
     adopt: (req) => {
       const raw = field(req.body, "serviceId").trim();
-      if (!/^\d{1,15}$/.test(raw)) throw invalidInput("The upstream service id must be a positive whole number");
+      if (!/^\d{1,15}$/.test(raw)) throw invalidInput(t(loc(req), "console.order.upstream_id_bad"));
       return c.attention.adopt(req.params.id, Number(raw), staffAct(req).actor, audited(req, "order.adopt", { upstreamServiceId: Number(raw) }));
     },
     cancel: (req) => {

@@ -161,6 +161,7 @@ export const consoleEn = {
   "console.order.calls_secret": "Credentials and secrets never appear here.",
   "console.order.no_calls": "No calls to the client area for this order.",
   "console.order.upstream_id": "Upstream module id",
+  "console.order.upstream_id_bad": "The upstream module id must be a positive whole number.",
   "console.order.expires_optional": "Expires on (optional)",
   "console.order.place": "Place by hand",
   "console.order.resume": "Resume now",

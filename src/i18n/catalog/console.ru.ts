@@ -159,6 +159,7 @@ export const consoleRu: Record<keyof typeof consoleEn, string> = {
   "console.order.calls_secret": "Пароли и ключи здесь никогда не показываются.",
   "console.order.no_calls": "По этому заказу обращений к личному кабинету не было.",
   "console.order.upstream_id": "Номер модуля у поставщика",
+  "console.order.upstream_id_bad": "Номер модуля у поставщика должен быть целым положительным числом.",
   "console.order.expires_optional": "Действует до (необязательно)",
   "console.order.place": "Оформить вручную",
   "console.order.resume": "Продолжить сейчас",

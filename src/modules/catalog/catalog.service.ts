@@ -165,18 +165,17 @@ export function createCatalogService(deps: {
 
   /**
    * Demo data (issue 15): license tariffs that price sync found and nobody priced yet are put on
-   * sale with demo prices (trials are enabled too). Returns how many tariffs it touched.
+   * sale with demo prices. Trials are left alone: checkout does not sell them yet. Returns how
+   * many tariffs it touched.
    */
   async function seedDemoLicensePrices(): Promise<number> {
     let n = 0;
     for (const e of await listLicenseTariffs()) {
-      if (Object.keys(e.prices).length > 0 || e.module.enabled === 1) continue;
+      if (e.module.trial === 1 || Object.keys(e.prices).length > 0 || e.module.enabled === 1) continue;
       const demo = e.module.edition ? DEMO_LICENSE_PRICES[region][e.module.edition] : undefined;
-      if (e.module.trial !== 1) {
-        if (!demo) continue;
-        await setPrice(String(e.module.tariff_id), { period: 1, amount: demo[0], currency: DEMO_CURRENCY[region] }, { source: "seed" });
-        await setPrice(String(e.module.tariff_id), { period: 12, amount: demo[1], currency: DEMO_CURRENCY[region] }, { source: "seed" });
-      }
+      if (!demo) continue;
+      await setPrice(String(e.module.tariff_id), { period: 1, amount: demo[0], currency: DEMO_CURRENCY[region] }, { source: "seed" });
+      await setPrice(String(e.module.tariff_id), { period: 12, amount: demo[1], currency: DEMO_CURRENCY[region] }, { source: "seed" });
       await setEnabled(String(e.module.tariff_id), true);
       n++;
     }
