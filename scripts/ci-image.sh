@@ -14,7 +14,8 @@ IMAGE=partnerbill:ci
 NAME=pb-ci-smoke-$$
 
 need=()
-command -v docker >/dev/null 2>&1 || need+=(docker.io)
+# The daemon decides: a machine may carry a docker CLI without dockerd (Debian's docker.io has both).
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
