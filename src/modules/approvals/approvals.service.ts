@@ -133,9 +133,8 @@ export function createApprovalsService(deps: {
     const amount = parseDecimal(input.amount, tr.currency);
     if (amount.minor <= 0) throw invalidInput("The amount received must be greater than zero");
     if (!(await needsApproval(who, amount))) return { kind: "done", value: await deps.payments.confirmTransfer(ref, { ...input, actor: who.act.actor }, inTx) };
+    // The transfer's key: confirming the same transfer twice asks once (request() keeps the first).
     const key = `${tr.reference}${input.bankRef ? `:${input.bankRef}` : ""}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80);
-    const pending = (await repo.list(db, { state: "pending", limit: 500 })).find((a) => a.kind === "bank_transfer" && a.id === `apr_btr_${key}`);
-    if (pending) return { kind: "pending", approval: pending };
     const approval = await request({
       id: `apr_btr_${key}`,
       kind: "bank_transfer",

@@ -1,7 +1,6 @@
 // The only code that reads and writes customer_licenses and the license side of orders (issue 15).
 import type { Executor } from "../../db/database.ts";
-import type { CustomerLicenseRow, OrderRow } from "../../db/schema.ts";
-import { PURCHASE_IN_FLIGHT_STATES } from "../orders/orders.repo.ts";
+import type { CustomerLicenseRow } from "../../db/schema.ts";
 
 export type CustomerLicensePatch = Partial<Omit<CustomerLicenseRow, "id" | "created_at" | "created_order_id" | "customer_id">>;
 
@@ -39,20 +38,6 @@ export function createLicensesRepo() {
       if (ids.length === 0) return new Set();
       const rows = await ex.selectFrom("customer_licenses").select("upstream_license_id").where("upstream_license_id", "in", ids).execute();
       return new Set(rows.map((r) => Number(r.upstream_license_id)));
-    },
-
-    /** Another license purchase for this IP that is paid and not finished (one license per IP). */
-    inFlightPurchase(ex: Executor, ip: string, exceptOrderId: string): Promise<OrderRow | undefined> {
-      return ex
-        .selectFrom("orders")
-        .selectAll()
-        .where("kind", "=", "purchase")
-        .where("product", "=", "license")
-        .where("ip", "=", ip)
-        .where("state", "in", PURCHASE_IN_FLIGHT_STATES)
-        .where("id", "!=", exceptOrderId)
-        .orderBy("created_at")
-        .executeTakeFirst();
     },
   };
 }

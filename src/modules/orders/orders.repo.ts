@@ -59,6 +59,20 @@ export function createOrdersRepo(dialect: "sqlite" | "postgres" = "sqlite") {
         .executeTakeFirst();
     },
 
+    /** Another license purchase for this IP that is paid and not finished (one license per IP). */
+    inFlightLicensePurchase(ex: Executor, ip: string, exceptOrderId: string): Promise<OrderRow | undefined> {
+      return ex
+        .selectFrom("orders")
+        .selectAll()
+        .where("kind", "=", "purchase")
+        .where("product", "=", "license")
+        .where("ip", "=", ip)
+        .where("state", "in", PURCHASE_IN_FLIGHT_STATES)
+        .where("id", "!=", exceptOrderId)
+        .orderBy("created_at")
+        .executeTakeFirst();
+    },
+
     /**
      * This browser's pending order for exactly this Buy: same license, module and IP. A Buy with
      * another IP (a corrected one after a wrong IP) is another order, never the old one (ADR 0038).

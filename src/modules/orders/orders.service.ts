@@ -90,7 +90,7 @@ export function createOrderService(deps: {
   /** What upstream charges for a module and period (pricing's module_costs), booked at activation. */
   costOf?: (ex: Executor, moduleId: string, periodMonths: number) => Promise<Money | null>;
   /** License purchases (issue 15): customers' licenses and the one-purchase-per-IP check. */
-  licenses?: Pick<LicensesRepo, "insert" | "inFlightPurchase" | "claimedUpstreamIds">;
+  licenses?: Pick<LicensesRepo, "insert" | "claimedUpstreamIds">;
 }) {
   const { db, orders, catalog, customers, ledger, queue, clock, ids, region } = deps;
   const events = deps.events ?? noDomainEvents;
@@ -153,7 +153,7 @@ export function createOrderService(deps: {
     if (o.product === "license") {
       // One license per IP upstream: a second paid purchase for the IP would be refused there, or worse.
       if (!deps.licenses || !o.ip) throw new Error("license purchases are not wired");
-      if (await deps.licenses.inFlightPurchase(ex, o.ip, o.id)) {
+      if (await orders.inFlightLicensePurchase(ex, o.ip, o.id)) {
         throw conflict(`A license for ${o.ip} is already being ordered, so nothing was charged.`, { duplicateOf: "in_flight" });
       }
       return;
