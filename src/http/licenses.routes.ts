@@ -13,23 +13,16 @@ import { formatDate, formatMoney } from "../i18n/format.ts";
 import { t } from "../i18n/t.ts";
 import type { Locale } from "../i18n/locales.ts";
 import { isAppError } from "../lib/errors.ts";
-import { html, type SafeHtml } from "../lib/html.ts";
+import { html } from "../lib/html.ts";
 import { isSellable } from "../modules/catalog/catalog.logic.ts";
 import { field } from "./auth-pages.ts";
 import { pageLocale } from "./locale.ts";
-import { page } from "./pages.ts";
 import { ID_SHAPE, me, notice, PORTAL_PAGE, refusalOf, see, sendPortalNotFound } from "./portal/common.ts";
-import { portalNav } from "./portal/layout.ts";
+import { sendPortalPage } from "./portal/layout.ts";
 import { csrfField, currentCustomer } from "./session.ts";
 
 const PAGE = { config: { surface: "page" as const } };
 type Form = { Body: Record<string, unknown> | undefined };
-
-/** A page in the reader's language: the frame's lang attribute follows the locale. */
-function sendPage(req: FastifyRequest, reply: FastifyReply, l: Locale, title: string, body: SafeHtml, status = 200): FastifyReply {
-  const doc = page(req, title, body, { nav: portalNav(req, "checkout") });
-  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(doc);
-}
 
 export function registerLicenseRoutes(app: FastifyInstance, c: Container): void {
   const localeOf = (req: FastifyRequest): Locale => pageLocale(req);
@@ -60,7 +53,7 @@ ${o.problem ? notice("error", t(l, "licenses.store.problem", { problem: o.proble
 <p><button type="submit">${t(l, "licenses.store.submit")}</button></p>
 <p class="muted">${t(l, "licenses.store.next")}</p>
 </form></div>`;
-    return sendPage(req, reply, l, t(l, "licenses.store.title"), body, o.status ?? 200);
+    return sendPortalPage(req, reply, { title: t(l, "licenses.store.title"), section: "checkout", body, status: o.status ?? 200 });
   }
 
   app.get("/licenses", PAGE, async (req, reply) => storefront(req, reply));
@@ -110,7 +103,7 @@ ${left > 0 ? html`<label for="ip-${lic.id}">${t(l, "licenses.portal.new_ip")}</l
 ${list.length === 0 ? html`<p>${t(l, "licenses.portal.none")}</p>` : ""}
 <p><a href="/licenses">${t(l, "licenses.portal.buy")}</a></p></div>
 ${cards}`;
-    return sendPage(req, reply, l, t(l, "licenses.portal.title"), body);
+    return sendPortalPage(req, reply, { title: t(l, "licenses.portal.title"), section: "checkout", body });
   });
 
   app.get<{ Params: { id: string } }>("/account/licenses/:id", PORTAL_PAGE, async (req, reply) => {
@@ -154,7 +147,7 @@ ${cards}`;
     } catch (e) {
       const r = refusalOf(e);
       if (r.notFound) return sendPortalNotFound(req, reply, "checkout");
-      return sendPage(req, reply, l, t(l, "licenses.portal.title"), html`<div class="card"><h1>${t(l, "licenses.portal.change_ip")}</h1>${notice("error", r.message)}<p><a href="/account/licenses#${req.params.id}">${t(l, "licenses.portal.title")}</a></p></div>`, r.status);
+      return sendPortalPage(req, reply, { title: t(l, "licenses.portal.title"), section: "checkout", body: html`<div class="card"><h1>${t(l, "licenses.portal.change_ip")}</h1>${notice("error", r.message)}<p><a href="/account/licenses#${req.params.id}">${t(l, "licenses.portal.title")}</a></p></div>`, status: r.status });
     }
   });
 }

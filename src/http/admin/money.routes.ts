@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Container } from "../../app/container.ts";
 import { html, type SafeHtml } from "../../lib/html.ts";
 import { invalidInput, isAppError } from "../../lib/errors.ts";
-import { format, parseDecimal } from "../../lib/money.ts";
+import { parseDecimal, toDecimal } from "../../lib/money.ts";
 import { t, tHtml } from "../../i18n/t.ts";
 import { formatDate, formatNumber } from "../../i18n/format.ts";
 import { normalizeAmount } from "../../i18n/money-input.ts";
@@ -101,7 +101,7 @@ ${r.ok
       : html`<div class="table-wrap"><table class="data"><thead><tr>${cols.map((x, i) => html`<th scope="col"${i === 3 ? html` class="num"` : ""}>${x}</th>`)}</tr></thead><tbody>${rows.map((x) => {
           const ord = x.order_id ? orderOf.get(x.order_id) : undefined;
           const expected = { minor: Number(x.amount_minor), currency: x.currency };
-          return html`<tr data-transfer="${x.reference}"><td data-label="${cols[0]}"><code>${x.reference}</code></td><td data-label="${cols[1]}">${customerLink(names.customers.get(x.customer_id), x.customer_id)}</td><td data-label="${cols[2]}">${ord ? html`<a href="/admin/orders/${ord.id}">${moduleName(names, ord.module_id)}</a> ${stateBadge(l, ord.state)}` : t(l, "console.transfers.top_up")}</td><td class="num" data-label="${cols[3]}">${money(expected, l)}</td><td data-label="${cols[4]}">${when(x.created_at, l)}</td><td data-label="${cols[5]}"><a class="button secondary" href="${href("/admin/transfers", { ref: x.reference, amount: normalizeAmount(format(expected).split(" ")[0]!, "en") })}#tr-ref">${t(l, "console.transfers.record")}</a></td></tr>`;
+          return html`<tr data-transfer="${x.reference}"><td data-label="${cols[0]}"><code>${x.reference}</code></td><td data-label="${cols[1]}">${customerLink(names.customers.get(x.customer_id), x.customer_id)}</td><td data-label="${cols[2]}">${ord ? html`<a href="/admin/orders/${ord.id}">${moduleName(names, ord.module_id)}</a> ${stateBadge(l, ord.state)}` : t(l, "console.transfers.top_up")}</td><td class="num" data-label="${cols[3]}">${money(expected, l)}</td><td data-label="${cols[4]}">${when(x.created_at, l)}</td><td data-label="${cols[5]}"><a class="button secondary" href="${href("/admin/transfers", { ref: x.reference, amount: toDecimal(expected) })}#tr-ref">${t(l, "console.transfers.record")}</a></td></tr>`;
         })}</tbody></table></div>`}</section>`;
     return sendAdminPage(req, reply, { title: t(l, "console.nav.transfers"), section: "transfers", body, status: o.status ?? 200 });
   }
