@@ -26,9 +26,9 @@ export function createAttentionService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "timeline" | "placeManually">;
   ordersRepo: Pick<OrdersRepo, "claimedUpstreamIds">;
-  upstream: Pick<UpstreamClient, "listModules" | "readModule"> & Partial<Pick<UpstreamClient, "listLicenses" | "readLicense">>;
+  upstream: Pick<UpstreamClient, "listModules" | "readModule" | "listLicenses" | "readLicense">;
   /** License purchases (issue 15): which upstream licenses local records own. */
-  licenses?: Pick<LicensesRepo, "claimedUpstreamIds">;
+  licenses: Pick<LicensesRepo, "claimedUpstreamIds">;
 }) {
   const { db, orders, ordersRepo, upstream } = deps;
 
@@ -38,7 +38,6 @@ export function createAttentionService(deps: {
    */
   async function listFor(o: OrderRow): Promise<UpstreamModule[]> {
     if (o.product !== "license") return (await upstream.listModules({ license: Number(o.license_id) })).filter((m) => matches(m, o));
-    if (!upstream.listLicenses) throw new AppError("upstream_unavailable", "licenses are not wired");
     return (await upstream.listLicenses())
       .map((l) => ({ id: l.id, license: l.id, pricelist: l.pricelist ?? 0, status: l.status, statusCode: l.statusCode, expiresOn: l.expiresOn, ip: l.ip }))
       .filter((m) => m.ip === o.ip && matches(m, o));
@@ -46,7 +45,7 @@ export function createAttentionService(deps: {
 
   const matches = (m: UpstreamModule, o: OrderRow) =>
     (o.product === "license" || m.license === Number(o.license_id)) && m.pricelist === o.tariff_id && m.status !== "deleted";
-  const claimedOf = (o: OrderRow, ids: number[]) => (o.product === "license" ? deps.licenses!.claimedUpstreamIds(db, ids) : ordersRepo.claimedUpstreamIds(db, ids));
+  const claimedOf = (o: OrderRow, ids: number[]) => (o.product === "license" ? deps.licenses.claimedUpstreamIds(db, ids) : ordersRepo.claimedUpstreamIds(db, ids));
 
   async function evidence(orderId: string): Promise<AttentionEvidence> {
     const o = await orders.get(orderId);
@@ -80,7 +79,6 @@ export function createAttentionService(deps: {
     let m: UpstreamModule;
     try {
       if (o.product === "license") {
-        if (!upstream.readLicense) throw new AppError("upstream_unavailable", "licenses are not wired");
         const l = await upstream.readLicense(serviceId);
         if (l.ip !== o.ip) throw invalidInput(`Upstream license ${serviceId} is on IP ${l.ip}; order ${o.id} is for ${o.ip}`);
         m = { id: l.id, license: l.id, pricelist: l.pricelist ?? 0, status: l.status, statusCode: l.statusCode, expiresOn: l.expiresOn };

@@ -20,10 +20,9 @@ export function createFulfillmentService(deps: {
   db: Db;
   orders: Pick<OrderService, "get" | "move" | "activate" | "rejectAndRefund" | "addEvent">;
   ordersRepo: Pick<OrdersRepo, "findById" | "claimedUpstreamIds" | "recordPrecheck">;
-  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readLicense" | "readModule"> &
-    Partial<Pick<UpstreamClient, "orderLicense" | "checkLicenseIp">>;
+  upstream: Pick<UpstreamClient, "orderModule" | "listModules" | "listLicenses" | "readLicense" | "readModule" | "orderLicense" | "checkLicenseIp">;
   /** License purchases (issue 15): which upstream licenses local records own, which IPs are taken locally. */
-  licenses?: Pick<LicensesRepo, "claimedUpstreamIds" | "liveOnIp">;
+  licenses: Pick<LicensesRepo, "claimedUpstreamIds" | "liveOnIp">;
   clock: Clock;
   /** The upstream per-call timeout; the settle window is twice this. */
   upstreamTimeoutMs: number;
@@ -88,12 +87,12 @@ export function createFulfillmentService(deps: {
       return all.filter((l) => l.ip === o.ip && l.pricelist === o.tariff_id && l.status !== "deleted");
     },
     async order(o) {
-      if (!upstream.orderLicense || !o.ip) throw new AppError("invalid_input", `Order ${o.id} is a license purchase but licenses are not wired`);
+      if (!o.ip) throw new AppError("invalid_input", `Order ${o.id} is a license purchase without a server IP`);
       const input = { pricelist: o.tariff_id, period: o.period_months, ip: o.ip, remoteId: o.id, ...(o.license_name ? { name: o.license_name } : {}) };
       return (await upstream.orderLicense(input)).licenseId;
     },
     readBack: (id) => upstream.readLicense(id),
-    claimed: (ids) => deps.licenses!.claimedUpstreamIds(db, ids),
+    claimed: (ids) => deps.licenses.claimedUpstreamIds(db, ids),
     params: (o) => ({ pricelist: o.tariff_id, period: o.period_months, ip: o.ip, remoteid: o.id }),
   };
 
@@ -279,10 +278,9 @@ export function createFulfillmentService(deps: {
   async function precheckLicense(o: Pick<OrderRow, "ip" | "tariff_id" | "period_months">): Promise<PrecheckResult> {
     const ip = o.ip ?? "";
     const license = 0;
-    if (deps.licenses && (await deps.licenses.liveOnIp(db, ip)).length > 0) {
+    if ((await deps.licenses.liveOnIp(db, ip)).length > 0) {
       return { ok: false, code: "ip_licensed", license, problem: `A license for ${ip} exists already; change its IP or renew it instead.` };
     }
-    if (!upstream.checkLicenseIp) return { ok: "unknown", code: "not_configured", license, problem: "ispmanager's client area cannot check license IPs here." };
     try {
       await upstream.checkLicenseIp({ pricelist: o.tariff_id, period: o.period_months, ip });
       return { ok: true };
